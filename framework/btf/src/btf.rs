@@ -1,0 +1,160 @@
+//! The owned BTF handle: opening raw BTF, ELF BTF and split (module) BTF.
+
+use std::ffi::CString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use crate::error::{BtfError, Result};
+
+/// Where the running kernel exposes its BTF.
+pub const SYSFS_BTF_DIR: &str = "/sys/kernel/btf";
+
+/// Parsed BTF, owned; freed with `btf__free` on drop.
+///
+/// Split BTF (a kernel module's) keeps its base alive through an [`Arc`],
+/// because libbpf's split BTF points into the base for every base type.
+#[derive(Debug)]
+pub struct Btf {
+    raw: NonNull<libbpf_sys::btf>,
+    base: Option<Arc<Btf>>,
+    path: PathBuf,
+}
+
+// SAFETY: `Btf` exposes only read-only libbpf calls (type/name/string
+// look-ups, `btf_dump` over a const BTF), which keep no hidden mutable state
+// in the BTF object; the base it points into is itself kept alive and
+// immutable by the `Arc`. Nothing is thread-local, so moving and sharing
+// across threads is sound.
+unsafe impl Send for Btf {}
+// SAFETY: see `Send` above: every `&self` method is a pure read.
+unsafe impl Sync for Btf {}
+
+impl Btf {
+    /// Opens BTF from a file, raw (`/sys/kernel/btf/vmlinux`) or ELF (`vmlinux`)
+    /// alike; libbpf detects which.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let c = c_path(path)?;
+        // SAFETY: `c` is a valid NUL-terminated path for the call's duration;
+        // a NULL `btf_ext` out-pointer asks libbpf not to return .BTF.ext.
+        let raw = unsafe { libbpf_sys::btf__parse(c.as_ptr(), std::ptr::null_mut()) };
+        Self::wrap(raw, None, path)
+    }
+
+    /// Opens raw BTF only (the format of `/sys/kernel/btf/*`).
+    pub fn from_raw_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let c = c_path(path)?;
+        // SAFETY: `c` is a valid NUL-terminated path for the call's duration.
+        let raw = unsafe { libbpf_sys::btf__parse_raw(c.as_ptr()) };
+        Self::wrap(raw, None, path)
+    }
+
+    /// Opens the `.BTF` section of an ELF file only (`vmlinux`, a `.ko`
+    /// without base).
+    pub fn from_elf(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let c = c_path(path)?;
+        // SAFETY: `c` is a valid NUL-terminated path for the call's duration;
+        // NULL `btf_ext` as in `from_file`.
+        let raw = unsafe { libbpf_sys::btf__parse_elf(c.as_ptr(), std::ptr::null_mut()) };
+        Self::wrap(raw, None, path)
+    }
+
+    /// Opens split BTF on top of `base` (usually vmlinux): raw module BTF
+    /// from `/sys/kernel/btf/<module>`, or a `.ko`.
+    ///
+    /// A `.ko` built out of tree by 7.x kbuild carries `.BTF` split against a
+    /// *distilled* `.BTF.base`; libbpf (>= 1.5) then relocates the module BTF
+    /// onto `base`, so type ids and names refer to the real vmlinux types.
+    pub fn from_file_split(path: impl AsRef<Path>, base: Arc<Btf>) -> Result<Self> {
+        let path = path.as_ref();
+        let c = c_path(path)?;
+        // SAFETY: `c` is valid for the call; `base.raw` is a live BTF that the
+        // returned split BTF may keep pointing to, which `Self::wrap` makes
+        // sound by storing the `Arc` next to it. libbpf only reads the base
+        // (the `*mut` in the signature is historical).
+        let raw = unsafe { libbpf_sys::btf__parse_split(c.as_ptr(), base.raw.as_ptr()) };
+        Self::wrap(raw, Some(base), path)
+    }
+
+    /// Opens `path`, split on top of `base_path` when given: the shape of
+    /// the CLI's `--btf FILE [--base FILE]`.
+    pub fn open(path: impl AsRef<Path>, base_path: Option<&Path>) -> Result<Self> {
+        match base_path {
+            Some(base) => Self::from_file_split(path, Arc::new(Self::from_file(base)?)),
+            None => Self::from_file(path),
+        }
+    }
+
+    /// The running kernel's BTF, `/sys/kernel/btf/vmlinux`.
+    pub fn running_vmlinux() -> Result<Self> {
+        Self::from_raw_file(Path::new(SYSFS_BTF_DIR).join("vmlinux"))
+    }
+
+    /// A loaded module's BTF, `/sys/kernel/btf/<module>`, split on `vmlinux`.
+    pub fn running_module(module: &str, vmlinux: Arc<Btf>) -> Result<Self> {
+        Self::from_file_split(Path::new(SYSFS_BTF_DIR).join(module), vmlinux)
+    }
+
+    fn wrap(raw: *mut libbpf_sys::btf, base: Option<Arc<Btf>>, path: &Path) -> Result<Self> {
+        // libbpf 1.x returns NULL and sets errno on failure; read it first.
+        let err = io::Error::last_os_error();
+        match NonNull::new(raw) {
+            Some(raw) => Ok(Self {
+                raw,
+                base,
+                path: path.to_path_buf(),
+            }),
+            None => Err(BtfError::Parse {
+                path: path.to_path_buf(),
+                source: err,
+            }),
+        }
+    }
+
+    /// The file this BTF was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The base BTF, for split BTF.
+    pub fn base(&self) -> Option<&Arc<Btf>> {
+        self.base.as_ref()
+    }
+
+    /// Number of type ids, base included, plus one for `void` (id 0): valid
+    /// ids are `1..type_id_end()`.
+    pub fn type_id_end(&self) -> u32 {
+        // SAFETY: `self.raw` is a live BTF owned by `self`.
+        unsafe { libbpf_sys::btf__type_cnt(self.raw.as_ptr()) }
+    }
+
+    /// First type id this BTF defines itself: 1, or for split BTF the first
+    /// id after its base.
+    pub fn first_own_id(&self) -> u32 {
+        self.base.as_ref().map_or(1, |b| b.type_id_end())
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const libbpf_sys::btf {
+        self.raw.as_ptr()
+    }
+}
+
+impl Drop for Btf {
+    fn drop(&mut self) {
+        // SAFETY: `self.raw` came from a libbpf constructor, is freed only
+        // here, and any split BTF using `self` as base holds an `Arc` to it,
+        // so none can outlive this call.
+        unsafe { libbpf_sys::btf__free(self.raw.as_ptr()) }
+    }
+}
+
+fn c_path(path: &Path) -> Result<CString> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| BtfError::PathHasNul {
+        path: path.to_path_buf(),
+    })
+}

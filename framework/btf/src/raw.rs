@@ -1,0 +1,137 @@
+//! Read-only views of libbpf's `struct btf_type` records.
+//!
+//! All pointer arithmetic over the variable-length tails (members, params,
+//! decl-tag data) lives here, so the rest of the crate only sees slices
+//! whose lifetime is tied to the owning [`Btf`].
+
+use std::ffi::CStr;
+
+use libbpf_sys::{btf_decl_tag, btf_member, btf_param, btf_type};
+
+use crate::btf::Btf;
+
+/// BTF kinds this crate inspects (values of `BTF_INFO_KIND`).
+pub(crate) mod kind {
+    pub const STRUCT: u32 = libbpf_sys::BTF_KIND_STRUCT;
+    pub const UNION: u32 = libbpf_sys::BTF_KIND_UNION;
+    pub const FUNC: u32 = libbpf_sys::BTF_KIND_FUNC;
+    pub const FUNC_PROTO: u32 = libbpf_sys::BTF_KIND_FUNC_PROTO;
+    pub const DECL_TAG: u32 = libbpf_sys::BTF_KIND_DECL_TAG;
+}
+
+/// One type record of a [`Btf`], borrowed from it.
+#[derive(Clone, Copy)]
+pub(crate) struct TypeRef<'a> {
+    btf: &'a Btf,
+    pub id: u32,
+    t: &'a btf_type,
+}
+
+impl<'a> TypeRef<'a> {
+    /// The record for `id`, or `None` when `id` is out of range.
+    pub fn get(btf: &'a Btf, id: u32) -> Option<Self> {
+        if id == 0 || id >= btf.type_id_end() {
+            return None;
+        }
+        // SAFETY: `btf` is live and `id` is in range (checked above), so
+        // libbpf returns a pointer into the BTF's type data (or into its base,
+        // which `btf` keeps alive); it stays valid while `btf` is borrowed.
+        let t = unsafe { libbpf_sys::btf__type_by_id(btf.as_ptr(), id) };
+        // SAFETY: non-NULL pointers from `btf__type_by_id` point to a
+        // properly aligned `btf_type` inside the BTF's data.
+        unsafe { t.as_ref() }.map(|t| Self { btf, id, t })
+    }
+
+    pub fn kind(&self) -> u32 {
+        (self.t.info >> 24) & 0x1f
+    }
+
+    pub fn vlen(&self) -> usize {
+        (self.t.info & 0xffff) as usize
+    }
+
+    pub fn kflag(&self) -> bool {
+        self.t.info >> 31 == 1
+    }
+
+    /// `size` for structs/unions/ints..., `type` for everything that refers
+    /// to another type (the C union in `btf_type`).
+    pub fn size_or_type(&self) -> u32 {
+        // SAFETY: both union members are plain `u32`s, so reading either is
+        // always defined.
+        unsafe { self.t.__bindgen_anon_1.type_ }
+    }
+
+    pub fn name_cstr(&self) -> &'a CStr {
+        str_at(self.btf, self.t.name_off)
+    }
+
+    pub fn name(&self) -> String {
+        self.name_cstr().to_string_lossy().into_owned()
+    }
+
+    /// Members of a STRUCT/UNION (empty for other kinds).
+    pub fn members(&self) -> &'a [btf_member] {
+        if !matches!(self.kind(), kind::STRUCT | kind::UNION) {
+            return &[];
+        }
+        // SAFETY: libbpf validated the BTF on parse: a STRUCT/UNION record is
+        // followed by `vlen` `btf_member`s, 4-byte aligned like `btf_type`,
+        // inside the BTF data borrowed for `'a`.
+        unsafe { std::slice::from_raw_parts(tail::<btf_member>(self.t), self.vlen()) }
+    }
+
+    /// Parameters of a FUNC_PROTO (empty for other kinds).
+    pub fn params(&self) -> &'a [btf_param] {
+        if self.kind() != kind::FUNC_PROTO {
+            return &[];
+        }
+        // SAFETY: as for `members`: a FUNC_PROTO is followed by `vlen`
+        // validated `btf_param`s.
+        unsafe { std::slice::from_raw_parts(tail::<btf_param>(self.t), self.vlen()) }
+    }
+
+    /// `component_idx` of a DECL_TAG (-1 tags the whole type); `None` for
+    /// other kinds.
+    pub fn decl_tag_component(&self) -> Option<i32> {
+        if self.kind() != kind::DECL_TAG {
+            return None;
+        }
+        // SAFETY: a DECL_TAG record is followed by one validated
+        // `btf_decl_tag`.
+        Some(unsafe { (*tail::<btf_decl_tag>(self.t)).component_idx })
+    }
+}
+
+/// Pointer to the kind-specific data right after a `btf_type` record.
+///
+/// # Safety
+/// `t` must be a record of a kind whose tail is a `T` array.
+unsafe fn tail<T>(t: &btf_type) -> *const T {
+    // SAFETY: the caller guarantees the tail exists; one-past-the-record is
+    // in bounds of the BTF type data.
+    unsafe { (t as *const btf_type).add(1).cast::<T>() }
+}
+
+/// The string at `off` in the BTF's string section (base strings included).
+pub(crate) fn str_at(btf: &Btf, off: u32) -> &CStr {
+    // SAFETY: `btf` is live; libbpf returns NULL for an invalid offset,
+    // otherwise a NUL-terminated string inside the BTF data borrowed with
+    // `btf`.
+    let p = unsafe { libbpf_sys::btf__name_by_offset(btf.as_ptr(), off) };
+    if p.is_null() {
+        return c"";
+    }
+    // SAFETY: non-NULL, NUL-terminated, lives as long as `btf` (see above).
+    unsafe { CStr::from_ptr(p) }
+}
+
+/// Member bit offset and bitfield size, decoding the `kind_flag` layout.
+pub(crate) fn member_offset(t: &TypeRef<'_>, m: &btf_member) -> (u32, Option<u32>) {
+    if t.kflag() {
+        let size = m.offset >> 24;
+        (m.offset & 0x00ff_ffff, (size != 0).then_some(size))
+    } else {
+        (m.offset, None)
+    }
+}
