@@ -1,0 +1,27 @@
+//! Compile BPF C without hand-assembling clang flags.
+//!
+//! ```text
+//! prog.bpf.c ─┐
+//! -I dirs    ─┼─ BpfBuild::compile ─ clang -target bpf ... ─ prog.bpf.o ─ ObjectInfo::read
+//! BTF        ─┘   ├─ vmlinux.h   (modless-btf, cached by BTF hash)
+//!                 └─ <bpf/*.h>   (libbpf headers embedded at build time)
+//! ```
+//!
+//! clang is found as `$MODLESS_CLANG`, then `clang-19`, then `clang`
+//! (>= 17). Generated files live under [`default_cache_dir`] unless
+//! [`BpfBuild::cache_dir`] says otherwise.
+#![deny(missing_docs, missing_debug_implementations)]
+
+mod cache;
+mod clang;
+mod compile;
+mod error;
+mod libbpf_headers;
+mod object_info;
+
+pub use cache::{default_cache_dir, CACHE_ENV};
+pub use clang::{Clang, CLANG_ENV, MIN_CLANG_MAJOR};
+pub use compile::{BpfBuild, Compiled, BPF_CFLAGS};
+pub use error::{BuildError, Result};
+pub use libbpf_headers::{install_libbpf_headers, LIBBPF_HEADERS};
+pub use object_info::{MapInfo, ObjectInfo, ProgramInfo};
