@@ -148,6 +148,16 @@ impl BpfBuild {
         self
     }
 
+    /// Adds several include directories, in order.
+    pub fn includes<I, P>(mut self, dirs: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: Into<PathBuf>,
+    {
+        self.includes.extend(dirs.into_iter().map(Into::into));
+        self
+    }
+
     /// Uses an existing directory containing `vmlinux.h` instead.
     pub fn vmlinux_h_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.vmlinux = Vmlinux::HeaderDir(dir.into());
@@ -295,6 +305,26 @@ impl BpfBuild {
             .unwrap_or_else(|_| std::env::consts::ARCH.into());
         kernel_arch_of(&rust_arch).to_owned()
     }
+}
+
+/// Compiles `source` to `out` with the defaults, vmlinux.h generated from
+/// `btf` (split on `base` when given; the running kernel's BTF when `btf`
+/// is `None`) and the extra include dirs: the CLI's
+/// `modless build-bpf FILE.bpf.c -o OUT [--btf FILE [--base FILE]] [-I DIR]...`.
+pub fn compile_file(
+    source: &Path,
+    out: &Path,
+    btf: Option<&Path>,
+    base: Option<&Path>,
+    includes: &[PathBuf],
+) -> Result<Compiled> {
+    let b = BpfBuild::new().source(source).includes(includes);
+    let b = match (btf, base) {
+        (Some(btf), Some(base)) => b.vmlinux_btf_split(btf, base),
+        (Some(btf), None) => b.vmlinux_btf(btf),
+        (None, _) => b,
+    };
+    b.compile(out)
 }
 
 /// Maps a Rust target arch to the name `bpf_tracing.h` expects in

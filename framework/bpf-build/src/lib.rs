@@ -21,7 +21,7 @@ mod object_info;
 
 pub use cache::{default_cache_dir, CACHE_ENV};
 pub use clang::{Clang, CLANG_ENV, MIN_CLANG_MAJOR};
-pub use compile::{BpfBuild, Compiled, BPF_CFLAGS};
+pub use compile::{compile_file, BpfBuild, Compiled, BPF_CFLAGS};
 pub use error::{BuildError, Result};
 pub use libbpf_headers::{install_libbpf_headers, LIBBPF_HEADERS};
 pub use object_info::{MapInfo, ObjectInfo, ProgramInfo};

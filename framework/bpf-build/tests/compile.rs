@@ -253,6 +253,31 @@ const volatile int v = SUB_VALUE;
 }
 
 #[test]
+fn compile_file_one_liner_uses_running_kernel_btf() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("one.bpf.c");
+    std::fs::write(&src, FENTRY).unwrap();
+    let out = dir.path().join("one.bpf.o");
+    let built =
+        modless_bpf_build::compile_file(&src, &out, None, None, &[dir.path().to_path_buf()])
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        built
+            .command
+            .contains(&format!("-I {}", dir.path().display())),
+        "{}",
+        built.command
+    );
+    assert!(ObjectInfo::read(&out)
+        .unwrap()
+        .program("on_unlinkat")
+        .is_some());
+}
+
+#[test]
 fn missing_inputs_are_typed_errors() {
     let dir = tempfile::tempdir().unwrap();
     let err = BpfBuild::new().compile(dir.path().join("x.o")).unwrap_err();
@@ -316,4 +341,63 @@ fn libbpf_headers_install_into_a_directory() {
     }
     let helpers = std::fs::read_to_string(dir.path().join("bpf/bpf_helpers.h")).unwrap();
     assert!(helpers.contains("#define SEC(name)"));
+}
+
+/// Against a 7.x kernel tree's ELF vmlinux (built with `-fms-extensions`,
+/// so its BTF has anonymous tagged members, and with `bpf_kfunc` decl tags).
+#[test]
+fn compiles_against_a_7x_tree_vmlinux() {
+    let tree = std::env::var_os("MODLESS_TEST_KTREE").map_or_else(
+        || PathBuf::from("/root/.cache/modless/kernels/build-probe"),
+        PathBuf::from,
+    );
+    let vmlinux = tree.join("vmlinux");
+    if !vmlinux.is_file() {
+        eprintln!("SKIP: no kernel tree vmlinux at {}", vmlinux.display());
+        return;
+    }
+    if Clang::find(None).is_err() {
+        eprintln!("SKIP: no clang");
+        return;
+    }
+    // clang must lay structs out as BTF says, also where 7.x BTF has
+    // anonymous tagged members (dropped without -fms-extensions).
+    let btf = modless_btf::Btf::from_file(&vmlinux).unwrap();
+    let ns_size = btf.find_struct("ns_common").unwrap().size;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("k.bpf.c");
+    std::fs::write(
+        &src,
+        r#"
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+char LICENSE[] SEC("license") = "GPL";
+_Static_assert(sizeof(struct ns_common) == NS_COMMON_SIZE, "ns_common layout");
+SEC("fentry/do_nanosleep")
+int BPF_PROG(on_sleep)
+{
+	struct task_struct *t = bpf_task_acquire(bpf_get_current_task_btf());
+
+	if (t)
+		bpf_task_release(t);
+	return 0;
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("k.bpf.o");
+    BpfBuild::new()
+        .source(&src)
+        .vmlinux_btf(&vmlinux)
+        .cache_dir(cache_dir())
+        .define("NS_COMMON_SIZE", Some(&ns_size.to_string()))
+        .warnings_as_errors(true)
+        .compile(&out)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let info = ObjectInfo::read(&out).unwrap();
+    assert_eq!(
+        info.program("on_sleep").unwrap().section,
+        "fentry/do_nanosleep"
+    );
 }
