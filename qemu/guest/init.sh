@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# PID 1 of a modless guest. The root is the host's / over virtio-9p, read-only;
+# the host passes the run directory and working directory on the kernel command
+# line (unknown key=value parameters reach init as environment variables).
+#
+# Protocol with the host (modless-qemu):
+#   $modless_run/tests        one test per line: NAME<TAB>TIMEOUT_S
+#   $modless_run/cmd/N.sh     the shell script of test N (N counts from 0)
+#   $modless_run/out/N.log    output of test N (stdout+stderr)
+#   $modless_run/results      one line per finished test: N RC START END (uptime s)
+#   $modless_run/kmsg.log     the kernel log at the end (console output is
+#                             asynchronous and may not be flushed before reboot)
+#   $modless_run/done         written last; its absence means the guest died early
+# Markers (MODLESS-*) go to the console and into the kernel log, so the host can
+# attribute kernel splats to the test that was running.
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb
+run=$modless_run
+cwd=$modless_cwd
+
+say() {
+	echo "MODLESS-$*"
+	# Level 5 stays out of the console (loglevel=5) but lands in the log.
+	echo "<5>MODLESS-$*" >/dev/kmsg 2>/dev/null
+}
+die() {
+	say "INIT-ERROR $*"
+	echo b >/proc/sysrq-trigger
+	sleep 5
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+say "INIT up=$(cut -d' ' -f1 /proc/uptime) cpus=$(nproc) kernel=$(uname -r)"
+
+# Writable scratch space over the read-only root.
+for d in /tmp /run /var/tmp /root; do
+	[ -d "$d" ] && mount -t tmpfs -o mode=1777 tmpfs "$d"
+done
+mkdir -p /dev/shm /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t bpf bpf /sys/fs/bpf
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+
+p9="trans=virtio,version=9p2000.L,msize=512000"
+mkdir -p "$cwd" && mount -t 9p -o "$p9" mlcwd "$cwd" || die "cannot mount $cwd"
+mkdir -p "$run" && mount -t 9p -o "$p9" mlrun "$run" || die "cannot mount $run"
+[ -r "$run/tests" ] || die "no test list at $run/tests"
+mkdir -p "$run/out"
+: >"$run/results"
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+tab=$(printf '\t')
+n=0
+while IFS="$tab" read -r name limit; do
+	[ -n "$name" ] || continue
+	say "TEST-BEGIN $n $name"
+	start=$(uptime_s)
+	(cd "$cwd" && exec timeout -k 5 "$limit" sh "$run/cmd/$n.sh") \
+		>"$run/out/$n.log" 2>&1 </dev/null
+	rc=$?
+	end=$(uptime_s)
+	echo "$n $rc $start $end" >>"$run/results"
+	say "TEST-END $n $rc"
+	n=$((n + 1))
+done <"$run/tests"
+
+dmesg >"$run/kmsg.log" 2>&1 || busybox dmesg >"$run/kmsg.log"
+echo "$n" >"$run/done"
+sync
+say "DONE up=$(uptime_s)"
+# No ACPI power-off is needed: QEMU runs with -no-reboot, so a reboot exits it.
+echo b >/proc/sysrq-trigger
+sleep 5

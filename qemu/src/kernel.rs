@@ -1,0 +1,396 @@
+//! Which kernel the guest boots: built from Debian's linux-source package and
+//! cached, or given by the user as an image or a tree.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, IoContext, Result};
+
+/// The config fragment modless needs, applied on top of `make tinyconfig`.
+pub const FRAGMENT: &str = include_str!("../kernel/modless.config");
+/// Bump when the build recipe (not the fragment) changes what is produced.
+const RECIPE: &str = "tinyconfig+fragment+all/v1";
+
+/// Where a kernel comes from.
+#[derive(Debug, Clone)]
+pub enum KernelSource {
+    /// Debian's `linux-source-<version>` tarball, built here and cached.
+    Debian { version: String },
+    /// A bzImage the user built or downloaded.
+    Image(PathBuf),
+    /// A built kernel tree (a subsystem author's own).
+    Tree(PathBuf),
+}
+
+/// A bootable kernel, and the tree out-of-tree modules build against.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Kernel {
+    pub image: PathBuf,
+    pub tree: Option<PathBuf>,
+    pub label: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Stamp {
+    label: String,
+    package_version: String,
+    config_sha256: String,
+    build_seconds: u64,
+}
+
+impl KernelSource {
+    pub fn acquire(&self, cache: &Path) -> Result<Kernel> {
+        match self {
+            KernelSource::Image(p) => {
+                if !p.is_file() {
+                    return Err(Error::NoImage(p.clone()));
+                }
+                Ok(Kernel {
+                    image: p.clone(),
+                    tree: None,
+                    label: format!("image {}", p.display()),
+                })
+            }
+            KernelSource::Tree(t) => {
+                let image = t.join("arch/x86/boot/bzImage");
+                if !image.is_file() {
+                    return Err(Error::NoImage(image));
+                }
+                warn_missing_options(&t.join(".config"));
+                Ok(Kernel {
+                    image,
+                    tree: Some(t.clone()),
+                    label: format!("tree {}", t.display()),
+                })
+            }
+            KernelSource::Debian { version } => build_debian(version, cache),
+        }
+    }
+}
+
+/// The tarball of Debian's `linux-source-<version>` package, and how to get it.
+fn debian_tarball(version: &str) -> (PathBuf, String) {
+    let tarball = PathBuf::from(format!("/usr/src/linux-source-{version}.tar.xz"));
+    let suite = if version == "6.12" {
+        "bookworm"
+    } else {
+        "trixie-backports"
+    };
+    let install = format!("apt-get install -t {suite} linux-source-{version}");
+    (tarball, install)
+}
+
+fn package_version(version: &str) -> Result<String> {
+    let pkg = format!("linux-source-{version}");
+    let out = Command::new("dpkg-query")
+        .args(["-W", "-f", "${Version}", &pkg])
+        .output()
+        .ctx(|| "running dpkg-query".into())?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Cache key: the package version plus a hash of the config input and recipe.
+pub fn cache_key(package_version: &str, fragment: &str) -> (String, String) {
+    let mut h = Sha256::new();
+    h.update(RECIPE.as_bytes());
+    h.update(fragment.as_bytes());
+    let hex = format!("{:x}", h.finalize());
+    let ver: String = package_version
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (format!("{ver}-{}", &hex[..12]), hex)
+}
+
+fn build_debian(version: &str, cache: &Path) -> Result<Kernel> {
+    let (tarball, install) = debian_tarball(version);
+    if !tarball.is_file() {
+        return Err(Error::SourceMissing { tarball, install });
+    }
+    let pkgver = package_version(version)?;
+    let (key, config_sha256) = cache_key(&pkgver, FRAGMENT);
+    let dir = cache.join("kernels").join(&key);
+    let tree = dir.join("linux");
+    let image = tree.join("arch/x86/boot/bzImage");
+    let stamp_path = dir.join("ready.json");
+    let label = format!("linux {pkgver} (modless config {})", &config_sha256[..12]);
+
+    fs::create_dir_all(&dir).ctx(|| format!("creating {}", dir.display()))?;
+    let _lock = DirLock::take(&dir.join(".lock"))?;
+    if stamp_path.is_file() && image.is_file() {
+        eprintln!("[kernel] cached: {} ({})", label, tree.display());
+        return Ok(Kernel {
+            image,
+            tree: Some(tree),
+            label,
+        });
+    }
+
+    let started = Instant::now();
+    if tree.exists() {
+        // A build that was interrupted: start over rather than trust half a tree.
+        fs::remove_dir_all(&tree).ctx(|| format!("removing stale {}", tree.display()))?;
+    }
+    fs::create_dir_all(&tree).ctx(|| format!("creating {}", tree.display()))?;
+    let log = dir.join("build.log");
+    let mut logf = fs::File::create(&log).ctx(|| format!("creating {}", log.display()))?;
+    eprintln!("[kernel] extracting {} ...", tarball.display());
+    run_step(
+        Command::new("tar")
+            .arg("-xf")
+            .arg(&tarball)
+            .arg("-C")
+            .arg(&tree)
+            .arg("--strip-components=1"),
+        "tar -x",
+        &log,
+        &mut logf,
+        None,
+    )?;
+
+    let fragment = dir.join("modless.config");
+    fs::write(&fragment, FRAGMENT).ctx(|| format!("writing {}", fragment.display()))?;
+    eprintln!("[kernel] configuring: tinyconfig + {}", fragment.display());
+    run_step(
+        make(&tree).arg("tinyconfig"),
+        "make tinyconfig",
+        &log,
+        &mut logf,
+        None,
+    )?;
+    run_step(
+        Command::new(tree.join("scripts/kconfig/merge_config.sh"))
+            .current_dir(&tree)
+            .args(["-m", ".config"])
+            .arg(&fragment),
+        "merge_config.sh",
+        &log,
+        &mut logf,
+        None,
+    )?;
+    run_step(
+        make(&tree).arg("olddefconfig"),
+        "make olddefconfig",
+        &log,
+        &mut logf,
+        None,
+    )?;
+    let missing = missing_options(&tree.join(".config"), FRAGMENT);
+    if !missing.is_empty() && version == "7.3" {
+        return Err(Error::ConfigMissing {
+            missing: missing.join(", "),
+            fragment,
+            version: version.into(),
+        });
+    }
+    for m in &missing {
+        eprintln!("[kernel] note: {m} is not available in linux {version}");
+    }
+
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get() + 1);
+    eprintln!(
+        "[kernel] building linux {pkgver} with {jobs} jobs (log: {})",
+        log.display()
+    );
+    run_step(
+        make(&tree).arg(format!("-j{jobs}")).arg("all"),
+        "make all",
+        &log,
+        &mut logf,
+        Some(started),
+    )?;
+    if !image.is_file() {
+        return Err(Error::NoImage(image));
+    }
+    let stamp = Stamp {
+        label: label.clone(),
+        package_version: pkgver,
+        config_sha256,
+        build_seconds: started.elapsed().as_secs(),
+    };
+    let json = serde_json::to_string_pretty(&stamp).expect("stamp serializes");
+    fs::write(&stamp_path, json).ctx(|| format!("writing {}", stamp_path.display()))?;
+    eprintln!("[kernel] built in {}", fmt_secs(started.elapsed()));
+    Ok(Kernel {
+        image,
+        tree: Some(tree),
+        label,
+    })
+}
+
+fn make(tree: &Path) -> Command {
+    let mut c = Command::new("make");
+    c.current_dir(tree);
+    c
+}
+
+/// Runs one build step, appending its output to the log. With `progress`, a
+/// status line with the number of build steps and the elapsed time is kept
+/// up to date on stderr.
+fn run_step(
+    cmd: &mut Command,
+    step: &str,
+    log: &Path,
+    logf: &mut fs::File,
+    progress: Option<Instant>,
+) -> Result<()> {
+    let _ = writeln!(logf, "### {step}");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ctx(|| format!("starting {step}"))?;
+    let stderr = child.stderr.take().expect("piped");
+    let err_log = logf.try_clone().ctx(|| "cloning log handle".into())?;
+    let err_thread = std::thread::spawn(move || copy_lines(stderr, err_log));
+    let stdout = child.stdout.take().expect("piped");
+    let mut steps = 0u64;
+    let mut last = Instant::now();
+    for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+        let _ = writeln!(logf, "{line}");
+        steps += 1;
+        if let Some(t0) = progress {
+            if last.elapsed() >= Duration::from_secs(5) {
+                eprintln!(
+                    "[kernel] {steps} steps, {} elapsed ({})",
+                    fmt_secs(t0.elapsed()),
+                    line.trim()
+                );
+                last = Instant::now();
+            }
+        }
+    }
+    let _ = err_thread.join();
+    let status = child.wait().ctx(|| format!("waiting for {step}"))?;
+    if status.success() {
+        return Ok(());
+    }
+    Err(Error::BuildFailed {
+        step: step.into(),
+        log: log.into(),
+        tail: tail(log, 30),
+    })
+}
+
+fn copy_lines(r: impl std::io::Read, mut w: fs::File) {
+    for line in BufReader::new(r).lines().map_while(|l| l.ok()) {
+        let _ = writeln!(w, "{line}");
+    }
+}
+
+fn tail(path: &Path, n: usize) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+pub fn fmt_secs(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{}m{:02}s", s / 60, s % 60)
+}
+
+/// Options the fragment sets that the resolved `.config` does not have.
+pub fn missing_options(config: &Path, fragment: &str) -> Vec<String> {
+    let have = fs::read_to_string(config).unwrap_or_default();
+    let have: std::collections::HashSet<&str> = have.lines().collect();
+    fragment
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("CONFIG_"))
+        .filter(|l| !have.contains(l))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The options a user-supplied tree must have for the guest to boot here.
+const BOOT_NEEDS: &[&str] = &[
+    "CONFIG_9P_FS=y",
+    "CONFIG_NET_9P_VIRTIO=y",
+    "CONFIG_VIRTIO_PCI=y",
+    "CONFIG_SERIAL_8250_CONSOLE=y",
+    "CONFIG_MAGIC_SYSRQ=y",
+    "CONFIG_DEVTMPFS=y",
+];
+
+fn warn_missing_options(config: &Path) {
+    let missing = missing_options(config, &BOOT_NEEDS.join("\n"));
+    if !missing.is_empty() {
+        eprintln!(
+            "[kernel] warning: {} lacks {}; the guest may not boot",
+            config.display(),
+            missing.join(", ")
+        );
+    }
+}
+
+/// An exclusive lock on a cache entry, so two runs never build the same kernel.
+struct DirLock(#[allow(dead_code)] fs::File);
+
+impl DirLock {
+    fn take(path: &Path) -> Result<Self> {
+        use std::os::fd::AsRawFd;
+        let f = fs::File::create(path).ctx(|| format!("creating {}", path.display()))?;
+        // SAFETY: flock on a descriptor we own; it is released when `f` closes.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            eprintln!("[kernel] another run is building this kernel; waiting ...");
+            // SAFETY: as above, now blocking.
+            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+                return Err(Error::Io {
+                    context: format!("locking {}", path.display()),
+                    source: std::io::Error::last_os_error(),
+                });
+            }
+        }
+        Ok(DirLock(f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_key_changes_with_version_and_config_only() {
+        let (a, _) = cache_key("7.3.4-1~bpo13+1", "CONFIG_A=y\n");
+        let (b, _) = cache_key("7.3.4-1~bpo13+1", "CONFIG_A=y\n");
+        let (c, _) = cache_key("7.3.4-1~bpo13+1", "CONFIG_B=y\n");
+        let (d, _) = cache_key("7.3.5-1", "CONFIG_A=y\n");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+        assert!(a.starts_with("7.3.4-1_bpo13_1-"), "{a}");
+    }
+
+    #[test]
+    fn missing_options_lists_only_unset_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join(".config");
+        fs::write(&cfg, "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=16\n").unwrap();
+        let missing = missing_options(&cfg, "# comment\nCONFIG_A=y\nCONFIG_B=y\nCONFIG_C=16\n");
+        assert_eq!(missing, vec!["CONFIG_B=y".to_string()]);
+    }
+
+    #[test]
+    fn the_fragment_asks_for_what_the_harness_relies_on() {
+        for need in BOOT_NEEDS.iter().chain(&[
+            "CONFIG_SCHED_CLASS_EXT=y",
+            "CONFIG_DEBUG_INFO_BTF_MODULES=y",
+        ]) {
+            assert!(
+                FRAGMENT.lines().any(|l| l == *need),
+                "fragment lacks {need}"
+            );
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! What runs in the guest: a list of named shell commands.
+
+use serde::Deserialize;
+use std::path::Path;
+
+use crate::error::{IoContext, Result};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TestSpec {
+    pub name: String,
+    /// A shell script, run by the guest's `sh` in the working directory.
+    pub run: String,
+    /// Seconds before the guest kills the test.
+    #[serde(default = "default_limit")]
+    pub timeout: u64,
+}
+
+fn default_limit() -> u64 {
+    300
+}
+
+#[derive(Debug, Deserialize)]
+struct SuiteFile {
+    test: Vec<TestSpec>,
+}
+
+impl TestSpec {
+    /// One command line, quoted so the guest shell sees the same argv.
+    pub fn from_argv(argv: &[String], timeout: u64) -> Self {
+        let quoted: Vec<String> = argv.iter().map(|a| shell_quote(a)).collect();
+        TestSpec {
+            name: argv.join(" "),
+            run: format!("exec {}", quoted.join(" ")),
+            timeout,
+        }
+    }
+}
+
+pub fn load_suite(path: &Path) -> Result<Vec<TestSpec>> {
+    let text = std::fs::read_to_string(path).ctx(|| format!("reading suite {}", path.display()))?;
+    let suite: SuiteFile = toml::from_str(&text).map_err(|e| crate::error::Error::Io {
+        context: format!("parsing suite {}", path.display()),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+    })?;
+    Ok(suite.test)
+}
+
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quickcheck_macros::quickcheck;
+    use std::process::Command;
+
+    /// The guest's shell must see exactly the argv the host was given.
+    #[quickcheck]
+    fn quoting_round_trips_through_sh(args: Vec<String>) -> bool {
+        let args: Vec<String> = args
+            .into_iter()
+            .filter(|a| !a.contains('\0'))
+            .take(6)
+            .collect();
+        let script = format!(
+            "printf '%s\\0' {}",
+            args.iter()
+                .map(|a| shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let out = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+        let got: Vec<String> = if args.is_empty() {
+            vec![]
+        } else {
+            String::from_utf8_lossy(&out.stdout)
+                .split_terminator('\0')
+                .map(str::to_string)
+                .collect()
+        };
+        got == args
+    }
+}

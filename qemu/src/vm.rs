@@ -1,0 +1,262 @@
+//! One guest boot: prepare the run directory, start QEMU, follow the console,
+//! enforce the deadline, and collect what the guest left behind.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::accel::Accel;
+use crate::console::{self, Event, Scanner};
+use crate::error::{Error, IoContext, Result};
+use crate::kernel::Kernel;
+use crate::report::{self, GuestFailure, RunReport};
+use crate::suite::TestSpec;
+use crate::topology::Topology;
+
+const INIT: &str = include_str!("../guest/init.sh");
+
+pub struct Boot<'a> {
+    pub kernel: &'a Kernel,
+    pub topology: &'a Topology,
+    pub accel: Accel,
+    pub tests: &'a [TestSpec],
+    /// The guest's working directory: shared read-write at the same path.
+    pub cwd: PathBuf,
+    pub run_dir: PathBuf,
+    pub timeout: Duration,
+    pub append: Option<String>,
+    /// Copy the console to stderr as it arrives.
+    pub echo_console: bool,
+}
+
+impl Boot<'_> {
+    pub fn run(&self) -> Result<RunReport> {
+        for (what, p) in [
+            ("working directory", &self.cwd),
+            ("run directory", &self.run_dir),
+        ] {
+            if p.to_string_lossy()
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(Error::BadPath {
+                    what,
+                    path: p.clone(),
+                });
+            }
+        }
+        self.prepare()?;
+        let console_path = self.run_dir.join("console.log");
+        let started = Instant::now();
+        let mut child = self
+            .command()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(
+                fs::File::create(self.run_dir.join("qemu.stderr"))
+                    .ctx(|| "creating qemu.stderr".into())?,
+            )
+            .spawn()
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::ToolMissing(
+                    "qemu-system-x86_64".into(),
+                    "apt-get install -t bookworm-backports qemu-system-x86".into(),
+                ),
+                _ => Error::Io {
+                    context: "starting qemu-system-x86_64".into(),
+                    source: e,
+                },
+            })?;
+
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().expect("piped");
+        let mut log = fs::File::create(&console_path)
+            .ctx(|| format!("creating {}", console_path.display()))?;
+        let echo = self.echo_console;
+        let reader = std::thread::spawn(move || {
+            let mut scanner = Scanner::default();
+            let mut buf = Vec::new();
+            let mut r = BufReader::new(stdout);
+            while matches!(r.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
+                let _ = log.write_all(&buf);
+                let line = String::from_utf8_lossy(&buf);
+                if echo {
+                    eprint!("{line}");
+                }
+                if let Some(ev) = scanner.feed(&line) {
+                    let _ = tx.send((ev, Instant::now()));
+                }
+                buf.clear();
+            }
+        });
+
+        let timed_out = wait_until(&mut child, started + self.timeout)?;
+        let _ = reader.join();
+        let total = started.elapsed();
+
+        let mut boot_s = None;
+        let mut failures = Vec::new();
+        let mut console_splats = Vec::new();
+        for (ev, at) in rx.try_iter() {
+            match ev {
+                Event::InitStarted => boot_s = Some((at - started).as_secs_f64()),
+                Event::Splat(s) => console_splats.push(s),
+                Event::InitError(detail) => failures.push(GuestFailure::InitError { detail }),
+                Event::TestBegin(_) | Event::TestEnd(_) | Event::Done => {}
+            }
+        }
+        let done = self.run_dir.join("done").is_file();
+        // The kernel log is complete and ordered; the console may lag behind it
+        // and lose its tail at reboot. Without a log (the guest died), the
+        // console is all there is.
+        let splats = match fs::read_to_string(self.run_dir.join("kmsg.log")) {
+            Ok(kmsg) if done => console::splats_in(&kmsg),
+            _ => console_splats,
+        };
+        failures.extend(splats.into_iter().map(GuestFailure::Splat));
+        if timed_out {
+            failures.push(GuestFailure::Timeout {
+                seconds: self.timeout.as_secs(),
+            });
+        } else if !done
+            && !failures
+                .iter()
+                .any(|f| matches!(f, GuestFailure::InitError { .. }))
+        {
+            failures.push(GuestFailure::EarlyExit {
+                detail: self.early_exit_detail(&console_path, boot_s.is_some()),
+            });
+        }
+
+        let results = report::parse_results(
+            &fs::read_to_string(self.run_dir.join("results")).unwrap_or_default(),
+        );
+        let tests = self
+            .tests
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let output = fs::read_to_string(self.run_dir.join(format!("out/{i}.log")))
+                    .unwrap_or_default();
+                report::judge(
+                    &t.name,
+                    results.iter().copied().find(|r| r.index == i),
+                    output,
+                )
+            })
+            .collect();
+        Ok(RunReport {
+            kernel: self.kernel.label.clone(),
+            accel: self.accel.describe().into(),
+            topology: self.topology.describe(),
+            boot_s,
+            total_s: total.as_secs_f64(),
+            tests,
+            failures,
+            console_log: console_path.display().to_string(),
+        })
+    }
+
+    fn prepare(&self) -> Result<()> {
+        let d = &self.run_dir;
+        fs::create_dir_all(d.join("cmd")).ctx(|| format!("creating {}", d.display()))?;
+        let init = d.join("init.sh");
+        fs::write(&init, INIT).ctx(|| format!("writing {}", init.display()))?;
+        fs::set_permissions(&init, fs::Permissions::from_mode(0o755))
+            .ctx(|| "chmod init.sh".into())?;
+        let mut list = String::new();
+        for (i, t) in self.tests.iter().enumerate() {
+            // Names travel in a tab-separated file; keep them on one line.
+            let name: String = t
+                .name
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            list.push_str(&format!("{name}\t{}\n", t.timeout));
+            fs::write(d.join(format!("cmd/{i}.sh")), &t.run)
+                .ctx(|| "writing test script".into())?;
+        }
+        fs::write(d.join("tests"), list).ctx(|| "writing test list".into())
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new("qemu-system-x86_64");
+        c.args(self.accel.qemu_args());
+        c.args([
+            "-nodefaults",
+            "-display",
+            "none",
+            "-no-reboot",
+            "-serial",
+            "stdio",
+        ]);
+        c.args(self.topology.qemu_args());
+        c.arg("-kernel").arg(&self.kernel.image);
+        c.arg("-append").arg(self.cmdline());
+        c.args([
+            "-fsdev",
+            "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
+        ]);
+        c.args(["-device", "virtio-9p-pci,fsdev=root,mount_tag=/dev/root"]);
+        for (tag, path) in [("mlcwd", &self.cwd), ("mlrun", &self.run_dir)] {
+            c.arg("-virtfs").arg(format!(
+                "local,path={},mount_tag={tag},security_model=none,multidevs=remap",
+                path.display()
+            ));
+        }
+        c
+    }
+
+    fn cmdline(&self) -> String {
+        let mut s = format!(
+            "console=ttyS0 panic=-1 quiet loglevel=5 printk.devkmsg=on \
+             root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro \
+             init={}/init.sh modless_run={} modless_cwd={}",
+            self.run_dir.display(),
+            self.run_dir.display(),
+            self.cwd.display()
+        );
+        if let Some(extra) = &self.append {
+            s.push(' ');
+            s.push_str(extra);
+        }
+        s
+    }
+
+    fn early_exit_detail(&self, console: &Path, reached_init: bool) -> String {
+        let stderr = fs::read_to_string(self.run_dir.join("qemu.stderr")).unwrap_or_default();
+        if !reached_init && !stderr.trim().is_empty() {
+            return format!("QEMU: {}", stderr.trim());
+        }
+        let text = fs::read_to_string(console).unwrap_or_default();
+        let last = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("(empty console)");
+        format!("last console line: {}", last.trim())
+    }
+}
+
+/// Waits for QEMU to exit; kills it at the deadline. True if it had to be killed.
+fn wait_until(child: &mut Child, deadline: Instant) -> Result<bool> {
+    loop {
+        if child
+            .try_wait()
+            .ctx(|| "waiting for QEMU".into())?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(true);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

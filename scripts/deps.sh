@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what modless needs on a Debian 12 host: QEMU 10 from bookworm-backports,
+# the 7.3 kernel source from trixie-backports, clang-19 for BPF, pahole for BTF,
+# and the kernel build dependencies. As root it installs; otherwise it prints
+# the command to run. Extra linux-source versions: MODLESS_KERNEL_VERSIONS="6.12".
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+packages=(
+	bc bison flex cpio xz-utils make gcc libc6-dev libelf-dev libssl-dev zlib1g-dev
+	pkg-config pahole clang-19 llvm-19 busybox-static kmod
+)
+backports=(qemu-system-x86)
+trixie=(linux-source-7.3)
+for v in ${MODLESS_KERNEL_VERSIONS:-}; do
+	[ "$v" = 7.3 ] || packages+=("linux-source-$v")
+done
+
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"
+	done
+}
+
+need=$(missing "${packages[@]}")
+need_bpo=$(missing "${backports[@]}")
+need_trixie=$(missing "${trixie[@]}")
+# bookworm's own QEMU (7.2) is too old for the guest: insist on the backport.
+if [ -z "$need_bpo" ] && ! qemu-system-x86_64 --version 2>/dev/null | grep -qE 'version (9|[1-9][0-9])\.'; then
+	need_bpo=qemu-system-x86
+fi
+[ -z "$need$need_bpo$need_trixie" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "modless needs packages that are not installed. As root, run:" >&2
+	echo "  $here/deps.sh" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"$here/apt-backports.sh"
+echo "deps: apt-get update" >&2
+apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package lists is intended
+{
+	[ -z "$need" ] || apt-get install -y -qq --no-install-recommends $need
+	[ -z "$need_bpo" ] || apt-get install -y -qq --no-install-recommends -t bookworm-backports $need_bpo
+	[ -z "$need_trixie" ] || apt-get install -y -qq --no-install-recommends -t trixie-backports $need_trixie
+} >&2
