@@ -1,0 +1,353 @@
+//! TOML text -> [`Declaration`], collecting every syntax error.
+
+use std::path::Path;
+
+use modless_ctypes::{parse_decl, parse_fn_ptr, parse_prototype, ParseError, Span, StructDef};
+use modless_hooks::{Hook, HookKind, RetValue};
+use modless_kfuncs::{KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
+use modless_struct_ops::{Callback, DataKind, DataMember, FlagBit, Instances, OpsTable, WriteRule};
+use toml::Spanned;
+
+use crate::error::{DeclError, DeclErrorKind, DeclErrors};
+use crate::location::Origin;
+use crate::model::{Declaration, SharedStruct, Subsystem};
+use crate::raw::{IntOrStr, RawFile};
+
+fn span_of<T>(s: &Spanned<T>) -> Span {
+    let r = s.span();
+    Span::new(r.start, r.end)
+}
+
+struct Loader<'a> {
+    origin: &'a Origin,
+    errs: Vec<DeclError>,
+}
+
+impl Loader<'_> {
+    fn err(&mut self, span: Span, kind: DeclErrorKind) {
+        self.errs.push(DeclError::at(self.origin, span, kind));
+    }
+
+    fn c<T>(
+        &mut self,
+        item: String,
+        s: &Spanned<String>,
+        f: fn(&str) -> Result<T, ParseError>,
+    ) -> Option<T> {
+        match f(s.get_ref()) {
+            Ok(v) => Some(v),
+            Err(err) => {
+                let at = span_of(s).inside_string(err.offset, err.len);
+                self.err(at, DeclErrorKind::CSyntax { item, err });
+                None
+            }
+        }
+    }
+
+    fn bad_value(
+        &mut self,
+        s: &Spanned<String>,
+        item: String,
+        key: &'static str,
+        expected: &[&str],
+    ) {
+        self.err(
+            span_of(s),
+            DeclErrorKind::BadValue {
+                item,
+                key,
+                value: s.get_ref().clone(),
+                expected: expected.join(", "),
+            },
+        );
+    }
+
+    fn ret_value(&mut self, v: &IntOrStr, span: Span, item: &str) -> Option<RetValue> {
+        match v {
+            IntOrStr::Int(i) => Some(RetValue::int(i128::from(*i))),
+            IntOrStr::Str(s) => RetValue::parse(s).or_else(|| {
+                self.err(
+                    span,
+                    DeclErrorKind::BadValue {
+                        item: item.to_string(),
+                        key: "return value",
+                        value: s.clone(),
+                        expected: "an integer, an errno such as \"-EPERM\", or \"-MAX_ERRNO\""
+                            .into(),
+                    },
+                );
+                None
+            }),
+        }
+    }
+}
+
+/// Reads and parses a declaration file; errors name `path` as given.
+pub fn load(path: &Path) -> Result<Declaration, DeclErrors> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        DeclErrors(vec![DeclError {
+            file: file.clone(),
+            line_col: None,
+            kind: DeclErrorKind::Io(e.to_string()),
+        }])
+    })?;
+    parse(&text, &file)
+}
+
+/// Parses declaration TOML. Only syntax is checked here; call
+/// [`Declaration::validate`] for the rules.
+pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
+    let origin = Origin::new(file, text);
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let span = e
+            .span()
+            .map(|r| Span::new(r.start, r.end))
+            .unwrap_or(Span::UNKNOWN);
+        DeclErrors(vec![DeclError::at(
+            &origin,
+            span,
+            DeclErrorKind::Toml(e.message().to_string()),
+        )])
+    })?;
+    let mut l = Loader {
+        origin: &origin,
+        errs: Vec::new(),
+    };
+
+    let sub = raw.subsystem.get_ref();
+    let subsystem = Subsystem {
+        name: sub.name.get_ref().clone(),
+        doc: sub.doc.clone(),
+        span: span_of(&sub.name),
+    };
+
+    let mut structs = Vec::new();
+    for rs in &raw.structs {
+        let r = rs.get_ref();
+        let name = r.name.get_ref().clone();
+        let fields: Vec<_> = r
+            .fields
+            .iter()
+            .filter_map(|f| l.c(format!("struct `{name}` field"), f, parse_decl))
+            .collect();
+        structs.push(SharedStruct {
+            def: StructDef { name, fields },
+            doc: r.doc.clone(),
+            span: span_of(&r.name),
+            field_spans: r.fields.iter().map(span_of).collect(),
+        });
+    }
+
+    let ro = raw.ops.get_ref();
+    let ops_name = ro.name.get_ref().clone();
+    let instances = match ro.instances.as_ref().map(|s| s.get_ref().as_str()) {
+        None | Some("one") => Instances::One,
+        Some("many") => Instances::Many,
+        Some(_) => {
+            l.bad_value(
+                ro.instances.as_ref().unwrap(),
+                format!("ops `{ops_name}`"),
+                "instances",
+                &["one", "many"],
+            );
+            Instances::One
+        }
+    };
+    let mut callbacks = Vec::new();
+    for rc in &ro.callbacks {
+        let c = rc.get_ref();
+        if let Some(proto) = l.c(format!("ops `{ops_name}` callback"), &c.proto, parse_fn_ptr) {
+            callbacks.push(Callback {
+                proto,
+                required: c.required,
+                default: c.default.clone(),
+                sleepable: c.sleepable,
+                doc: c.doc.clone(),
+                span: span_of(&c.proto),
+                proto_span: span_of(&c.proto),
+            });
+        }
+    }
+    let mut data = Vec::new();
+    for rd in &ro.data {
+        let d = rd.get_ref();
+        let Some(decl) = l.c(
+            format!("ops `{ops_name}` data member"),
+            &d.field,
+            parse_decl,
+        ) else {
+            continue;
+        };
+        let item = format!("ops data member `{}`", decl.name);
+        let kind = match d.kind.get_ref().as_str() {
+            "name" => DataKind::Name,
+            "flags" => DataKind::Flags(
+                d.flags
+                    .iter()
+                    .map(|f| FlagBit {
+                        name: f.name.clone(),
+                        bit: f.bit,
+                        doc: f.doc.clone(),
+                    })
+                    .collect(),
+            ),
+            "value" => DataKind::Value { max: d.max },
+            _ => {
+                l.bad_value(&d.kind, item, "data kind", &["name", "flags", "value"]);
+                continue;
+            }
+        };
+        data.push(DataMember {
+            decl,
+            kind,
+            doc: d.doc.clone(),
+            span: span_of(&d.field),
+        });
+    }
+    let writes = ro
+        .writes
+        .iter()
+        .map(|w| {
+            let (strukt, field) = w.get_ref().split_once('.').unwrap_or((w.get_ref(), ""));
+            WriteRule {
+                strukt: strukt.to_string(),
+                field: field.to_string(),
+                span: span_of(w),
+            }
+        })
+        .collect();
+    let ops = OpsTable {
+        name: ops_name,
+        doc: ro.doc.clone(),
+        instances,
+        callbacks,
+        data,
+        writes,
+        span: span_of(&ro.name),
+    };
+
+    let mut kfuncs = Vec::new();
+    for rk in &raw.kfuncs {
+        let k = rk.get_ref();
+        let Some(proto) = l.c("kfunc prototype".into(), &k.proto, parse_prototype) else {
+            continue;
+        };
+        let item = format!("kfunc `{}`", proto.name);
+        let mut flags = Vec::new();
+        for f in &k.flags {
+            match KfFlag::parse(f.get_ref()) {
+                Some(fl) => flags.push(fl),
+                None => {
+                    let all: Vec<&str> = KfFlag::ALL.iter().map(|f| f.c_name()).collect();
+                    l.bad_value(f, item.clone(), "kfunc flag", &all);
+                }
+            }
+        }
+        let mut prog_types = Vec::new();
+        for t in &k.prog_types {
+            match ProgType::parse(t.get_ref()) {
+                Some(pt) => prog_types.push(pt),
+                None => {
+                    let all: Vec<&str> = ProgType::ALL.iter().map(|p| p.key()).collect();
+                    l.bad_value(t, item.clone(), "program type", &all);
+                }
+            }
+        }
+        let scope = match &k.ops {
+            None => OpScope::AnyOp,
+            Some(list) => OpScope::Ops(list.iter().map(|o| o.get_ref().clone()).collect()),
+        };
+        let doc = k.doc.as_ref().map(|summary| KfuncDoc {
+            summary: summary.clone(),
+            args: k
+                .doc_args
+                .iter()
+                .map(|(a, v)| {
+                    (
+                        a.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect(),
+            ret: k.doc_return.clone(),
+        });
+        kfuncs.push(Kfunc {
+            proto,
+            flags,
+            prog_types,
+            scope,
+            doc,
+            span: span_of(&k.proto),
+            proto_span: span_of(&k.proto),
+        });
+    }
+
+    let mut hooks = Vec::new();
+    for rh in &raw.hooks {
+        let h = rh.get_ref();
+        let Some(proto) = l.c("hook prototype".into(), &h.proto, parse_prototype) else {
+            continue;
+        };
+        let item = format!("hook `{}`", proto.name);
+        let kind = match h.attach.get_ref().as_str() {
+            "fentry" => HookKind::FentryOnly,
+            "fmod_ret" => {
+                let span = h
+                    .ret_range
+                    .as_ref()
+                    .map(span_of)
+                    .unwrap_or(span_of(&h.attach));
+                let (min, max) = match &h.ret_range {
+                    Some(r) => {
+                        let [a, b] = r.get_ref().clone();
+                        (l.ret_value(&a, span, &item), l.ret_value(&b, span, &item))
+                    }
+                    None => (
+                        Some(RetValue::int(i128::from(i32::MIN))),
+                        Some(RetValue::int(i128::from(i32::MAX))),
+                    ),
+                };
+                let default = match &h.default {
+                    Some(d) => l.ret_value(d.get_ref(), span_of(d), &item),
+                    None => Some(RetValue::int(0)),
+                };
+                let (Some(min), Some(max), Some(default)) = (min, max, default) else {
+                    continue;
+                };
+                HookKind::FmodRet {
+                    min,
+                    max,
+                    default,
+                    sleepable: h.sleepable,
+                    error_injection: h.error_injection,
+                }
+            }
+            _ => {
+                l.bad_value(&h.attach, item, "attach kind", &["fentry", "fmod_ret"]);
+                continue;
+            }
+        };
+        hooks.push(Hook {
+            proto,
+            kind,
+            doc: h.doc.clone(),
+            span: span_of(&h.proto),
+            proto_span: span_of(&h.proto),
+        });
+    }
+
+    if !l.errs.is_empty() {
+        return Err(DeclErrors(l.errs));
+    }
+    Ok(Declaration {
+        origin: origin.clone(),
+        subsystem,
+        structs,
+        ops,
+        kfuncs,
+        hooks,
+    })
+}

@@ -1,0 +1,117 @@
+//! The TOML file as serde sees it; every value a user might get wrong
+//! keeps its span.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub subsystem: S<RawSubsystem>,
+    #[serde(default, rename = "struct")]
+    pub structs: Vec<S<RawStruct>>,
+    pub ops: S<RawOps>,
+    #[serde(default, rename = "kfunc")]
+    pub kfuncs: Vec<S<RawKfunc>>,
+    #[serde(default, rename = "hook")]
+    pub hooks: Vec<S<RawHook>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubsystem {
+    pub name: S<String>,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStruct {
+    pub name: S<String>,
+    pub doc: Option<String>,
+    pub fields: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOps {
+    pub name: S<String>,
+    pub doc: Option<String>,
+    pub instances: Option<S<String>>,
+    #[serde(default)]
+    pub writes: Vec<S<String>>,
+    #[serde(default, rename = "callback")]
+    pub callbacks: Vec<S<RawCallback>>,
+    #[serde(default)]
+    pub data: Vec<S<RawData>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCallback {
+    #[serde(rename = "fn")]
+    pub proto: S<String>,
+    #[serde(default)]
+    pub required: bool,
+    pub default: Option<String>,
+    #[serde(default)]
+    pub sleepable: bool,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawData {
+    pub field: S<String>,
+    pub kind: S<String>,
+    #[serde(default)]
+    pub flags: Vec<RawFlag>,
+    pub max: Option<u64>,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlag {
+    pub name: String,
+    pub bit: u32,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKfunc {
+    pub proto: S<String>,
+    #[serde(default)]
+    pub flags: Vec<S<String>>,
+    #[serde(default)]
+    pub prog_types: Vec<S<String>>,
+    pub ops: Option<Vec<S<String>>>,
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub doc_args: toml::Table,
+    pub doc_return: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum IntOrStr {
+    Int(i64),
+    Str(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHook {
+    pub proto: S<String>,
+    pub attach: S<String>,
+    pub ret_range: Option<S<[IntOrStr; 2]>>,
+    pub default: Option<S<IntOrStr>>,
+    #[serde(default)]
+    pub sleepable: bool,
+    #[serde(default)]
+    pub error_injection: bool,
+    pub doc: Option<String>,
+}

@@ -1,0 +1,178 @@
+//! Hook sites in C: the functions BPF attaches to, the fmodret set that
+//! allows `fmod_ret` on them, the clamping call wrappers, and the
+//! BPF-side program macros.
+
+use std::fmt::Write;
+
+use crate::model::{Hook, HookKind};
+
+fn bound_macro(h: &Hook, which: &str) -> String {
+    format!("{}_RET_{which}", h.name().to_ascii_uppercase())
+}
+
+fn wrapper(h: &Hook) -> String {
+    format!("{}_hook", h.name())
+}
+
+fn fmodret_set(sub: &str) -> String {
+    format!("{sub}_fmodret_ids")
+}
+
+fn fmodret_id_set(sub: &str) -> String {
+    format!("{sub}_fmodret_set")
+}
+
+fn range_defines(hooks: &[Hook]) -> String {
+    let mut s = String::new();
+    for h in hooks {
+        if let HookKind::FmodRet { min, max, .. } = &h.kind {
+            writeln!(s, "#define {}\t{}", bound_macro(h, "MIN"), min.expr).unwrap();
+            writeln!(s, "#define {}\t{}", bound_macro(h, "MAX"), max.expr).unwrap();
+        }
+    }
+    s
+}
+
+/// Prototypes, return ranges, the clamping wrappers and `<SUB>_HOOK`.
+pub fn h_hooks(hooks: &[Hook], sub: &str) -> String {
+    let mut s = range_defines(hooks);
+    if !s.is_empty() {
+        s.push('\n');
+    }
+    for h in hooks {
+        if let Some(doc) = &h.doc {
+            writeln!(s, "/* {doc} */").unwrap();
+        }
+        writeln!(s, "{};", h.proto).unwrap();
+    }
+    for h in hooks {
+        let args = h.proto.arg_names().join(", ");
+        s.push('\n');
+        writeln!(s, "static inline {}\n{{", h.proto.render_named(&wrapper(h))).unwrap();
+        match &h.kind {
+            HookKind::FentryOnly => writeln!(s, "\t{}({args});", h.name()).unwrap(),
+            HookKind::FmodRet { .. } => {
+                let ty = h.proto.ret.to_string();
+                s.push_str("\t/* fmod_ret programs may return anything */\n");
+                writeln!(
+                    s,
+                    "\treturn clamp_t({ty}, {}({args}),\n\t\t       {}, {});",
+                    h.name(),
+                    bound_macro(h, "MIN"),
+                    bound_macro(h, "MAX")
+                )
+                .unwrap();
+            }
+        }
+        s.push_str("}\n");
+    }
+    s.push('\n');
+    s.push_str("/* Call the hook site @hook, so BPF programs attached to it run. */\n");
+    writeln!(
+        s,
+        "#define {}_HOOK(hook, ...)\thook##_hook(__VA_ARGS__)",
+        sub.to_ascii_uppercase()
+    )
+    .unwrap();
+    s
+}
+
+/// The hook functions themselves; built whether or not BPF is enabled.
+pub fn c_hooks(hooks: &[Hook]) -> String {
+    let mut s = String::new();
+    for (i, h) in hooks.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        writeln!(s, "__weak noinline {}\n{{", h.proto).unwrap();
+        s.push_str("\t/* an opaque body keeps every call a real, patchable call */\n");
+        s.push_str("\tasm volatile(\"\");\n");
+        if let HookKind::FmodRet { default, .. } = &h.kind {
+            writeln!(s, "\treturn {};", default.expr).unwrap();
+        }
+        s.push_str("}\n");
+        if matches!(
+            h.kind,
+            HookKind::FmodRet {
+                error_injection: true,
+                ..
+            }
+        ) {
+            writeln!(s, "ALLOW_ERROR_INJECTION({}, ERRNO);", h.name()).unwrap();
+        }
+    }
+    s
+}
+
+/// The fmodret id set (BPF side of the build only), empty if no hook is
+/// `fmod_ret`.
+pub fn c_fmodret_set(hooks: &[Hook], sub: &str) -> String {
+    let fm: Vec<&Hook> = hooks.iter().filter(|h| h.is_fmod_ret()).collect();
+    if fm.is_empty() {
+        return String::new();
+    }
+    let mut s = String::new();
+    writeln!(s, "BTF_SET8_START({})", fmodret_set(sub)).unwrap();
+    for h in fm {
+        let sleepable = matches!(
+            h.kind,
+            HookKind::FmodRet {
+                sleepable: true,
+                ..
+            }
+        );
+        if sleepable {
+            writeln!(s, "BTF_ID_FLAGS(func, {}, KF_SLEEPABLE)", h.name()).unwrap();
+        } else {
+            writeln!(s, "BTF_ID_FLAGS(func, {})", h.name()).unwrap();
+        }
+    }
+    writeln!(s, "BTF_SET8_END({})\n", fmodret_set(sub)).unwrap();
+    writeln!(
+        s,
+        "static const struct btf_kfunc_id_set {} = {{",
+        fmodret_id_set(sub)
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "\t.owner\t= THIS_MODULE,\n\t.set\t= &{},\n}};",
+        fmodret_set(sub)
+    )
+    .unwrap();
+    s
+}
+
+pub fn c_register(hooks: &[Hook], sub: &str) -> Option<String> {
+    hooks
+        .iter()
+        .any(Hook::is_fmod_ret)
+        .then(|| format!("register_btf_fmodret_id_set(&{})", fmodret_id_set(sub)))
+}
+
+/// Return ranges and program macros for BPF authors.
+pub fn bpf_hooks(hooks: &[Hook], sub: &str) -> String {
+    let up = sub.to_ascii_uppercase();
+    let mut s = String::new();
+    s.push_str("/* Hook sites: ");
+    s.push_str(
+        &hooks
+            .iter()
+            .map(|h| h.proto.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    s.push_str(" */\n");
+    s.push_str(&range_defines(hooks));
+    s.push_str("\n/* Observe a hook site: ");
+    writeln!(s, "{up}_FENTRY(hook, prog, args...) */").unwrap();
+    writeln!(s, "#define {up}_FENTRY(hook, name, args...)\t\\\n\tSEC(\"fentry/\" #hook) int BPF_PROG(name, ##args)").unwrap();
+    writeln!(s, "#define {up}_FEXIT(hook, name, args...)\t\\\n\tSEC(\"fexit/\" #hook) int BPF_PROG(name, ##args)").unwrap();
+    if hooks.iter().any(Hook::is_fmod_ret) {
+        s.push_str(
+            "/* Replace a fmod_ret hook's result; the kernel clamps it to <HOOK>_RET_MIN..MAX */\n",
+        );
+        writeln!(s, "#define {up}_FMOD_RET(hook, name, args...)\t\\\n\tSEC(\"fmod_ret/\" #hook) int BPF_PROG(name, ##args)").unwrap();
+    }
+    s
+}

@@ -1,0 +1,230 @@
+//! Kernel C and BPF declarations for a kfunc set, in bpf_qdisc.c's shape:
+//! the sets and the per-op table are data, the filter is fixed logic.
+
+use std::fmt::Write;
+
+use crate::model::{Kfunc, OpScope, ProgType};
+
+/// What the filter needs from the ops table it guards.
+#[derive(Debug, Clone)]
+pub struct FilterCtx {
+    /// Subsystem prefix, e.g. `jobd`.
+    pub sub: String,
+    /// `bpf_<ops type>`, compared with `prog->aux->st_ops`.
+    pub st_ops_var: String,
+    pub op_idx: String,
+    pub moff_idx: String,
+    /// Maps a runtime BTF id to the build-time one of the sets.
+    pub local_id_fn: String,
+    /// Callback names in struct order.
+    pub ops: Vec<String>,
+}
+
+fn set8_name(sub: &str, t: ProgType) -> String {
+    match t {
+        ProgType::StructOps => format!("{sub}_kfunc_ids"),
+        _ => format!("{sub}_{}_kfunc_ids", t.key()),
+    }
+}
+
+fn id_set_name(sub: &str, t: ProgType) -> String {
+    match t {
+        ProgType::StructOps => format!("{sub}_kfunc_set"),
+        _ => format!("{sub}_{}_kfunc_set", t.key()),
+    }
+}
+
+fn op_set_name(sub: &str, op: &str) -> String {
+    format!("{sub}_{op}_kfunc_set")
+}
+
+fn any_op_set_name(sub: &str) -> String {
+    format!("{sub}_any_op_kfunc_set")
+}
+
+fn filter_name(sub: &str) -> String {
+    format!("{sub}_kfunc_filter")
+}
+
+fn used_prog_types(kfuncs: &[Kfunc]) -> Vec<ProgType> {
+    ProgType::ALL
+        .into_iter()
+        .filter(|t| kfuncs.iter().any(|k| k.prog_types.contains(t)))
+        .collect()
+}
+
+/// Kernel-doc and prototypes for the subsystem's header; the subsystem
+/// defines each with `__bpf_kfunc`.
+pub fn h_prototypes(kfuncs: &[Kfunc]) -> String {
+    let mut s = String::new();
+    for k in kfuncs {
+        if let Some(doc) = &k.doc {
+            writeln!(s, "/**\n * {} - {}", k.name(), doc.summary).unwrap();
+            for (a, d) in &doc.args {
+                writeln!(s, " * @{a}: {d}").unwrap();
+            }
+            if let Some(r) = &doc.ret {
+                writeln!(s, " *\n * Return: {r}").unwrap();
+            }
+            s.push_str(" */\n");
+        }
+        writeln!(s, "{};", k.proto).unwrap();
+    }
+    s
+}
+
+/// `BTF_KFUNCS_START` sets, per-op BTF sets, the filter and the
+/// `btf_kfunc_id_set`s.
+pub fn c_sets(kfuncs: &[Kfunc], f: &FilterCtx) -> String {
+    let sub = &f.sub;
+    let mut s = String::new();
+    for t in used_prog_types(kfuncs) {
+        let set = set8_name(sub, t);
+        writeln!(s, "BTF_KFUNCS_START({set})").unwrap();
+        for k in kfuncs.iter().filter(|k| k.prog_types.contains(&t)) {
+            match k.flags_c() {
+                Some(fl) => writeln!(s, "BTF_ID_FLAGS(func, {}, {fl})", k.name()).unwrap(),
+                None => writeln!(s, "BTF_ID_FLAGS(func, {})", k.name()).unwrap(),
+            }
+        }
+        writeln!(s, "BTF_KFUNCS_END({set})\n").unwrap();
+    }
+
+    let st: Vec<&Kfunc> = kfuncs
+        .iter()
+        .filter(|k| k.prog_types.contains(&ProgType::StructOps))
+        .collect();
+    if !st.is_empty() {
+        s.push_str(&c_filter(&st, f));
+    }
+
+    for t in used_prog_types(kfuncs) {
+        writeln!(
+            s,
+            "static const struct btf_kfunc_id_set {} = {{",
+            id_set_name(sub, t)
+        )
+        .unwrap();
+        s.push_str("\t.owner\t= THIS_MODULE,\n");
+        writeln!(s, "\t.set\t= &{},", set8_name(sub, t)).unwrap();
+        if t == ProgType::StructOps {
+            writeln!(s, "\t.filter\t= {},", filter_name(sub)).unwrap();
+        }
+        s.push_str("};\n\n");
+    }
+    s
+}
+
+fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
+    let sub = &f.sub;
+    let mut s = String::new();
+    let any: Vec<&&Kfunc> = st.iter().filter(|k| k.scope == OpScope::AnyOp).collect();
+    if !any.is_empty() {
+        writeln!(s, "BTF_SET_START({})", any_op_set_name(sub)).unwrap();
+        for k in &any {
+            writeln!(s, "BTF_ID(func, {})", k.name()).unwrap();
+        }
+        writeln!(s, "BTF_SET_END({})\n", any_op_set_name(sub)).unwrap();
+    }
+    let mut op_sets = Vec::new();
+    for op in &f.ops {
+        let members: Vec<&&Kfunc> = st
+            .iter()
+            .filter(|k| matches!(&k.scope, OpScope::Ops(o) if o.contains(op)))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let name = op_set_name(sub, op);
+        writeln!(s, "BTF_SET_START({name})").unwrap();
+        for k in members {
+            writeln!(s, "BTF_ID(func, {})", k.name()).unwrap();
+        }
+        writeln!(s, "BTF_SET_END({name})\n").unwrap();
+        op_sets.push((op.clone(), name));
+    }
+    let table = format!("{sub}_op_kfunc_sets");
+    if !op_sets.is_empty() {
+        let last = f.ops.last().cloned().unwrap_or_default();
+        s.push_str("/* kfuncs each op may call besides the ones any op may call */\n");
+        writeln!(
+            s,
+            "static const struct btf_id_set *const {table}[{}({last}) + 1] = {{",
+            f.op_idx
+        )
+        .unwrap();
+        for (op, name) in &op_sets {
+            writeln!(s, "\t[{}({op})]\t= &{name},", f.op_idx).unwrap();
+        }
+        s.push_str("};\n\n");
+    }
+
+    writeln!(
+        s,
+        "static int {}(const struct bpf_prog *prog, u32 kfunc_id)\n{{",
+        filter_name(sub)
+    )
+    .unwrap();
+    if !op_sets.is_empty() {
+        s.push_str("\tconst struct btf_id_set *set;\n");
+    }
+    s.push_str("\tu32 id;\n\n");
+    s.push_str("\t/* vmlinux filters see every kfunc of the hook, a module's only its own */\n");
+    writeln!(
+        s,
+        "\tif (!IS_ENABLED(MODULE) &&\n\t    !btf_id_set8_contains(&{}, kfunc_id))\n\t\treturn 0;",
+        set8_name(sub, ProgType::StructOps)
+    )
+    .unwrap();
+    s.push_str("\t/* early CFG pass: the prog is not attached to a member yet */\n");
+    s.push_str("\tif (!prog->aux->st_ops)\n\t\treturn 0;\n");
+    writeln!(
+        s,
+        "\tif (prog->aux->st_ops != &{})\n\t\treturn -EACCES;\n",
+        f.st_ops_var
+    )
+    .unwrap();
+    writeln!(s, "\tid = {}(kfunc_id);", f.local_id_fn).unwrap();
+    if !any.is_empty() {
+        writeln!(
+            s,
+            "\tif (btf_id_set_contains(&{}, id))\n\t\treturn 0;",
+            any_op_set_name(sub)
+        )
+        .unwrap();
+    }
+    if !op_sets.is_empty() {
+        writeln!(
+            s,
+            "\tset = {table}[{}(prog->aux->attach_st_ops_member_off)];",
+            f.moff_idx
+        )
+        .unwrap();
+        s.push_str("\tif (set && btf_id_set_contains(set, id))\n\t\treturn 0;\n");
+    }
+    s.push_str("\treturn -EACCES;\n}\n\n");
+    s
+}
+
+/// `register_btf_kfunc_id_set(...)` calls, one per program-type hook.
+pub fn c_register(kfuncs: &[Kfunc], sub: &str) -> Vec<String> {
+    used_prog_types(kfuncs)
+        .into_iter()
+        .map(|t| {
+            format!(
+                "register_btf_kfunc_id_set({}, &{})",
+                t.c_enum(),
+                id_set_name(sub, t)
+            )
+        })
+        .collect()
+}
+
+/// `extern ... __ksym __weak;` so programs can probe with bpf_ksym_exists().
+pub fn bpf_externs(kfuncs: &[Kfunc]) -> String {
+    let mut s = String::new();
+    for k in kfuncs {
+        writeln!(s, "extern {} __ksym __weak;", k.bpf_proto()).unwrap();
+    }
+    s
+}

@@ -1,0 +1,14 @@
+//! kfunc sets: the model of a kfunc (flags, argument annotations, which
+//! program types and ops may call it), its rules, and the C it turns into.
+//!
+//! ```text
+//! [Kfunc] --validate/validate_set--> [(Span, KfuncError)]
+//!         --emit--> prototypes, BTF_KFUNCS sets + filter, ksym externs
+//! ```
+
+pub mod emit;
+mod model;
+mod validate;
+
+pub use model::{KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
+pub use validate::{arg_suffix, validate, validate_set, KfuncError, ARG_SUFFIXES, MAX_ARGS};

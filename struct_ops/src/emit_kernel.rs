@@ -1,0 +1,694 @@
+//! Kernel C for an ops table: the shared struct and call path (header) and
+//! the `struct bpf_struct_ops` with its callbacks and CFI stubs (source).
+
+use std::fmt::Write;
+
+use modless_ctypes::{CType, FuncProto};
+
+use crate::model::{Callback, DataKind, Instances, OpsTable};
+use crate::names::Names;
+use crate::validate::plain_arg_name;
+
+/// Prototype with annotation suffixes stripped from parameter names.
+fn plain_proto(p: &FuncProto, name: &str) -> FuncProto {
+    let mut q = p.clone();
+    q.name = name.to_string();
+    for arg in &mut q.params {
+        arg.name = plain_arg_name(&arg.name).to_string();
+    }
+    q
+}
+
+fn call_args(p: &FuncProto) -> String {
+    p.params
+        .iter()
+        .map(|a| plain_arg_name(&a.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `#define` lines for every flags data member.
+pub fn h_flags(ops: &OpsTable, n: &Names) -> String {
+    let mut s = String::new();
+    for d in &ops.data {
+        let DataKind::Flags(flags) = &d.kind else {
+            continue;
+        };
+        for f in flags {
+            if let Some(doc) = &f.doc {
+                writeln!(s, "/* {doc} */").unwrap();
+            }
+            writeln!(s, "#define {}\t(1ULL << {})", f.name, f.bit).unwrap();
+        }
+        let all = if flags.is_empty() {
+            "0ULL".to_string()
+        } else {
+            flags
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" | \\\n\t\t\t\t ")
+        };
+        writeln!(s, "#define {}\t({all})", n.flags_all(&d.decl.name)).unwrap();
+        s.push('\n');
+    }
+    s
+}
+
+/// The ops struct; `kernel` adds the private list node of `Many`.
+pub fn struct_def(ops: &OpsTable, n: &Names, kernel: bool) -> String {
+    let mut s = String::new();
+    if let Some(doc) = &ops.doc {
+        writeln!(s, "/* {doc} */").unwrap();
+    }
+    writeln!(s, "struct {} {{", ops.name).unwrap();
+    for cb in &ops.callbacks {
+        if let Some(doc) = &cb.doc {
+            writeln!(s, "\t/* {doc} */").unwrap();
+        }
+        writeln!(s, "\t{};", cb.proto.render_fn_ptr()).unwrap();
+    }
+    for d in &ops.data {
+        if let Some(doc) = &d.doc {
+            writeln!(s, "\t/* {doc} */").unwrap();
+        }
+        writeln!(s, "\t{};", d.decl).unwrap();
+    }
+    if kernel && ops.instances == Instances::Many {
+        writeln!(
+            s,
+            "\t/* kernel-private: BPF leaves it zero, reg links it */"
+        )
+        .unwrap();
+        writeln!(s, "\tstruct list_head {};", n.list_node()).unwrap();
+    }
+    s.push_str("};\n");
+    s
+}
+
+fn default_name(cb: &Callback) -> Option<&str> {
+    cb.default.as_deref()
+}
+
+/// Prototypes of the subsystem-provided defaults.
+pub fn h_defaults(ops: &OpsTable) -> String {
+    let mut s = String::new();
+    for cb in &ops.callbacks {
+        if let Some(d) = default_name(cb) {
+            writeln!(s, "{};", plain_proto(&cb.proto, d)).unwrap();
+        }
+    }
+    s
+}
+
+fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
+    let p = &cb.proto;
+    let m = cb.name();
+    let args = call_args(p);
+    let ret_void = p.ret.is_void();
+    let default_call = default_name(cb).map(|d| format!("{d}({args})"));
+    let mut s = String::new();
+    writeln!(s, "static inline {}", plain_proto(p, &n.call_fn(m))).unwrap();
+    s.push_str("{\n");
+    writeln!(s, "\tstruct {} *ops;", ops.name).unwrap();
+    if !ret_void {
+        writeln!(s, "\t{};", p.ret.declare("ret")).unwrap();
+    }
+    let track_done = ops.instances == Instances::Many && (!ret_void || default_call.is_some());
+    if track_done {
+        s.push_str("\tbool done = false;\n");
+    }
+    s.push('\n');
+    if cb.sleepable {
+        s.push_str("\tmight_sleep();\n");
+    }
+    let brace = if ret_void && default_call.is_some() {
+        " {"
+    } else {
+        ""
+    };
+    writeln!(
+        s,
+        "\tif (!static_branch_unlikely(&{})){brace}",
+        n.static_key()
+    )
+    .unwrap();
+    match (&default_call, ret_void) {
+        (Some(c), false) => writeln!(s, "\t\treturn {c};").unwrap(),
+        (Some(c), true) => writeln!(s, "\t\t{c};\n\t\treturn;\n\t}}").unwrap(),
+        (None, _) => s.push_str("\t\treturn;\n"),
+    }
+    let ret_assign = if ret_void {
+        String::new()
+    } else {
+        "ret = ".to_string()
+    };
+    match ops.instances {
+        Instances::One if cb.sleepable => {
+            s.push_str("\trcu_read_lock();\n");
+            writeln!(s, "\tops = rcu_dereference({});", n.live()).unwrap();
+            s.push_str("\t/* the op may sleep: pin the map and call outside RCU */\n");
+            s.push_str("\tif (ops && !bpf_struct_ops_get(ops))\n\t\tops = NULL;\n");
+            s.push_str("\trcu_read_unlock();\n");
+            writeln!(
+                s,
+                "\tif (ops && ops->{m})\n\t\t{ret_assign}ops->{m}({args});"
+            )
+            .unwrap();
+            if let Some(c) = &default_call {
+                writeln!(s, "\telse\n\t\t{ret_assign}{c};").unwrap();
+            }
+            s.push_str("\tif (ops)\n\t\tbpf_struct_ops_put(ops);\n");
+        }
+        Instances::One => {
+            s.push_str("\trcu_read_lock();\n");
+            writeln!(s, "\tops = rcu_dereference({});", n.live()).unwrap();
+            writeln!(
+                s,
+                "\tif (likely(ops && ops->{m}))\n\t\t{ret_assign}ops->{m}({args});"
+            )
+            .unwrap();
+            if let Some(c) = &default_call {
+                writeln!(s, "\telse\n\t\t{ret_assign}{c};").unwrap();
+            }
+            s.push_str("\trcu_read_unlock();\n");
+        }
+        Instances::Many => {
+            s.push_str("\trcu_read_lock();\n");
+            writeln!(
+                s,
+                "\tlist_for_each_entry_rcu(ops, &{}, {}) {{",
+                n.live_list(),
+                n.list_node()
+            )
+            .unwrap();
+            if ret_void {
+                writeln!(s, "\t\tif (ops->{m}) {{").unwrap();
+                writeln!(s, "\t\t\tops->{m}({args});").unwrap();
+                if track_done {
+                    s.push_str("\t\t\tdone = true;\n");
+                }
+                s.push_str("\t\t}\n");
+            } else {
+                writeln!(s, "\t\tif (ops->{m}) {{").unwrap();
+                writeln!(s, "\t\t\tret = ops->{m}({args});").unwrap();
+                s.push_str("\t\t\tdone = true;\n\t\t\tbreak;\n\t\t}\n");
+            }
+            s.push_str("\t}\n\trcu_read_unlock();\n");
+            if let Some(c) = &default_call {
+                writeln!(s, "\tif (!done)\n\t\t{ret_assign}{c};").unwrap();
+            }
+        }
+    }
+    if !ret_void {
+        s.push_str("\treturn ret;\n");
+    }
+    s.push_str("}\n");
+    s
+}
+
+fn call_fn_off(n: &Names, cb: &Callback) -> String {
+    let p = &cb.proto;
+    let mut s = String::new();
+    writeln!(s, "static inline {}", plain_proto(p, &n.call_fn(cb.name()))).unwrap();
+    match default_name(cb) {
+        Some(d) => {
+            let ret = if p.ret.is_void() { "" } else { "return " };
+            writeln!(s, "{{\n\t{ret}{d}({});\n}}", call_args(p)).unwrap();
+        }
+        None => s.push_str("{\n}\n"),
+    }
+    s
+}
+
+/// The per-op call functions (BPF and fallback variants) and `<SUB>_CALL`.
+pub fn h_call_path(ops: &OpsTable, n: &Names) -> String {
+    let mut s = String::new();
+    writeln!(s, "#if {}", n.enabled_macro()).unwrap();
+    match ops.instances {
+        Instances::One => writeln!(s, "extern struct {} __rcu *{};", ops.name, n.live()).unwrap(),
+        Instances::Many => writeln!(s, "extern struct list_head {};", n.live_list()).unwrap(),
+    }
+    writeln!(s, "DECLARE_STATIC_KEY_FALSE({});", n.static_key()).unwrap();
+    for cb in &ops.callbacks {
+        s.push('\n');
+        s.push_str(&call_fn_bpf(ops, n, cb));
+    }
+    writeln!(s, "#else /* !{} */", n.enabled_macro()).unwrap();
+    for (i, cb) in ops.callbacks.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        s.push_str(&call_fn_off(n, cb));
+    }
+    writeln!(s, "#endif /* {} */", n.enabled_macro()).unwrap();
+    s.push('\n');
+    writeln!(
+        s,
+        "/* Run the attached BPF implementation of @op, or its declared default. */"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "#define {}(op, ...)\t{}_call_##op(__VA_ARGS__)",
+        n.call_macro(),
+        n.sub
+    )
+    .unwrap();
+    s
+}
+
+/// Index macros, the forward declaration the kfunc filter needs, and the
+/// live-instance state.
+pub fn c_prelude(ops: &OpsTable, n: &Names) -> String {
+    let mut s = String::new();
+    writeln!(
+        s,
+        "#define {}(op)\t(offsetof(struct {}, op) / sizeof(void (*)(void)))",
+        n.op_idx(),
+        ops.name
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "#define {}(moff)\t((moff) / sizeof(void (*)(void)))",
+        n.moff_idx()
+    )
+    .unwrap();
+    s.push('\n');
+    writeln!(s, "static struct bpf_struct_ops {};", n.st_ops_var()).unwrap();
+    s.push('\n');
+    match ops.instances {
+        Instances::One => writeln!(s, "struct {} __rcu *{};", ops.name, n.live()).unwrap(),
+        Instances::Many => writeln!(s, "LIST_HEAD({});", n.live_list()).unwrap(),
+    }
+    writeln!(s, "DEFINE_STATIC_KEY_FALSE({});", n.static_key()).unwrap();
+    writeln!(s, "static DEFINE_MUTEX({});", n.lock()).unwrap();
+    s
+}
+
+/// `BTF_ID_LIST` of the ops type and written structs, plus the id shift
+/// that makes the lists usable from an out-of-tree module.
+pub fn c_btf_ids(ops: &OpsTable, n: &Names) -> String {
+    let mut s = String::new();
+    let structs = ops.written_structs();
+    s.push_str("enum {\n");
+    writeln!(s, "\t{},", n.btf_idx(None)).unwrap();
+    for st in &structs {
+        writeln!(s, "\t{},", n.btf_idx(Some(st))).unwrap();
+    }
+    s.push_str("};\n\n");
+    writeln!(s, "BTF_ID_LIST({})", n.btf_ids()).unwrap();
+    writeln!(s, "BTF_ID(struct, {})", ops.name).unwrap();
+    for st in &structs {
+        writeln!(s, "BTF_ID(struct, {st})").unwrap();
+    }
+    s.push('\n');
+    s.push_str(
+        "/*\n * An out-of-tree module's BTF is relocated at load time, which shifts\n\
+         * its type ids by a constant; BTF_ID_LIST and BTF_SET entries keep the\n\
+         * build-time ids (the shift is 0 in-tree). check_member sees every prog\n\
+         * of this type before its body is verified and records the shift.\n */\n",
+    );
+    writeln!(s, "static u32 {};\n", n.btf_shift()).unwrap();
+    writeln!(
+        s,
+        "static void {}_note(const struct bpf_prog *prog)\n{{",
+        n.btf_shift()
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "\tWRITE_ONCE({}, prog->aux->attach_btf_id -\n\t\t\t\t  {}[{}]);\n}}\n",
+        n.btf_shift(),
+        n.btf_ids(),
+        n.btf_idx(None)
+    )
+    .unwrap();
+    writeln!(s, "static u32 {}(u32 id)\n{{", n.btf_local_id()).unwrap();
+    writeln!(s, "\treturn id - READ_ONCE({});\n}}", n.btf_shift()).unwrap();
+    s
+}
+
+/// Verifier callbacks: read any argument, write only the allowlist.
+pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
+    let mut s = String::new();
+    let is_valid = format!("{}_is_valid_access", n.sub);
+    writeln!(
+        s,
+        "static bool {is_valid}(int off, int size, enum bpf_access_type type,"
+    )
+    .unwrap();
+    let pad = " ".repeat(is_valid.len() + 13);
+    writeln!(s, "{pad}const struct bpf_prog *prog,").unwrap();
+    writeln!(s, "{pad}struct bpf_insn_access_aux *info)").unwrap();
+    s.push_str("{\n\treturn bpf_tracing_btf_ctx_access(off, size, type, prog, info);\n}\n");
+
+    let structs = ops.written_structs();
+    for st in &structs {
+        s.push('\n');
+        writeln!(
+            s,
+            "static int {}(int off, size_t *end)\n{{",
+            n.struct_access(st)
+        )
+        .unwrap();
+        s.push_str("\tswitch (off) {\n");
+        for w in ops.writes.iter().filter(|w| &w.strukt == st) {
+            writeln!(
+                s,
+                "\tcase offsetof(struct {st}, {f}) ... offsetofend(struct {st}, {f}) - 1:",
+                f = w.field
+            )
+            .unwrap();
+            writeln!(
+                s,
+                "\t\t*end = offsetofend(struct {st}, {});\n\t\tbreak;",
+                w.field
+            )
+            .unwrap();
+        }
+        s.push_str("\tdefault:\n\t\treturn -EACCES;\n\t}\n\treturn 0;\n}\n");
+    }
+
+    let access = format!("{}_btf_struct_access", n.sub);
+    if !structs.is_empty() {
+        s.push('\n');
+        writeln!(
+            s,
+            "static const struct btf_type *{}_btf_type(const struct btf *btf, int idx)",
+            n.sub
+        )
+        .unwrap();
+        writeln!(
+            s,
+            "{{\n\treturn btf_type_by_id(btf, {}[idx] + READ_ONCE({}));\n}}\n",
+            n.btf_ids(),
+            n.btf_shift()
+        )
+        .unwrap();
+        writeln!(s, "static int {access}(struct bpf_verifier_log *log,").unwrap();
+        let pad = " ".repeat(access.len() + 12);
+        writeln!(s, "{pad}const struct bpf_reg_state *reg,").unwrap();
+        writeln!(s, "{pad}int off, int size)\n{{").unwrap();
+        s.push_str("\tconst struct btf_type *t = btf_type_by_id(reg->btf, reg->btf_id);\n");
+        s.push_str("\tconst char *name;\n\tsize_t end;\n\tint err;\n\n");
+        for (i, st) in structs.iter().enumerate() {
+            let kw = if i == 0 { "if" } else { "} else if" };
+            writeln!(
+                s,
+                "\t{kw} (t == {}_btf_type(reg->btf, {})) {{",
+                n.sub,
+                n.btf_idx(Some(st))
+            )
+            .unwrap();
+            writeln!(s, "\t\tname = \"{st}\";").unwrap();
+            writeln!(s, "\t\terr = {}(off, &end);", n.struct_access(st)).unwrap();
+        }
+        s.push_str("\t} else {\n\t\tbpf_log(log, \"only read is supported\\n\");\n\t\treturn -EACCES;\n\t}\n\n");
+        s.push_str(
+            "\tif (err) {\n\t\tbpf_log(log, \"no write support to %s at off %d\\n\", name, off);\n",
+        );
+        s.push_str("\t\treturn -EACCES;\n\t}\n");
+        s.push_str("\tif (off + size > end) {\n\t\tbpf_log(log,\n");
+        s.push_str("\t\t\t\"write access at off %d with size %d beyond the member of %s ended at %zu\\n\",\n");
+        s.push_str("\t\t\toff, size, name, end);\n\t\treturn -EACCES;\n\t}\n\treturn 0;\n}\n");
+    }
+
+    s.push('\n');
+    writeln!(
+        s,
+        "static const struct bpf_verifier_ops {} = {{",
+        n.verifier_ops()
+    )
+    .unwrap();
+    s.push_str("\t.get_func_proto\t\t= bpf_base_func_proto,\n");
+    writeln!(s, "\t.is_valid_access\t= {is_valid},").unwrap();
+    if !structs.is_empty() {
+        writeln!(s, "\t.btf_struct_access\t= {access},").unwrap();
+    }
+    s.push_str("};\n");
+    s
+}
+
+fn member_switch_header(s: &mut String) {
+    s.push_str("\tswitch (__btf_member_bit_offset(t, member) / 8) {\n");
+}
+
+/// `init`, `check_member`, `init_member`, `validate`, `reg`, `unreg`, `update`.
+pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
+    let mut s = String::new();
+    let t = &ops.name;
+
+    writeln!(
+        s,
+        "static int {}(struct btf *btf)\n{{\n\treturn 0;\n}}\n",
+        n.st_cb("init")
+    )
+    .unwrap();
+
+    let cm = n.st_cb("check_member");
+    let pad = " ".repeat(cm.len() + 12);
+    writeln!(s, "static int {cm}(const struct btf_type *t,").unwrap();
+    writeln!(s, "{pad}const struct btf_member *member,").unwrap();
+    writeln!(s, "{pad}const struct bpf_prog *prog)\n{{").unwrap();
+    writeln!(s, "\t{}_note(prog);\n", n.btf_shift()).unwrap();
+    let sleepable: Vec<_> = ops.callbacks.iter().filter(|c| c.sleepable).collect();
+    if !sleepable.is_empty() {
+        member_switch_header(&mut s);
+        for cb in &sleepable {
+            writeln!(s, "\tcase offsetof(struct {t}, {}):", cb.name()).unwrap();
+        }
+        s.push_str("\t\treturn 0;\n\t}\n");
+    }
+    s.push_str("\t/* the subsystem calls these ops under rcu_read_lock() */\n");
+    s.push_str("\treturn prog->sleepable ? -EINVAL : 0;\n}\n\n");
+
+    let im = n.st_cb("init_member");
+    let pad = " ".repeat(im.len() + 12);
+    writeln!(s, "static int {im}(const struct btf_type *t,").unwrap();
+    writeln!(s, "{pad}const struct btf_member *member,").unwrap();
+    writeln!(s, "{pad}void *kdata, const void *udata)\n{{").unwrap();
+    if !ops.data.is_empty() {
+        writeln!(
+            s,
+            "\tconst struct {t} *uops = udata;\n\tstruct {t} *ops = kdata;\n"
+        )
+        .unwrap();
+        member_switch_header(&mut s);
+        for d in &ops.data {
+            let m = &d.decl.name;
+            writeln!(s, "\tcase offsetof(struct {t}, {m}):").unwrap();
+            match &d.kind {
+                DataKind::Name => {
+                    writeln!(s, "\t\tif (bpf_obj_name_cpy(ops->{m}, uops->{m},").unwrap();
+                    writeln!(
+                        s,
+                        "\t\t\t\t      sizeof(ops->{m})) <= 0)\n\t\t\treturn -EINVAL;"
+                    )
+                    .unwrap();
+                }
+                DataKind::Flags(_) => {
+                    writeln!(
+                        s,
+                        "\t\tif (uops->{m} & ~{})\n\t\t\treturn -EINVAL;",
+                        n.flags_all(m)
+                    )
+                    .unwrap();
+                    writeln!(s, "\t\tops->{m} = uops->{m};").unwrap();
+                }
+                DataKind::Value { max } => {
+                    if let Some(max) = max {
+                        writeln!(s, "\t\tif (uops->{m} > {max})\n\t\t\treturn -E2BIG;").unwrap();
+                    }
+                    writeln!(s, "\t\tops->{m} = uops->{m};").unwrap();
+                }
+            }
+            s.push_str("\t\treturn 1;\n");
+        }
+        s.push_str("\t}\n");
+    }
+    s.push_str("\treturn 0;\n}\n\n");
+
+    writeln!(s, "static int {}(void *kdata)\n{{", n.st_cb("validate")).unwrap();
+    let required: Vec<_> = ops.callbacks.iter().filter(|c| c.required).collect();
+    if !required.is_empty() {
+        writeln!(s, "\tconst struct {t} *ops = kdata;\n").unwrap();
+        let conds: Vec<String> = required
+            .iter()
+            .map(|c| format!("!ops->{}", c.name()))
+            .collect();
+        writeln!(s, "\tif ({})\n\t\treturn -EINVAL;", conds.join(" || ")).unwrap();
+    }
+    s.push_str("\treturn 0;\n}\n\n");
+
+    s.push_str(&match ops.instances {
+        Instances::One => reg_one(ops, n),
+        Instances::Many => reg_many(ops, n),
+    });
+    s
+}
+
+fn reg_one(ops: &OpsTable, n: &Names) -> String {
+    let (t, live, key, lock) = (&ops.name, n.live(), n.static_key(), n.lock());
+    let mut s = String::new();
+    writeln!(
+        s,
+        "static int {}(void *kdata, struct bpf_link *link)\n{{",
+        n.st_cb("reg")
+    )
+    .unwrap();
+    writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
+    s.push_str("\t/* one instance; this also refuses a second link on the same map */\n");
+    writeln!(s, "\tif (rcu_access_pointer({live}))\n\t\treturn -EBUSY;").unwrap();
+    writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
+    writeln!(s, "\tstatic_branch_enable(&{key});\n\treturn 0;\n}}\n").unwrap();
+
+    writeln!(
+        s,
+        "static void {}(void *kdata, struct bpf_link *link)\n{{",
+        n.st_cb("unreg")
+    )
+    .unwrap();
+    writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
+    writeln!(s, "\tif (rcu_access_pointer({live}) != kdata)\n\t\treturn;").unwrap();
+    writeln!(s, "\tstatic_branch_disable(&{key});").unwrap();
+    writeln!(s, "\tRCU_INIT_POINTER({live}, NULL);").unwrap();
+    s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n}\n\n");
+
+    let up = n.st_cb("update");
+    writeln!(s, "static int {up}(void *kdata, void *old_kdata,").unwrap();
+    writeln!(s, "{}struct bpf_link *link)\n{{", " ".repeat(up.len() + 12)).unwrap();
+    writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
+    writeln!(
+        s,
+        "\tif (rcu_access_pointer({live}) != old_kdata)\n\t\treturn -EINVAL;"
+    )
+    .unwrap();
+    writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
+    s.push_str("\tsynchronize_rcu();\n\treturn 0;\n}\n");
+    s
+}
+
+fn reg_many(ops: &OpsTable, n: &Names) -> String {
+    let (t, list, key, lock, node) = (
+        &ops.name,
+        n.live_list(),
+        n.static_key(),
+        n.lock(),
+        n.list_node(),
+    );
+    let find = format!("{}_bpf_find", n.sub);
+    let mut s = String::new();
+    writeln!(
+        s,
+        "static struct {t} *{find}(const void *kdata)\n{{\n\tstruct {t} *ops;\n"
+    )
+    .unwrap();
+    writeln!(s, "\tlockdep_assert_held(&{lock});").unwrap();
+    writeln!(s, "\tlist_for_each_entry(ops, &{list}, {node})").unwrap();
+    s.push_str("\t\tif (ops == kdata)\n\t\t\treturn ops;\n\treturn NULL;\n}\n\n");
+
+    writeln!(
+        s,
+        "static int {}(void *kdata, struct bpf_link *link)\n{{",
+        n.st_cb("reg")
+    )
+    .unwrap();
+    writeln!(s, "\tstruct {t} *ops = kdata;\n").unwrap();
+    writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
+    s.push_str("\t/* a second link on the same map */\n");
+    writeln!(s, "\tif ({find}(kdata))\n\t\treturn -EBUSY;").unwrap();
+    writeln!(s, "\tlist_add_tail_rcu(&ops->{node}, &{list});").unwrap();
+    writeln!(s, "\tstatic_branch_enable(&{key});\n\treturn 0;\n}}\n").unwrap();
+
+    writeln!(
+        s,
+        "static void {}(void *kdata, struct bpf_link *link)\n{{",
+        n.st_cb("unreg")
+    )
+    .unwrap();
+    writeln!(s, "\tstruct {t} *ops;\n").unwrap();
+    writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
+    writeln!(s, "\tops = {find}(kdata);\n\tif (!ops)\n\t\treturn;").unwrap();
+    writeln!(s, "\tlist_del_rcu(&ops->{node});").unwrap();
+    writeln!(
+        s,
+        "\tif (list_empty(&{list}))\n\t\tstatic_branch_disable(&{key});"
+    )
+    .unwrap();
+    s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n}\n\n");
+
+    let up = n.st_cb("update");
+    writeln!(s, "static int {up}(void *kdata, void *old_kdata,").unwrap();
+    writeln!(s, "{}struct bpf_link *link)\n{{", " ".repeat(up.len() + 12)).unwrap();
+    writeln!(s, "\tstruct {t} *old, *ops = kdata;\n").unwrap();
+    writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
+    writeln!(
+        s,
+        "\told = {find}(old_kdata);\n\tif (!old || {find}(kdata))\n\t\treturn -EINVAL;"
+    )
+    .unwrap();
+    writeln!(s, "\tlist_replace_rcu(&old->{node}, &ops->{node});").unwrap();
+    s.push_str("\tsynchronize_rcu();\n\treturn 0;\n}\n");
+    s
+}
+
+fn stub_body(ret: &CType) -> &'static str {
+    match ret {
+        CType::Void => "",
+        CType::Ptr { .. } => "\treturn NULL;\n",
+        _ => "\treturn 0;\n",
+    }
+}
+
+/// CFI stubs (named `<type>__<member>`, declared parameter names), their
+/// table and the `struct bpf_struct_ops`.
+pub fn c_stubs(ops: &OpsTable, n: &Names) -> String {
+    let mut s = String::new();
+    for cb in &ops.callbacks {
+        writeln!(
+            s,
+            "static {}\n{{\n{}}}\n",
+            cb.proto.render_named(&n.stub(cb.name())),
+            stub_body(&cb.proto.ret)
+        )
+        .unwrap();
+    }
+    writeln!(s, "static struct {} {} = {{", ops.name, n.stubs_table()).unwrap();
+    for cb in &ops.callbacks {
+        writeln!(s, "\t.{} = {},", cb.name(), n.stub(cb.name())).unwrap();
+    }
+    s.push_str("};\n\n");
+    writeln!(s, "static struct bpf_struct_ops {} = {{", n.st_ops_var()).unwrap();
+    let fields = [
+        ("verifier_ops", format!("&{}", n.verifier_ops())),
+        ("init", n.st_cb("init")),
+        ("check_member", n.st_cb("check_member")),
+        ("init_member", n.st_cb("init_member")),
+        ("validate", n.st_cb("validate")),
+        ("reg", n.st_cb("reg")),
+        ("unreg", n.st_cb("unreg")),
+        ("update", n.st_cb("update")),
+        ("cfi_stubs", format!("&{}", n.stubs_table())),
+        ("name", format!("\"{}\"", ops.name)),
+        ("owner", "THIS_MODULE".to_string()),
+    ];
+    for (k, v) in fields {
+        let tabs = if k.len() + 2 >= 16 {
+            "\t"
+        } else if k.len() + 2 >= 8 {
+            "\t\t"
+        } else {
+            "\t\t\t"
+        };
+        writeln!(s, "\t.{k}{tabs}= {v},").unwrap();
+    }
+    s.push_str("};\n");
+    s
+}
+
+/// The registration step of the init function.
+pub fn c_register(ops: &OpsTable, n: &Names) -> String {
+    format!("register_bpf_struct_ops(&{}, {})", n.st_ops_var(), ops.name)
+}

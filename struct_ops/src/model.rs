@@ -1,0 +1,109 @@
+use modless_ctypes::{Decl, FuncProto, Span};
+
+/// How many instances of the ops table may be attached at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Instances {
+    /// `reg` returns -EBUSY while one is attached.
+    #[default]
+    One,
+    /// Attached instances sit on an RCU list; void ops run on each, a
+    /// non-void op is answered by the first instance implementing it.
+    Many,
+}
+
+/// A struct_ops type the subsystem exposes (e.g. `struct jobd_ops`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OpsTable {
+    /// The C struct tag; also `bpf_struct_ops.name`.
+    pub name: String,
+    pub doc: Option<String>,
+    pub instances: Instances,
+    /// Function-pointer members, first in the struct, in this order.
+    pub callbacks: Vec<Callback>,
+    /// Data members after the callbacks, in this order.
+    pub data: Vec<DataMember>,
+    /// Fields of shared structs BPF programs of this type may write.
+    pub writes: Vec<WriteRule>,
+    pub span: Span,
+}
+
+/// A function-pointer member.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Callback {
+    /// Member name and prototype; parameter names keep the verifier's
+    /// `__ref` / `__nullable` / `__arena` suffixes.
+    pub proto: FuncProto,
+    /// `validate` rejects an instance that leaves it out.
+    pub required: bool,
+    /// C function the call path runs when no BPF implementation is there.
+    pub default: Option<String>,
+    /// BPF may implement it with a sleepable (`struct_ops.s`) program.
+    pub sleepable: bool,
+    pub doc: Option<String>,
+    pub span: Span,
+    /// Where the prototype string is, for parse errors with a column.
+    pub proto_span: Span,
+}
+
+impl Callback {
+    pub fn name(&self) -> &str {
+        &self.proto.name
+    }
+}
+
+/// A non-function member, copied in `init_member`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DataMember {
+    pub decl: Decl,
+    pub kind: DataKind,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DataKind {
+    /// `char name[N]`, copied with `bpf_obj_name_cpy` (non-empty,
+    /// alphanumerics, `_` and `.`).
+    Name,
+    /// An unsigned integer whose set bits must be among these flags.
+    Flags(Vec<FlagBit>),
+    /// An integer copied as is, optionally bounded.
+    Value { max: Option<u64> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FlagBit {
+    /// The C macro name, e.g. `JOBD_OPS_F_STRICT`.
+    pub name: String,
+    pub bit: u32,
+    pub doc: Option<String>,
+}
+
+/// `struct <strukt>.<field>` is writable by BPF programs of this type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WriteRule {
+    pub strukt: String,
+    pub field: String,
+    pub span: Span,
+}
+
+impl OpsTable {
+    pub fn member_count(&self) -> usize {
+        self.callbacks.len() + self.data.len() + usize::from(self.instances == Instances::Many)
+    }
+
+    pub fn callback(&self, name: &str) -> Option<&Callback> {
+        self.callbacks.iter().find(|c| c.name() == name)
+    }
+
+    /// The shared structs named by the write allowlist, first use first.
+    pub fn written_structs(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for w in &self.writes {
+            if !out.contains(&w.strukt.as_str()) {
+                out.push(&w.strukt);
+            }
+        }
+        out
+    }
+}

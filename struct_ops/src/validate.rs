@@ -1,0 +1,366 @@
+//! Rules the kernel enforces on a struct_ops type (bpf_struct_ops.c:358-509,
+//! bpf_struct_ops.c:148-318) and rules the generated call path needs.
+
+use modless_ctypes::{check_ident, CType, IdentError, Span};
+use thiserror::Error;
+
+use crate::model::{DataKind, Instances, OpsTable};
+
+/// `strlen(name) + strlen("bpf_struct_ops_") < 128`.
+pub const MAX_OPS_NAME_LEN: usize = 112;
+/// `BPF_STRUCT_OPS_MAX_NR_MEMBERS`, data members included.
+pub const MAX_MEMBERS: usize = 64;
+/// `MAX_BPF_FUNC_ARGS`.
+pub const MAX_ARGS: usize = 12;
+/// Stub parameter-name suffixes `prepare_arg_info()` understands.
+pub const STUB_SUFFIXES: &[&str] = &["__arena__nullable", "__nullable", "__ref", "__arena"];
+/// Member names the generated C uses for its own sets.
+pub const RESERVED_MEMBERS: &[&str] = &["any_op"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OpsError {
+    #[error("ops type name `{name}`: {err}")]
+    Name { name: String, err: IdentError },
+    #[error("ops type name `{name}` is {len} characters; the kernel allows at most {MAX_OPS_NAME_LEN} (value type `bpf_struct_ops_<name>` must stay under 128)")]
+    NameTooLong { name: String, len: usize },
+    #[error("ops `{ops}` has {count} members; the kernel allows at most {MAX_MEMBERS} (data members and the private list node of `instances = \"many\"` count)")]
+    TooManyMembers { ops: String, count: usize },
+    #[error("ops `{ops}` has no callbacks; declare at least one `[[ops.callback]]`")]
+    NoCallbacks { ops: String },
+    #[error("ops member `{member}`: {err}")]
+    MemberName { member: String, err: IdentError },
+    #[error("ops member `{member}` is declared twice; member names must be unique")]
+    DuplicateMember { member: String },
+    #[error("ops member name `{member}` is reserved by the generated code; rename it")]
+    ReservedMember { member: String },
+    #[error("ops callback `{member}` takes {count} arguments; at most {MAX_ARGS} are allowed")]
+    TooManyArgs { member: String, count: usize },
+    #[error("ops callback `{member}` returns `{ty}`; struct_ops returns must be at most 8 bytes and not a struct by value")]
+    BadReturn { member: String, ty: String },
+    #[error("ops callback `{member}` returns `{ty}`; a pointer return must point to a struct")]
+    ReturnPtrNotStruct { member: String, ty: String },
+    #[error("ops callback `{member}` argument `{arg}` passes a struct by value; pass a pointer")]
+    StructByValue { member: String, arg: String },
+    #[error("ops callback `{member}` argument `{arg}` has suffix `{suffix}` the verifier does not know for struct_ops; use one of __nullable, __ref, __arena, __arena__nullable or rename it")]
+    UnknownSuffix {
+        member: String,
+        arg: String,
+        suffix: String,
+    },
+    #[error("ops callback `{member}` argument `{arg}` is annotated `{suffix}` but is not a pointer to a struct; annotate only `struct X *` arguments")]
+    SuffixNeedsStructPtr {
+        member: String,
+        arg: String,
+        suffix: String,
+    },
+    #[error("ops callback `{member}` returns `{ty}` but has no `default`; the subsystem needs a C function to call when no BPF program implements it")]
+    MissingDefault { member: String, ty: String },
+    #[error("ops callback `{member}` default `{default}`: {err}")]
+    DefaultName {
+        member: String,
+        default: String,
+        err: IdentError,
+    },
+    #[error("ops callback `{member}` is sleepable but `instances = \"many\"`; sleepable ops need `instances = \"one\"`")]
+    SleepableMany { member: String },
+    #[error("ops data member `{member}` has kind `name` but type `{ty}`; declare it as `char {member}[N]`")]
+    NameNotCharArray { member: String, ty: String },
+    #[error(
+        "ops data member `{member}` has type `{ty}`; flags and values must be integer scalars"
+    )]
+    NotInteger { member: String, ty: String },
+    #[error("ops data member `{member}` holds flags but `{ty}` is signed; use an unsigned type")]
+    SignedFlags { member: String, ty: String },
+    #[error("flag `{flag}` of `{member}` uses bit {bit}, outside the {width}-bit type")]
+    FlagBitRange {
+        member: String,
+        flag: String,
+        bit: u32,
+        width: u32,
+    },
+    #[error("flag `{flag}` of `{member}` reuses a name or bit of another flag; give each flag its own name and bit")]
+    DuplicateFlag { member: String, flag: String },
+    #[error("flag name `{flag}`: {err}")]
+    FlagName { flag: String, err: IdentError },
+    #[error("ops data member `{member}` has max {max}, which `{ty}` cannot hold")]
+    MaxOutOfRange {
+        member: String,
+        max: u64,
+        ty: String,
+    },
+}
+
+/// Every rule violation with the span of the item it concerns.
+pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
+    let mut errs = Vec::new();
+    let mut push = |span: Span, e: OpsError| errs.push((span, e));
+
+    if let Err(err) = check_ident(&ops.name) {
+        push(
+            ops.span,
+            OpsError::Name {
+                name: ops.name.clone(),
+                err,
+            },
+        );
+    }
+    if ops.name.len() > MAX_OPS_NAME_LEN {
+        push(
+            ops.span,
+            OpsError::NameTooLong {
+                name: ops.name.clone(),
+                len: ops.name.len(),
+            },
+        );
+    }
+    if ops.member_count() > MAX_MEMBERS {
+        push(
+            ops.span,
+            OpsError::TooManyMembers {
+                ops: ops.name.clone(),
+                count: ops.member_count(),
+            },
+        );
+    }
+    if ops.callbacks.is_empty() {
+        push(
+            ops.span,
+            OpsError::NoCallbacks {
+                ops: ops.name.clone(),
+            },
+        );
+    }
+
+    let names: Vec<(&str, Span)> = ops
+        .callbacks
+        .iter()
+        .map(|c| (c.name(), c.span))
+        .chain(ops.data.iter().map(|d| (d.decl.name.as_str(), d.span)))
+        .collect();
+    for (i, (name, span)) in names.iter().enumerate() {
+        if let Err(err) = check_ident(name) {
+            push(
+                *span,
+                OpsError::MemberName {
+                    member: name.to_string(),
+                    err,
+                },
+            );
+        }
+        if names[..i].iter().any(|(n, _)| n == name) {
+            push(
+                *span,
+                OpsError::DuplicateMember {
+                    member: name.to_string(),
+                },
+            );
+        }
+        if RESERVED_MEMBERS.contains(name) {
+            push(
+                *span,
+                OpsError::ReservedMember {
+                    member: name.to_string(),
+                },
+            );
+        }
+    }
+
+    for cb in &ops.callbacks {
+        let member = cb.name().to_string();
+        let p = &cb.proto;
+        if p.params.len() > MAX_ARGS {
+            push(
+                cb.span,
+                OpsError::TooManyArgs {
+                    member: member.clone(),
+                    count: p.params.len(),
+                },
+            );
+        }
+        match &p.ret {
+            CType::Void | CType::Scalar(_) => {}
+            CType::Ptr { .. } if p.ret.struct_ptr_tag().is_some() => {}
+            CType::Ptr { .. } => push(
+                cb.span,
+                OpsError::ReturnPtrNotStruct {
+                    member: member.clone(),
+                    ty: p.ret.to_string(),
+                },
+            ),
+            _ => push(
+                cb.span,
+                OpsError::BadReturn {
+                    member: member.clone(),
+                    ty: p.ret.to_string(),
+                },
+            ),
+        }
+        for arg in &p.params {
+            if matches!(arg.ty, CType::Struct(_)) {
+                push(
+                    cb.span,
+                    OpsError::StructByValue {
+                        member: member.clone(),
+                        arg: arg.name.clone(),
+                    },
+                );
+            }
+            if let Some(e) = check_stub_suffix(&member, &arg.name, &arg.ty) {
+                push(cb.span, e);
+            }
+        }
+        match &cb.default {
+            None if !p.ret.is_void() => push(
+                cb.span,
+                OpsError::MissingDefault {
+                    member: member.clone(),
+                    ty: p.ret.to_string(),
+                },
+            ),
+            Some(d) => {
+                if let Err(err) = check_ident(d) {
+                    push(
+                        cb.span,
+                        OpsError::DefaultName {
+                            member: member.clone(),
+                            default: d.clone(),
+                            err,
+                        },
+                    );
+                }
+            }
+            None => {}
+        }
+        if cb.sleepable && ops.instances == Instances::Many {
+            push(cb.span, OpsError::SleepableMany { member });
+        }
+    }
+
+    for d in &ops.data {
+        let member = d.decl.name.clone();
+        let ty = d.decl.ty.to_string();
+        match &d.kind {
+            DataKind::Name => {
+                let is_char_array = matches!(&d.decl.ty, CType::Array { of, .. }
+                    if **of == CType::Scalar(modless_ctypes::Scalar::Char));
+                if !is_char_array {
+                    push(d.span, OpsError::NameNotCharArray { member, ty });
+                }
+            }
+            DataKind::Flags(flags) => {
+                let Some(s) = d.decl.ty.scalar().filter(|s| s.is_integer()) else {
+                    push(d.span, OpsError::NotInteger { member, ty });
+                    continue;
+                };
+                if s.is_signed() {
+                    push(
+                        d.span,
+                        OpsError::SignedFlags {
+                            member: member.clone(),
+                            ty: ty.clone(),
+                        },
+                    );
+                }
+                let width = s.size() as u32 * 8;
+                for (i, f) in flags.iter().enumerate() {
+                    if let Err(err) = check_ident(&f.name) {
+                        push(
+                            d.span,
+                            OpsError::FlagName {
+                                flag: f.name.clone(),
+                                err,
+                            },
+                        );
+                    }
+                    if f.bit >= width {
+                        push(
+                            d.span,
+                            OpsError::FlagBitRange {
+                                member: member.clone(),
+                                flag: f.name.clone(),
+                                bit: f.bit,
+                                width,
+                            },
+                        );
+                    }
+                    if flags[..i]
+                        .iter()
+                        .any(|g| g.name == f.name || g.bit == f.bit)
+                    {
+                        push(
+                            d.span,
+                            OpsError::DuplicateFlag {
+                                member: member.clone(),
+                                flag: f.name.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+            DataKind::Value { max } => {
+                let Some(s) = d.decl.ty.scalar().filter(|s| s.is_integer()) else {
+                    push(d.span, OpsError::NotInteger { member, ty });
+                    continue;
+                };
+                if let Some(m) = max {
+                    if i128::from(*m) > s.range().1 {
+                        push(
+                            d.span,
+                            OpsError::MaxOutOfRange {
+                                member,
+                                max: *m,
+                                ty,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+    errs
+}
+
+/// The annotation suffix of a parameter name, if it has one the verifier
+/// reads (`job__ref` -> `__ref`).
+pub fn stub_suffix(arg: &str) -> Option<&'static str> {
+    STUB_SUFFIXES
+        .iter()
+        .copied()
+        .find(|s| arg.len() > s.len() && arg.ends_with(s))
+}
+
+/// The parameter name without its annotation, for the subsystem-facing API.
+pub fn plain_arg_name(arg: &str) -> &str {
+    match stub_suffix(arg) {
+        Some(s) => &arg[..arg.len() - s.len()],
+        None => arg,
+    }
+}
+
+fn check_stub_suffix(member: &str, arg: &str, ty: &CType) -> Option<OpsError> {
+    match stub_suffix(arg) {
+        Some(suffix) => {
+            let ok = if suffix.starts_with("__arena") {
+                ty.is_pointer()
+            } else {
+                ty.struct_ptr_tag().is_some()
+            };
+            (!ok).then(|| OpsError::SuffixNeedsStructPtr {
+                member: member.into(),
+                arg: arg.into(),
+                suffix: suffix.into(),
+            })
+        }
+        None => {
+            let idx = arg
+                .get(1..)
+                .and_then(|rest| rest.find("__"))
+                .map(|i| i + 1)?;
+            Some(OpsError::UnknownSuffix {
+                member: member.into(),
+                arg: arg.into(),
+                suffix: arg[idx..].into(),
+            })
+        }
+    }
+}
