@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use modless_ctypes::cfmt::comment;
+
 use crate::model::{Hook, HookKind};
 
 fn bound_macro(h: &Hook, which: &str) -> String {
@@ -22,12 +24,24 @@ fn fmodret_id_set(sub: &str) -> String {
     format!("{sub}_fmodret_set")
 }
 
-fn range_defines(hooks: &[Hook]) -> String {
+/// BPF programs have no errno macros, so `numeric` spells values out.
+fn range_defines(hooks: &[Hook], numeric: bool) -> String {
     let mut s = String::new();
+    let show = |v: &crate::model::RetValue| {
+        if !numeric || v.expr == v.value.to_string() {
+            v.expr.clone()
+        } else {
+            format!(
+                "({})\t/* {} */",
+                v.value,
+                v.expr.trim_matches(|c| c == '(' || c == ')')
+            )
+        }
+    };
     for h in hooks {
         if let HookKind::FmodRet { min, max, .. } = &h.kind {
-            writeln!(s, "#define {}\t{}", bound_macro(h, "MIN"), min.expr).unwrap();
-            writeln!(s, "#define {}\t{}", bound_macro(h, "MAX"), max.expr).unwrap();
+            writeln!(s, "#define {}\t{}", bound_macro(h, "MIN"), show(min)).unwrap();
+            writeln!(s, "#define {}\t{}", bound_macro(h, "MAX"), show(max)).unwrap();
         }
     }
     s
@@ -35,20 +49,25 @@ fn range_defines(hooks: &[Hook]) -> String {
 
 /// Prototypes, return ranges, the clamping wrappers and `<SUB>_HOOK`.
 pub fn h_hooks(hooks: &[Hook], sub: &str) -> String {
-    let mut s = range_defines(hooks);
+    let mut s = range_defines(hooks, false);
     if !s.is_empty() {
         s.push('\n');
     }
     for h in hooks {
         if let Some(doc) = &h.doc {
-            writeln!(s, "/* {doc} */").unwrap();
+            s.push_str(&comment(0, doc));
         }
-        writeln!(s, "{};", h.proto).unwrap();
+        writeln!(s, "{}", h.proto.render_wrapped("", h.name(), ";")).unwrap();
     }
     for h in hooks {
         let args = h.proto.arg_names().join(", ");
         s.push('\n');
-        writeln!(s, "static inline {}\n{{", h.proto.render_named(&wrapper(h))).unwrap();
+        writeln!(
+            s,
+            "{}\n{{",
+            h.proto.render_wrapped("static inline ", &wrapper(h), "")
+        )
+        .unwrap();
         match &h.kind {
             HookKind::FentryOnly => writeln!(s, "\t{}({args});", h.name()).unwrap(),
             HookKind::FmodRet { .. } => {
@@ -84,7 +103,12 @@ pub fn c_hooks(hooks: &[Hook]) -> String {
         if i > 0 {
             s.push('\n');
         }
-        writeln!(s, "__weak noinline {}\n{{", h.proto).unwrap();
+        writeln!(
+            s,
+            "{}\n{{",
+            h.proto.render_wrapped("__weak noinline ", h.name(), "")
+        )
+        .unwrap();
         s.push_str("\t/* an opaque body keeps every call a real, patchable call */\n");
         s.push_str("\tasm volatile(\"\");\n");
         if let HookKind::FmodRet { default, .. } = &h.kind {
@@ -154,24 +178,13 @@ pub fn c_register(hooks: &[Hook], sub: &str) -> Option<String> {
 pub fn bpf_hooks(hooks: &[Hook], sub: &str) -> String {
     let up = sub.to_ascii_uppercase();
     let mut s = String::new();
-    s.push_str("/* Hook sites: ");
-    s.push_str(
-        &hooks
-            .iter()
-            .map(|h| h.proto.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    s.push_str(" */\n");
-    s.push_str(&range_defines(hooks));
+    s.push_str(&range_defines(hooks, true));
     s.push_str("\n/* Observe a hook site: ");
     writeln!(s, "{up}_FENTRY(hook, prog, args...) */").unwrap();
     writeln!(s, "#define {up}_FENTRY(hook, name, args...)\t\\\n\tSEC(\"fentry/\" #hook) int BPF_PROG(name, ##args)").unwrap();
     writeln!(s, "#define {up}_FEXIT(hook, name, args...)\t\\\n\tSEC(\"fexit/\" #hook) int BPF_PROG(name, ##args)").unwrap();
     if hooks.iter().any(Hook::is_fmod_ret) {
-        s.push_str(
-            "/* Replace a fmod_ret hook's result; the kernel clamps it to <HOOK>_RET_MIN..MAX */\n",
-        );
+        s.push_str("/* Replace a hook's result; the caller clamps it to <HOOK>_RET_MIN..MAX */\n");
         writeln!(s, "#define {up}_FMOD_RET(hook, name, args...)\t\\\n\tSEC(\"fmod_ret/\" #hook) int BPF_PROG(name, ##args)").unwrap();
     }
     s

@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use modless_ctypes::cfmt::{pad, width, wrap_words};
+
 use crate::model::{Kfunc, OpScope, ProgType};
 
 /// What the filter needs from the ops table it guards.
@@ -57,18 +59,30 @@ fn used_prog_types(kfuncs: &[Kfunc]) -> Vec<ProgType> {
 /// defines each with `__bpf_kfunc`.
 pub fn h_prototypes(kfuncs: &[Kfunc]) -> String {
     let mut s = String::new();
-    for k in kfuncs {
+    for (i, k) in kfuncs.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
         if let Some(doc) = &k.doc {
-            writeln!(s, "/**\n * {} - {}", k.name(), doc.summary).unwrap();
-            for (a, d) in &doc.args {
-                writeln!(s, " * @{a}: {d}").unwrap();
+            s.push_str("/**\n");
+            s.push_str(&wrap_words(
+                &format!(" * {} - ", k.name()),
+                " *   ",
+                &doc.summary,
+            ));
+            // parameter order, not the order the declaration listed them in
+            for a in &k.bpf_proto().params {
+                if let Some((_, d)) = doc.args.iter().find(|(n, _)| n == &a.name) {
+                    s.push_str(&wrap_words(&format!(" * @{}: ", a.name), " *   ", d));
+                }
             }
             if let Some(r) = &doc.ret {
-                writeln!(s, " *\n * Return: {r}").unwrap();
+                s.push_str(" *\n");
+                s.push_str(&wrap_words(" * Return: ", " * ", r));
             }
             s.push_str(" */\n");
         }
-        writeln!(s, "{};", k.proto).unwrap();
+        writeln!(s, "{}", k.proto.render_wrapped("", k.name(), ";")).unwrap();
     }
     s
 }
@@ -145,16 +159,16 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     }
     let table = format!("{sub}_op_kfunc_sets");
     if !op_sets.is_empty() {
-        let last = f.ops.last().cloned().unwrap_or_default();
         s.push_str("/* kfuncs each op may call besides the ones any op may call */\n");
-        writeln!(
-            s,
-            "static const struct btf_id_set *const {table}[{}({last}) + 1] = {{",
-            f.op_idx
-        )
-        .unwrap();
+        writeln!(s, "static const struct btf_id_set *const {table}[] = {{").unwrap();
+        let col = op_sets
+            .iter()
+            .map(|(op, _)| width(&format!("\t[{}({op})]", f.op_idx)))
+            .max()
+            .unwrap_or(0);
         for (op, name) in &op_sets {
-            writeln!(s, "\t[{}({op})]\t= &{name},", f.op_idx).unwrap();
+            let key = format!("\t[{}({op})]", f.op_idx);
+            writeln!(s, "{key}{}= &{name},", pad(width(&key), (col / 8 + 1) * 8)).unwrap();
         }
         s.push_str("};\n\n");
     }
@@ -166,10 +180,11 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     )
     .unwrap();
     if !op_sets.is_empty() {
-        s.push_str("\tconst struct btf_id_set *set;\n");
+        s.push_str("\tu32 id, idx;\n\n");
+    } else {
+        s.push_str("\tu32 id;\n\n");
     }
-    s.push_str("\tu32 id;\n\n");
-    s.push_str("\t/* vmlinux filters see every kfunc of the hook, a module's only its own */\n");
+    s.push_str("\t/* built in, this filter sees every vmlinux kfunc of the hook */\n");
     writeln!(
         s,
         "\tif (!IS_ENABLED(MODULE) &&\n\t    !btf_id_set8_contains(&{}, kfunc_id))\n\t\treturn 0;",
@@ -196,11 +211,16 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     if !op_sets.is_empty() {
         writeln!(
             s,
-            "\tset = {table}[{}(prog->aux->attach_st_ops_member_off)];",
+            "\tidx = {}(prog->aux->attach_st_ops_member_off);",
             f.moff_idx
         )
         .unwrap();
-        s.push_str("\tif (set && btf_id_set_contains(set, id))\n\t\treturn 0;\n");
+        writeln!(s, "\tif (idx < ARRAY_SIZE({table}) && {table}[idx] &&").unwrap();
+        writeln!(
+            s,
+            "\t    btf_id_set_contains({table}[idx], id))\n\t\treturn 0;"
+        )
+        .unwrap();
     }
     s.push_str("\treturn -EACCES;\n}\n\n");
     s
@@ -224,7 +244,13 @@ pub fn c_register(kfuncs: &[Kfunc], sub: &str) -> Vec<String> {
 pub fn bpf_externs(kfuncs: &[Kfunc]) -> String {
     let mut s = String::new();
     for k in kfuncs {
-        writeln!(s, "extern {} __ksym __weak;", k.bpf_proto()).unwrap();
+        let p = k.bpf_proto();
+        writeln!(
+            s,
+            "{}",
+            p.render_wrapped("extern ", k.name(), " __ksym __weak;")
+        )
+        .unwrap();
     }
     s
 }

@@ -7,13 +7,18 @@ use crate::emit_kernel::{h_flags, struct_def};
 use crate::model::OpsTable;
 use crate::names::Names;
 
-/// Flags, the ops struct (without kernel-private members; libbpf matches
-/// members by name) and the definition macros.
-pub fn bpf_ops(ops: &OpsTable, n: &Names) -> String {
+/// Flags and the ops struct, without kernel-private members (libbpf
+/// matches members by name and leaves missing ones zero).
+pub fn bpf_ops_struct(ops: &OpsTable, n: &Names) -> String {
     let mut s = h_flags(ops, n);
     s.push_str(&struct_def(ops, n, false));
-    s.push('\n');
-    s.push_str("/* Define a program implementing the op @name of the ops table. */\n");
+    s
+}
+
+/// Program and map definition macros.
+pub fn bpf_macros(ops: &OpsTable, n: &Names) -> String {
+    let mut s = String::new();
+    s.push_str("/* Define the program implementing op @name. */\n");
     writeln!(
         s,
         "#define {}(name, args...)\t\\\n\tSEC(\"struct_ops/\" #name) BPF_PROG(name, ##args)",
@@ -28,14 +33,19 @@ pub fn bpf_ops(ops: &OpsTable, n: &Names) -> String {
         )
         .unwrap();
     }
-    s.push('\n');
+    let first = ops.callbacks.first().map(|c| c.name()).unwrap_or("op");
     writeln!(
         s,
-        "/* Define the ops map, attached as a link: {}(my_ops, .{} = (void *)prog, ...) */",
-        n.ops_define_macro(),
-        ops.callbacks.first().map(|c| c.name()).unwrap_or("op")
+        "\n/*\n * Define the ops map, attached as a link:\n * {}(my_ops,\n *\t.{first} = (void *)my_{first},\n *\t.name = \"my_ops\");\n */",
+        n.ops_define_macro()
     )
     .unwrap();
-    writeln!(s, "#define {}(__name, ...)\t\t\t\\\n\tSEC(\".struct_ops.link\")\t\t\t\\\n\tstruct {} __name = {{ __VA_ARGS__ }}", n.ops_define_macro(), ops.name).unwrap();
+    writeln!(
+        s,
+        "#define {}(__name, ...)\t\t\t\\\n\tSEC(\".struct_ops.link\")\t\t\t\\\n\tstruct {} __name = {{ __VA_ARGS__ }}",
+        n.ops_define_macro(),
+        ops.name
+    )
+    .unwrap();
     s
 }

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use modless_ctypes::cfmt::{comment, pad, wrapped};
 use modless_ctypes::{CType, FuncProto};
 
 use crate::model::{Callback, DataKind, Instances, OpsTable};
@@ -36,7 +37,7 @@ pub fn h_flags(ops: &OpsTable, n: &Names) -> String {
         };
         for f in flags {
             if let Some(doc) = &f.doc {
-                writeln!(s, "/* {doc} */").unwrap();
+                s.push_str(&comment(0, doc));
             }
             writeln!(s, "#define {}\t(1ULL << {})", f.name, f.bit).unwrap();
         }
@@ -59,18 +60,18 @@ pub fn h_flags(ops: &OpsTable, n: &Names) -> String {
 pub fn struct_def(ops: &OpsTable, n: &Names, kernel: bool) -> String {
     let mut s = String::new();
     if let Some(doc) = &ops.doc {
-        writeln!(s, "/* {doc} */").unwrap();
+        s.push_str(&comment(0, doc));
     }
     writeln!(s, "struct {} {{", ops.name).unwrap();
     for cb in &ops.callbacks {
         if let Some(doc) = &cb.doc {
-            writeln!(s, "\t/* {doc} */").unwrap();
+            s.push_str(&comment(1, doc));
         }
         writeln!(s, "\t{};", cb.proto.render_fn_ptr()).unwrap();
     }
     for d in &ops.data {
         if let Some(doc) = &d.doc {
-            writeln!(s, "\t/* {doc} */").unwrap();
+            s.push_str(&comment(1, doc));
         }
         writeln!(s, "\t{};", d.decl).unwrap();
     }
@@ -95,7 +96,12 @@ pub fn h_defaults(ops: &OpsTable) -> String {
     let mut s = String::new();
     for cb in &ops.callbacks {
         if let Some(d) = default_name(cb) {
-            writeln!(s, "{};", plain_proto(&cb.proto, d)).unwrap();
+            writeln!(
+                s,
+                "{}",
+                plain_proto(&cb.proto, d).render_wrapped("", d, ";")
+            )
+            .unwrap();
         }
     }
     s
@@ -108,7 +114,13 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
     let ret_void = p.ret.is_void();
     let default_call = default_name(cb).map(|d| format!("{d}({args})"));
     let mut s = String::new();
-    writeln!(s, "static inline {}", plain_proto(p, &n.call_fn(m))).unwrap();
+    let f = n.call_fn(m);
+    writeln!(
+        s,
+        "{}",
+        plain_proto(p, &f).render_wrapped("static inline ", &f, "")
+    )
+    .unwrap();
     s.push_str("{\n");
     writeln!(s, "\tstruct {} *ops;", ops.name).unwrap();
     if !ret_void {
@@ -163,11 +175,12 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
         Instances::One => {
             s.push_str("\trcu_read_lock();\n");
             writeln!(s, "\tops = rcu_dereference({});", n.live()).unwrap();
-            writeln!(
-                s,
-                "\tif (likely(ops && ops->{m}))\n\t\t{ret_assign}ops->{m}({args});"
-            )
-            .unwrap();
+            let cond = if cb.required {
+                format!("likely(ops && ops->{m})")
+            } else {
+                format!("ops && ops->{m}")
+            };
+            writeln!(s, "\tif ({cond})\n\t\t{ret_assign}ops->{m}({args});").unwrap();
             if let Some(c) = &default_call {
                 writeln!(s, "\telse\n\t\t{ret_assign}{c};").unwrap();
             }
@@ -210,7 +223,13 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
 fn call_fn_off(n: &Names, cb: &Callback) -> String {
     let p = &cb.proto;
     let mut s = String::new();
-    writeln!(s, "static inline {}", plain_proto(p, &n.call_fn(cb.name()))).unwrap();
+    let f = n.call_fn(cb.name());
+    writeln!(
+        s,
+        "{}",
+        plain_proto(p, &f).render_wrapped("static inline ", &f, "")
+    )
+    .unwrap();
     match default_name(cb) {
         Some(d) => {
             let ret = if p.ret.is_void() { "" } else { "return " };
@@ -264,7 +283,7 @@ pub fn c_prelude(ops: &OpsTable, n: &Names) -> String {
     let mut s = String::new();
     writeln!(
         s,
-        "#define {}(op)\t(offsetof(struct {}, op) / sizeof(void (*)(void)))",
+        "#define {}(op)\t\\\n\t(offsetof(struct {}, op) / sizeof(void (*)(void)))",
         n.op_idx(),
         ops.name
     )
@@ -304,12 +323,13 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names) -> String {
         writeln!(s, "BTF_ID(struct, {st})").unwrap();
     }
     s.push('\n');
-    s.push_str(
-        "/*\n * An out-of-tree module's BTF is relocated at load time, which shifts\n\
-         * its type ids by a constant; BTF_ID_LIST and BTF_SET entries keep the\n\
-         * build-time ids (the shift is 0 in-tree). check_member sees every prog\n\
-         * of this type before its body is verified and records the shift.\n */\n",
-    );
+    s.push_str(&comment(
+        0,
+        "An out-of-tree module's BTF is relocated at load time, which shifts \
+         its type ids by a constant; BTF_ID_LIST and BTF_SET entries keep the \
+         build-time ids (the shift is 0 in-tree). check_member sees every prog \
+         of this type before its body is verified and records the shift.",
+    ));
     writeln!(s, "static u32 {};\n", n.btf_shift()).unwrap();
     writeln!(
         s,
@@ -319,12 +339,12 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names) -> String {
     .unwrap();
     writeln!(
         s,
-        "\tWRITE_ONCE({}, prog->aux->attach_btf_id -\n\t\t\t\t  {}[{}]);\n}}\n",
-        n.btf_shift(),
+        "\tu32 shift = prog->aux->attach_btf_id - {}[{}];\n",
         n.btf_ids(),
         n.btf_idx(None)
     )
     .unwrap();
+    writeln!(s, "\tWRITE_ONCE({}, shift);\n}}\n", n.btf_shift()).unwrap();
     writeln!(s, "static u32 {}(u32 id)\n{{", n.btf_local_id()).unwrap();
     writeln!(s, "\treturn id - READ_ONCE({});\n}}", n.btf_shift()).unwrap();
     s
@@ -334,14 +354,14 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names) -> String {
 pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
     let mut s = String::new();
     let is_valid = format!("{}_is_valid_access", n.sub);
-    writeln!(
-        s,
-        "static bool {is_valid}(int off, int size, enum bpf_access_type type,"
-    )
-    .unwrap();
-    let pad = " ".repeat(is_valid.len() + 13);
-    writeln!(s, "{pad}const struct bpf_prog *prog,").unwrap();
-    writeln!(s, "{pad}struct bpf_insn_access_aux *info)").unwrap();
+    let params = [
+        "int off",
+        "int size",
+        "enum bpf_access_type type",
+        "const struct bpf_prog *prog",
+        "struct bpf_insn_access_aux *info",
+    ];
+    writeln!(s, "{}", sig(&format!("static bool {is_valid}("), &params)).unwrap();
     s.push_str("{\n\treturn bpf_tracing_btf_ctx_access(off, size, type, prog, info);\n}\n");
 
     let structs = ops.written_structs();
@@ -355,12 +375,14 @@ pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
         .unwrap();
         s.push_str("\tswitch (off) {\n");
         for w in ops.writes.iter().filter(|w| &w.strukt == st) {
-            writeln!(
-                s,
-                "\tcase offsetof(struct {st}, {f}) ... offsetofend(struct {st}, {f}) - 1:",
-                f = w.field
-            )
-            .unwrap();
+            let f = &w.field;
+            let case =
+                format!("\tcase offsetof(struct {st}, {f}) ... offsetofend(struct {st}, {f}) - 1:");
+            if modless_ctypes::cfmt::width(&case) <= 80 {
+                writeln!(s, "{case}").unwrap();
+            } else {
+                writeln!(s, "\tcase offsetof(struct {st}, {f}) ...\n\t     offsetofend(struct {st}, {f}) - 1:").unwrap();
+            }
             writeln!(
                 s,
                 "\t\t*end = offsetofend(struct {st}, {});\n\t\tbreak;",
@@ -382,15 +404,19 @@ pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
         .unwrap();
         writeln!(
             s,
-            "{{\n\treturn btf_type_by_id(btf, {}[idx] + READ_ONCE({}));\n}}\n",
+            "{{\n\tu32 id = {}[idx] + READ_ONCE({});\n",
             n.btf_ids(),
             n.btf_shift()
         )
         .unwrap();
-        writeln!(s, "static int {access}(struct bpf_verifier_log *log,").unwrap();
-        let pad = " ".repeat(access.len() + 12);
-        writeln!(s, "{pad}const struct bpf_reg_state *reg,").unwrap();
-        writeln!(s, "{pad}int off, int size)\n{{").unwrap();
+        s.push_str("\treturn btf_type_by_id(btf, id);\n}\n\n");
+        let params = [
+            "struct bpf_verifier_log *log",
+            "const struct bpf_reg_state *reg",
+            "int off",
+            "int size",
+        ];
+        writeln!(s, "{}\n{{", sig(&format!("static int {access}("), &params)).unwrap();
         s.push_str("\tconst struct btf_type *t = btf_type_by_id(reg->btf, reg->btf_id);\n");
         s.push_str("\tconst char *name;\n\tsize_t end;\n\tint err;\n\n");
         for (i, st) in structs.iter().enumerate() {
@@ -448,10 +474,12 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
     .unwrap();
 
     let cm = n.st_cb("check_member");
-    let pad = " ".repeat(cm.len() + 12);
-    writeln!(s, "static int {cm}(const struct btf_type *t,").unwrap();
-    writeln!(s, "{pad}const struct btf_member *member,").unwrap();
-    writeln!(s, "{pad}const struct bpf_prog *prog)\n{{").unwrap();
+    let params = [
+        "const struct btf_type *t",
+        "const struct btf_member *member",
+        "const struct bpf_prog *prog",
+    ];
+    writeln!(s, "{}\n{{", sig(&format!("static int {cm}("), &params)).unwrap();
     writeln!(s, "\t{}_note(prog);\n", n.btf_shift()).unwrap();
     let sleepable: Vec<_> = ops.callbacks.iter().filter(|c| c.sleepable).collect();
     if !sleepable.is_empty() {
@@ -465,10 +493,13 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
     s.push_str("\treturn prog->sleepable ? -EINVAL : 0;\n}\n\n");
 
     let im = n.st_cb("init_member");
-    let pad = " ".repeat(im.len() + 12);
-    writeln!(s, "static int {im}(const struct btf_type *t,").unwrap();
-    writeln!(s, "{pad}const struct btf_member *member,").unwrap();
-    writeln!(s, "{pad}void *kdata, const void *udata)\n{{").unwrap();
+    let params = [
+        "const struct btf_type *t",
+        "const struct btf_member *member",
+        "void *kdata",
+        "const void *udata",
+    ];
+    writeln!(s, "{}\n{{", sig(&format!("static int {im}("), &params)).unwrap();
     if !ops.data.is_empty() {
         writeln!(
             s,
@@ -557,8 +588,15 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n}\n\n");
 
     let up = n.st_cb("update");
-    writeln!(s, "static int {up}(void *kdata, void *old_kdata,").unwrap();
-    writeln!(s, "{}struct bpf_link *link)\n{{", " ".repeat(up.len() + 12)).unwrap();
+    writeln!(
+        s,
+        "{}\n{{",
+        sig(
+            &format!("static int {up}("),
+            &["void *kdata", "void *old_kdata", "struct bpf_link *link"]
+        )
+    )
+    .unwrap();
     writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
     writeln!(
         s,
@@ -620,8 +658,15 @@ fn reg_many(ops: &OpsTable, n: &Names) -> String {
     s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n}\n\n");
 
     let up = n.st_cb("update");
-    writeln!(s, "static int {up}(void *kdata, void *old_kdata,").unwrap();
-    writeln!(s, "{}struct bpf_link *link)\n{{", " ".repeat(up.len() + 12)).unwrap();
+    writeln!(
+        s,
+        "{}\n{{",
+        sig(
+            &format!("static int {up}("),
+            &["void *kdata", "void *old_kdata", "struct bpf_link *link"]
+        )
+    )
+    .unwrap();
     writeln!(s, "\tstruct {t} *old, *ops = kdata;\n").unwrap();
     writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
     writeln!(
@@ -647,10 +692,11 @@ fn stub_body(ret: &CType) -> &'static str {
 pub fn c_stubs(ops: &OpsTable, n: &Names) -> String {
     let mut s = String::new();
     for cb in &ops.callbacks {
+        let stub = n.stub(cb.name());
         writeln!(
             s,
-            "static {}\n{{\n{}}}\n",
-            cb.proto.render_named(&n.stub(cb.name())),
+            "{}\n{{\n{}}}\n",
+            cb.proto.render_wrapped("static ", &stub, ""),
             stub_body(&cb.proto.ret)
         )
         .unwrap();
@@ -675,14 +721,7 @@ pub fn c_stubs(ops: &OpsTable, n: &Names) -> String {
         ("owner", "THIS_MODULE".to_string()),
     ];
     for (k, v) in fields {
-        let tabs = if k.len() + 2 >= 16 {
-            "\t"
-        } else if k.len() + 2 >= 8 {
-            "\t\t"
-        } else {
-            "\t\t\t"
-        };
-        writeln!(s, "\t.{k}{tabs}= {v},").unwrap();
+        writeln!(s, "\t.{k}{}= {v},", pad(9 + k.len(), 32)).unwrap();
     }
     s.push_str("};\n");
     s
@@ -691,4 +730,10 @@ pub fn c_stubs(ops: &OpsTable, n: &Names) -> String {
 /// The registration step of the init function.
 pub fn c_register(ops: &OpsTable, n: &Names) -> String {
     format!("register_bpf_struct_ops(&{}, {})", n.st_ops_var(), ops.name)
+}
+
+/// A function head with parameters wrapped at 80 columns.
+fn sig(head: &str, params: &[&str]) -> String {
+    let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+    wrapped(head, &params, ")")
 }

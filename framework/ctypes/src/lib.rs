@@ -10,6 +10,7 @@
 //! their sizes, identifier rules and how to print a type back as C. It knows
 //! nothing about BPF.
 
+pub mod cfmt;
 mod ident;
 mod layout;
 mod parse;

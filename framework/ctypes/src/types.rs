@@ -280,6 +280,17 @@ impl FuncProto {
         self.ret.declare(&format!("{name}({params})"))
     }
 
+    /// `prefix ret name(params)suffix`, wrapped at 80 columns.
+    pub fn render_wrapped(&self, prefix: &str, name: &str, suffix: &str) -> String {
+        let head = format!("{prefix}{}", self.ret.declare(&format!("{name}(")));
+        let params: Vec<String> = if self.params.is_empty() {
+            vec!["void".into()]
+        } else {
+            self.params.iter().map(|p| p.to_string()).collect()
+        };
+        crate::cfmt::wrapped(&head, &params, &format!("){suffix}"))
+    }
+
     /// `ret (*name)(params)`.
     pub fn render_fn_ptr(&self) -> String {
         let params = self.render_params();

@@ -1,1 +1,126 @@
-//! placeholder
+//! Generates everything a subsystem needs to be BPF-extensible from a
+//! validated [`Declaration`]:
+//!
+//! ```text
+//! Declaration --generate--> Generated
+//!   <sub>_bpf.h      ops struct, shared types, call path, kfunc/hook prototypes
+//!   <sub>_bpf.c      struct_ops registration, verifier ops, kfunc sets + filter,
+//!                    hook sites, <sub>_bpf_init()
+//!   <sub>_bpf.kbuild / <sub>_bpf.kconfig   build snippets
+//!   <sub>.bpf.h      for BPF programs: types, ksym externs, definition macros
+//!   <sub>_bpf.rs     for Rust loaders: #[repr(C)] types and names
+//! ```
+//!
+//! Output depends only on the declaration (and its file name), so it is
+//! byte-for-byte reproducible.
+
+mod banner;
+mod bpf_header;
+mod kbuild;
+mod kernel_c;
+mod kernel_h;
+mod rust;
+
+use std::path::{Path, PathBuf};
+
+use modless_decl::{DeclErrors, Declaration};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum GenError {
+    #[error("{0}")]
+    Invalid(#[from] DeclErrors),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// One generated file, path relative to the output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    pub contents: String,
+}
+
+/// All files generated from one declaration, in a fixed order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub files: Vec<Artifact>,
+}
+
+impl Generated {
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|a| a.path == path)
+            .map(|a| a.contents.as_str())
+    }
+
+    /// Writes every file under `dir` (created if missing).
+    pub fn write_to(&self, dir: &Path) -> Result<(), GenError> {
+        std::fs::create_dir_all(dir).map_err(|source| GenError::Io {
+            path: dir.into(),
+            source,
+        })?;
+        for a in &self.files {
+            let path = dir.join(&a.path);
+            std::fs::write(&path, &a.contents).map_err(|source| GenError::Io { path, source })?;
+        }
+        Ok(())
+    }
+}
+
+/// The file names generated for subsystem `sub`.
+pub fn file_names(sub: &str) -> [String; 6] {
+    [
+        format!("{sub}_bpf.h"),
+        format!("{sub}_bpf.c"),
+        format!("{sub}_bpf.kbuild"),
+        format!("{sub}_bpf.kconfig"),
+        format!("{sub}.bpf.h"),
+        format!("{sub}_bpf.rs"),
+    ]
+}
+
+/// Validates `decl` and generates its artifacts.
+pub fn generate(decl: &Declaration) -> Result<Generated, GenError> {
+    decl.validate()?;
+    Ok(generate_unchecked(decl))
+}
+
+/// Generates without validating; output for an invalid declaration is
+/// unspecified (but this never panics).
+pub fn generate_unchecked(decl: &Declaration) -> Generated {
+    let sub = &decl.subsystem.name;
+    let [h, c, kb, kc, bh, rs] = file_names(sub);
+    let files = vec![
+        Artifact {
+            path: h,
+            contents: kernel_h::emit(decl),
+        },
+        Artifact {
+            path: c,
+            contents: kernel_c::emit(decl),
+        },
+        Artifact {
+            path: kb,
+            contents: kbuild::kbuild(decl),
+        },
+        Artifact {
+            path: kc,
+            contents: kbuild::kconfig(decl),
+        },
+        Artifact {
+            path: bh,
+            contents: bpf_header::emit(decl),
+        },
+        Artifact {
+            path: rs,
+            contents: rust::emit(decl),
+        },
+    ];
+    Generated { files }
+}

@@ -1,0 +1,55 @@
+//! `<sub>.bpf.h`: included by BPF programs after vmlinux.h and libbpf's
+//! bpf_helpers.h / bpf_tracing.h.
+
+use std::fmt::Write;
+
+use modless_decl::struct_ops::emit_bpf;
+use modless_decl::{hooks, kfuncs, Declaration};
+
+use crate::banner::c_banner;
+use crate::kernel_h::{names, shared_structs};
+
+pub fn emit(decl: &Declaration) -> String {
+    let n = names(decl);
+    let sub = &decl.subsystem.name;
+    let up = n.upper();
+    let guard = format!("__{up}_BPF_PROG_H");
+    let mut s = c_banner(decl, true);
+    writeln!(
+        s,
+        "/*\n * For BPF programs extending {sub}. Include after vmlinux.h,"
+    )
+    .unwrap();
+    s.push_str(" * <bpf/bpf_helpers.h> and <bpf/bpf_tracing.h>; programs must be GPL.\n");
+    writeln!(
+        s,
+        " * Define {up}_TYPES_IN_VMLINUX when {sub} is built in, so vmlinux.h"
+    )
+    .unwrap();
+    s.push_str(" * already has its types.\n */\n");
+    writeln!(s, "#ifndef {guard}\n#define {guard}\n").unwrap();
+    writeln!(s, "#ifndef {up}_TYPES_IN_VMLINUX").unwrap();
+    s.push_str("/* CO-RE: field offsets are relocated against the kernel's BTF. */\n");
+    s.push_str("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n");
+    s.push_str("#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n");
+    s.push_str("#endif\n\n");
+    s.push_str(&shared_structs(decl));
+    s.push_str(&decl_ops_struct(decl));
+    s.push_str("\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n");
+    writeln!(s, "#endif /* {up}_TYPES_IN_VMLINUX */\n").unwrap();
+    s.push_str(&emit_bpf::bpf_macros(&decl.ops, &n));
+    if !decl.kfuncs.is_empty() {
+        s.push_str("\n/* __weak: probe with bpf_ksym_exists() where a kfunc is optional */\n");
+        s.push_str(&kfuncs::emit::bpf_externs(&decl.kfuncs));
+    }
+    if !decl.hooks.is_empty() {
+        s.push('\n');
+        s.push_str(&hooks::emit::bpf_hooks(&decl.hooks, sub));
+    }
+    writeln!(s, "\n#endif /* {guard} */").unwrap();
+    s
+}
+
+fn decl_ops_struct(decl: &Declaration) -> String {
+    emit_bpf::bpf_ops_struct(&decl.ops, &names(decl))
+}

@@ -1,0 +1,158 @@
+//! `<sub>_bpf.h`: what the subsystem's C code includes.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use modless_decl::struct_ops::{emit_kernel, Instances, Names};
+use modless_decl::{hooks, kfuncs, Declaration};
+
+use crate::banner::c_banner;
+
+pub fn names(decl: &Declaration) -> Names {
+    Names::new(&decl.subsystem.name, &decl.ops.name)
+}
+
+/// Struct tags the declaration mentions but does not define (kernel types).
+pub fn foreign_structs(decl: &Declaration) -> BTreeSet<String> {
+    let mut tags = BTreeSet::new();
+    let mut add = |ty: &modless_decl::ctypes::CType| {
+        for t in ty.struct_tags() {
+            tags.insert(t.to_string());
+        }
+    };
+    for cb in &decl.ops.callbacks {
+        add(&cb.proto.ret);
+        cb.proto.params.iter().for_each(|p| add(&p.ty));
+    }
+    for k in &decl.kfuncs {
+        add(&k.proto.ret);
+        k.proto.params.iter().for_each(|p| add(&p.ty));
+    }
+    for h in &decl.hooks {
+        add(&h.proto.ret);
+        h.proto.params.iter().for_each(|p| add(&p.ty));
+    }
+    for s in &decl.structs {
+        s.def.fields.iter().for_each(|f| add(&f.ty));
+    }
+    tags.remove(&decl.ops.name);
+    for s in &decl.structs {
+        tags.remove(&s.def.name);
+    }
+    tags
+}
+
+/// Shared struct definitions, as both the kernel and BPF see them.
+pub fn shared_structs(decl: &Declaration) -> String {
+    let mut s = String::new();
+    for st in &decl.structs {
+        if let Some(doc) = &st.doc {
+            s.push_str(&modless_decl::ctypes::cfmt::comment(0, doc));
+        }
+        writeln!(s, "struct {} {{", st.def.name).unwrap();
+        for f in &st.def.fields {
+            writeln!(s, "\t{f};").unwrap();
+        }
+        s.push_str("};\n\n");
+    }
+    s
+}
+
+pub fn emit(decl: &Declaration) -> String {
+    let n = names(decl);
+    let sub = &decl.subsystem.name;
+    let up = n.upper();
+    let guard = format!("_{up}_BPF_H");
+    let mut s = c_banner(decl, true);
+    s.push_str("/*\n");
+    if let Some(doc) = &decl.subsystem.doc {
+        writeln!(s, " * {sub}: {doc}\n *").unwrap();
+    }
+    writeln!(
+        s,
+        " * Call {sub}_bpf_init() from module init, {up}_CALL(op, args...) where"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        " * {sub} runs a policy op, and {up}_HOOK(hook, args...) at hook sites."
+    )
+    .unwrap();
+    s.push_str(" */\n");
+    writeln!(s, "#ifndef {guard}\n#define {guard}\n").unwrap();
+    let mut includes = vec![
+        "linux/compiler.h",
+        "linux/init.h",
+        "linux/jump_label.h",
+        "linux/minmax.h",
+        "linux/rcupdate.h",
+        "linux/types.h",
+    ];
+    if decl.ops.instances == Instances::Many {
+        includes.push("linux/rculist.h");
+    }
+    if decl.ops.callbacks.iter().any(|c| c.sleepable) {
+        includes.extend(["linux/bpf.h", "linux/kernel.h"]);
+    }
+    if decl.hooks.iter().any(|h| h.is_fmod_ret()) {
+        includes.push("linux/errno.h");
+    }
+    includes.sort_unstable();
+    for i in includes {
+        writeln!(s, "#include <{i}>").unwrap();
+    }
+    s.push('\n');
+    s.push_str("/* The BPF side needs BTF for the types and kfuncs below. */\n");
+    s.push_str("#if IS_ENABLED(CONFIG_BPF_SYSCALL) && IS_ENABLED(CONFIG_BPF_JIT) && \\\n");
+    s.push_str("    IS_ENABLED(CONFIG_DEBUG_INFO_BTF)\n");
+    writeln!(
+        s,
+        "#define {} 1\n#else\n#define {} 0\n#endif\n",
+        n.enabled_macro(),
+        n.enabled_macro()
+    )
+    .unwrap();
+
+    let foreign = foreign_structs(decl);
+    for t in &foreign {
+        writeln!(s, "struct {t};").unwrap();
+    }
+    if !foreign.is_empty() {
+        s.push('\n');
+    }
+    s.push_str(&shared_structs(decl));
+    s.push_str(&emit_kernel::h_flags(&decl.ops, &n));
+    s.push_str(&emit_kernel::struct_def(&decl.ops, &n, true));
+
+    let defaults = emit_kernel::h_defaults(&decl.ops);
+    if !defaults.is_empty() {
+        writeln!(
+            s,
+            "\n/* Defined by {sub}: what {up}_CALL() runs when no BPF op is attached. */"
+        )
+        .unwrap();
+        s.push_str(&defaults);
+    }
+    if !decl.kfuncs.is_empty() {
+        writeln!(s, "\n/* kfuncs: {sub} defines each with __bpf_kfunc. */\n").unwrap();
+        s.push_str(&kfuncs::emit::h_prototypes(&decl.kfuncs));
+    }
+    if !decl.hooks.is_empty() {
+        s.push('\n');
+        s.push_str(&hooks::emit::h_hooks(&decl.hooks, sub));
+    }
+    s.push('\n');
+    s.push_str(&emit_kernel::h_call_path(&decl.ops, &n));
+    s.push('\n');
+    writeln!(s, "#if {}", n.enabled_macro()).unwrap();
+    writeln!(s, "int __init {sub}_bpf_init(void);").unwrap();
+    s.push_str("#else\n");
+    writeln!(
+        s,
+        "static inline int {sub}_bpf_init(void)\n{{\n\treturn 0;\n}}"
+    )
+    .unwrap();
+    s.push_str("#endif\n\n");
+    writeln!(s, "#endif /* {guard} */").unwrap();
+    s
+}

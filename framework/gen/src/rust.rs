@@ -1,0 +1,220 @@
+//! `<sub>_bpf.rs`: names and `#[repr(C)]` types for Rust loaders, emitted
+//! directly from the model (no bindgen needed for types we define).
+
+use std::fmt::Write;
+
+use modless_decl::ctypes::{CType, Decl};
+use modless_decl::hooks::HookKind;
+use modless_decl::struct_ops::DataKind;
+use modless_decl::Declaration;
+
+use crate::banner::generated_line;
+use crate::kernel_h::names;
+
+fn camel(name: &str) -> String {
+    name.split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Kernel pointers are opaque to userspace: carried as `u64`.
+fn rust_type(ty: &CType) -> String {
+    match ty {
+        CType::Scalar(s) => s.rust_name().to_string(),
+        CType::Ptr { .. } => "u64".into(),
+        CType::Array { of, len } => format!("[{}; {len}]", rust_type(of)),
+        CType::Void | CType::Struct(_) => "()".into(),
+    }
+}
+
+fn rust_field(name: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "type", "match", "ref", "self", "fn", "mod", "move", "loop", "impl", "use", "where",
+        "crate", "super", "trait", "dyn", "box", "in", "let", "mut", "pub", "as", "async", "await",
+        "priv", "macro", "yield", "try", "gen",
+    ];
+    if KEYWORDS.contains(&name) {
+        format!("r#{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+fn big_array(ty: &CType) -> bool {
+    matches!(ty, CType::Array { len, .. } if *len > 32)
+}
+
+fn repr_struct(s: &mut String, doc: &str, name: &str, fields: &[&Decl]) {
+    writeln!(s, "/// {doc}").unwrap();
+    s.push_str("#[repr(C)]\n");
+    if fields.iter().any(|f| big_array(&f.ty)) {
+        s.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq)]\n");
+    } else {
+        s.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]\n");
+    }
+    writeln!(s, "pub struct {name} {{").unwrap();
+    for f in fields {
+        writeln!(s, "    pub {}: {},", rust_field(&f.name), rust_type(&f.ty)).unwrap();
+    }
+    s.push_str("}\n\n");
+}
+
+fn str_list(s: &mut String, doc: &str, name: &str, items: &[&str]) {
+    writeln!(s, "/// {doc}").unwrap();
+    write!(s, "pub const {name}: &[&str] = &[").unwrap();
+    if items.is_empty() {
+        s.push_str("];\n\n");
+        return;
+    }
+    s.push('\n');
+    for i in items {
+        writeln!(s, "    \"{i}\",").unwrap();
+    }
+    s.push_str("];\n\n");
+}
+
+pub fn emit(decl: &Declaration) -> String {
+    let n = names(decl);
+    let ops = &decl.ops;
+    let mut s = String::new();
+    writeln!(
+        s,
+        "// SPDX-License-Identifier: GPL-2.0\n// {}",
+        generated_line(decl)
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "//! Names and shared types of {}'s BPF interface, for loaders.\n",
+        decl.subsystem.name
+    )
+    .unwrap();
+
+    writeln!(s, "/// The struct_ops type (`struct {}`).", ops.name).unwrap();
+    writeln!(s, "pub const OPS_TYPE: &str = \"{}\";\n", ops.name).unwrap();
+    s.push_str("/// The struct_ops map value type in the kernel's BTF.\n");
+    writeln!(
+        s,
+        "pub const OPS_VALUE_TYPE: &str = \"{}\";\n",
+        n.value_type()
+    )
+    .unwrap();
+    let cbs: Vec<&str> = ops.callbacks.iter().map(|c| c.name()).collect();
+    str_list(
+        &mut s,
+        "Callback members, in struct order.",
+        "OPS_CALLBACKS",
+        &cbs,
+    );
+    let req: Vec<&str> = ops
+        .callbacks
+        .iter()
+        .filter(|c| c.required)
+        .map(|c| c.name())
+        .collect();
+    str_list(
+        &mut s,
+        "Callbacks every instance must implement.",
+        "OPS_REQUIRED",
+        &req,
+    );
+    let kf: Vec<&str> = decl.kfuncs.iter().map(|k| k.name()).collect();
+    str_list(&mut s, "kfuncs the subsystem registers.", "KFUNCS", &kf);
+    let fentry: Vec<&str> = decl
+        .hooks
+        .iter()
+        .filter(|h| h.kind == HookKind::FentryOnly)
+        .map(|h| h.name())
+        .collect();
+    str_list(
+        &mut s,
+        "Hook sites for fentry/fexit only.",
+        "FENTRY_HOOKS",
+        &fentry,
+    );
+    let fmod: Vec<&str> = decl
+        .hooks
+        .iter()
+        .filter(|h| h.is_fmod_ret())
+        .map(|h| h.name())
+        .collect();
+    str_list(
+        &mut s,
+        "Hook sites that also accept fmod_ret.",
+        "FMOD_RET_HOOKS",
+        &fmod,
+    );
+
+    for h in &decl.hooks {
+        if let HookKind::FmodRet { min, max, .. } = &h.kind {
+            let ty = h.proto.ret.scalar().map(|s| s.rust_name()).unwrap_or("i64");
+            let up = h.name().to_ascii_uppercase();
+            writeln!(s, "/// Lowest value `{}` returns to its caller.", h.name()).unwrap();
+            writeln!(s, "pub const {up}_RET_MIN: {ty} = {};", min.value).unwrap();
+            writeln!(s, "/// Highest value `{}` returns to its caller.", h.name()).unwrap();
+            writeln!(s, "pub const {up}_RET_MAX: {ty} = {};\n", max.value).unwrap();
+        }
+    }
+
+    for d in &ops.data {
+        if let DataKind::Flags(flags) = &d.kind {
+            let ty = d.decl.ty.scalar().map(|s| s.rust_name()).unwrap_or("u64");
+            for f in flags {
+                writeln!(
+                    s,
+                    "/// {}",
+                    f.doc
+                        .as_deref()
+                        .unwrap_or("Flag bit of the ops data member.")
+                )
+                .unwrap();
+                writeln!(s, "pub const {}: {ty} = 1 << {};", f.name, f.bit).unwrap();
+            }
+            let all: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
+            let all = if all.is_empty() {
+                "0".to_string()
+            } else {
+                all.join(" | ")
+            };
+            writeln!(s, "/// Every flag `{}` accepts.", d.decl.name).unwrap();
+            writeln!(
+                s,
+                "pub const {}: {ty} = {all};\n",
+                n.flags_all(&d.decl.name)
+            )
+            .unwrap();
+        }
+    }
+
+    for st in &decl.structs {
+        let doc = st
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("`struct {}`.", st.def.name));
+        let fields: Vec<&Decl> = st.def.fields.iter().collect();
+        repr_struct(
+            &mut s,
+            &format!("{doc} (`struct {}`)", st.def.name),
+            &camel(&st.def.name),
+            &fields,
+        );
+    }
+    if !ops.data.is_empty() {
+        let fields: Vec<&Decl> = ops.data.iter().map(|d| &d.decl).collect();
+        let doc = format!(
+            "The data members of `struct {}`, after its callbacks.",
+            ops.name
+        );
+        repr_struct(&mut s, &doc, &format!("{}Data", camel(&ops.name)), &fields);
+    }
+    while s.ends_with("\n\n") {
+        s.pop();
+    }
+    s
+}

@@ -1,0 +1,206 @@
+//! What the generated C does, checked on small declarations.
+
+use modless_decl::parse;
+
+const BASE: &str = r#"[subsystem]
+name = "demo"
+
+[[struct]]
+name = "demo_obj"
+fields = ["u64 id", "s32 prio", "u32 weight"]
+
+[ops]
+name = "demo_ops"
+writes = ["demo_obj.prio", "demo_obj.weight"]
+
+[[ops.callback]]
+fn = "int (*pick)(struct demo_obj *obj__ref, struct task_struct *p__nullable)"
+required = true
+default = "demo_default_pick"
+
+[[ops.callback]]
+fn = "void (*done)(struct demo_obj *obj)"
+
+[[ops.callback]]
+fn = "int (*setup)(void)"
+sleepable = true
+default = "demo_default_setup"
+
+[[ops.data]]
+field = "u32 mode"
+kind = "value"
+max = 3
+
+[[kfunc]]
+proto = "struct demo_obj *bpf_demo_obj_get(u64 id)"
+flags = ["KF_ACQUIRE", "KF_RET_NULL"]
+prog_types = ["struct_ops"]
+ops = ["pick"]
+
+[[kfunc]]
+proto = "void bpf_demo_obj_put(struct demo_obj *obj)"
+flags = ["KF_RELEASE"]
+prog_types = ["struct_ops", "tracing"]
+"#;
+
+fn gen(text: &str) -> modless_gen::Generated {
+    modless_gen::generate(&parse(text, "demo.toml").unwrap()).unwrap()
+}
+
+fn c(text: &str) -> String {
+    gen(text).get("demo_bpf.c").unwrap().to_string()
+}
+
+fn h(text: &str) -> String {
+    gen(text).get("demo_bpf.h").unwrap().to_string()
+}
+
+#[test]
+fn stubs_keep_declared_parameter_names() {
+    let c = c(BASE);
+    assert!(
+        c.contains("static int demo_ops__pick(struct demo_obj *obj__ref,"),
+        "{c}"
+    );
+    assert!(c.contains("struct task_struct *p__nullable)"));
+    assert!(c.contains("\t.pick = demo_ops__pick,"));
+    assert!(c.contains("static struct demo_ops __bpf_ops_demo_ops = {"));
+    assert!(c.contains("\t.name\t\t\t= \"demo_ops\","));
+    // the subsystem-facing call path drops the annotations
+    assert!(h(BASE).contains("int demo_default_pick(struct demo_obj *obj, struct task_struct *p);"));
+}
+
+#[test]
+fn validate_requires_required_ops_only() {
+    let c = c(BASE);
+    assert!(c.contains("\tif (!ops->pick)\n\t\treturn -EINVAL;"));
+    assert!(!c.contains("!ops->done"));
+}
+
+#[test]
+fn check_member_allows_sleepable_only_where_declared() {
+    let c = c(BASE);
+    let body = &c[c.find("static int demo_st_check_member").unwrap()..];
+    let body = &body[..body.find("\n}\n").unwrap()];
+    assert!(body.contains("case offsetof(struct demo_ops, setup):\n\t\treturn 0;"));
+    assert!(!body.contains("struct demo_ops, pick)"));
+    assert!(body.contains("return prog->sleepable ? -EINVAL : 0;"));
+}
+
+#[test]
+fn sleepable_op_is_called_outside_rcu_with_the_map_pinned() {
+    let h = h(BASE);
+    let f = &h[h.find("static inline int demo_call_setup(void)").unwrap()..];
+    let f = &f[..f.find("\n}\n").unwrap()];
+    assert!(f.contains("might_sleep();"));
+    let unlock = f.find("rcu_read_unlock()").unwrap();
+    assert!(f.find("bpf_struct_ops_get(ops)").unwrap() < unlock);
+    assert!(f.find("ops->setup()").unwrap() > unlock);
+    assert!(f.contains("bpf_struct_ops_put(ops);"));
+}
+
+#[test]
+fn write_allowlist_becomes_exact_offset_ranges() {
+    let c = c(BASE);
+    for f in ["prio", "weight"] {
+        let case = format!("\tcase offsetof(struct demo_obj, {f}) ...\n\t     offsetofend(struct demo_obj, {f}) - 1:");
+        assert!(c.contains(&case), "{c}");
+    }
+    assert!(!c.contains("struct demo_obj, id)"));
+    assert!(c.contains("bpf_log(log, \"no write support to %s at off %d\\n\", name, off);"));
+    assert!(c.contains(".btf_struct_access\t= demo_btf_struct_access,"));
+    // no allowlist: no btf_struct_access, so the verifier rejects all writes
+    let ro = c_without_writes();
+    assert!(!ro.contains("btf_struct_access"));
+}
+
+fn c_without_writes() -> String {
+    c(&BASE.replace("writes = [\"demo_obj.prio\", \"demo_obj.weight\"]", ""))
+}
+
+#[test]
+fn filter_has_the_three_step_contract_and_per_op_sets() {
+    let c = c(BASE);
+    let f = &c[c.find("static int demo_kfunc_filter").unwrap()..];
+    let f = &f[..f.find("\n}\n").unwrap()];
+    let outside = f
+        .find("!btf_id_set8_contains(&demo_kfunc_ids, kfunc_id))\n\t\treturn 0;")
+        .unwrap();
+    let foreign = f
+        .find("if (prog->aux->st_ops != &bpf_demo_ops)\n\t\treturn -EACCES;")
+        .unwrap();
+    let per_op = f.find("attach_st_ops_member_off").unwrap();
+    assert!(outside < foreign && foreign < per_op);
+    assert!(c.contains(
+        "BTF_SET_START(demo_pick_kfunc_set)\nBTF_ID(func, bpf_demo_obj_get)\nBTF_SET_END"
+    ));
+    assert!(c.contains(
+        "BTF_SET_START(demo_any_op_kfunc_set)\nBTF_ID(func, bpf_demo_obj_put)\nBTF_SET_END"
+    ));
+    assert!(c.contains("[DEMO_OP_IDX(pick)]\t= &demo_pick_kfunc_set,"));
+    assert!(c.contains("BTF_ID_FLAGS(func, bpf_demo_obj_get, KF_ACQUIRE | KF_RET_NULL)"));
+}
+
+#[test]
+fn one_registration_per_program_type_chained() {
+    let c = c(BASE);
+    let init = &c[c.find("int __init demo_bpf_init(void)").unwrap()..];
+    let lines: Vec<&str> = init.lines().filter(|l| l.contains("register_")).collect();
+    assert_eq!(lines.len(), 3, "{init}");
+    assert!(lines[0].starts_with("\tret = register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS"));
+    assert!(lines[1].starts_with("\tret = ret ?: register_btf_kfunc_id_set(BPF_PROG_TYPE_TRACING"));
+    assert!(lines[2].contains("register_bpf_struct_ops(&bpf_demo_ops, demo_ops)"));
+    // the tracing set has no filter: the filter is for struct_ops progs
+    let tracing = &c[c.find("demo_tracing_kfunc_set = {").unwrap()..];
+    assert!(!tracing[..tracing.find("};").unwrap()].contains(".filter"));
+}
+
+#[test]
+fn data_members_are_copied_and_checked() {
+    let c = c(BASE);
+    assert!(c.contains("\tcase offsetof(struct demo_ops, mode):\n\t\tif (uops->mode > 3)\n\t\t\treturn -E2BIG;\n\t\tops->mode = uops->mode;\n\t\treturn 1;"));
+}
+
+#[test]
+fn many_instances_use_an_rcu_list() {
+    let text = BASE
+        .replace(
+            "name = \"demo_ops\"",
+            "name = \"demo_ops\"\ninstances = \"many\"",
+        )
+        .replace("sleepable = true\n", "");
+    let g = gen(&text);
+    let (c, h) = (g.get("demo_bpf.c").unwrap(), g.get("demo_bpf.h").unwrap());
+    assert!(h.contains("\tstruct list_head bpf_node;\n};"));
+    assert!(!g.get("demo.bpf.h").unwrap().contains("bpf_node"));
+    assert!(c.contains("list_add_tail_rcu(&ops->bpf_node, &demo_bpf_list);"));
+    assert!(!c.contains("return -EBUSY;\n\trcu_assign_pointer"));
+    assert!(h.contains("list_for_each_entry_rcu(ops, &demo_bpf_list, bpf_node)"));
+}
+
+#[test]
+fn one_instance_refuses_a_second() {
+    let c = c(BASE);
+    assert!(c.contains("\tif (rcu_access_pointer(demo_bpf_ops))\n\t\treturn -EBUSY;"));
+    assert!(c.contains("static_branch_enable(&demo_bpf_attached);"));
+    assert!(c.contains(".update\t\t\t= demo_st_update,"));
+}
+
+#[test]
+fn hooks_clamp_and_register_fmodret() {
+    let text = format!(
+        "{BASE}\n[[hook]]\nproto = \"long demo_gate(u32 x)\"\nattach = \"fmod_ret\"\nret_range = [-5, 7]\ndefault = 2\n\n[[hook]]\nproto = \"void demo_seen(u32 x)\"\nattach = \"fentry\"\n"
+    );
+    let g = gen(&text);
+    let (c, h) = (g.get("demo_bpf.c").unwrap(), g.get("demo_bpf.h").unwrap());
+    assert!(c.contains("__weak noinline long demo_gate(u32 x)\n{\n\t/* an opaque body keeps every call a real, patchable call */\n\tasm volatile(\"\");\n\treturn 2;\n}"));
+    assert!(
+        c.contains("BTF_SET8_START(demo_fmodret_ids)\nBTF_ID_FLAGS(func, demo_gate)\nBTF_SET8_END")
+    );
+    assert!(!c.contains("BTF_ID_FLAGS(func, demo_seen)"));
+    assert!(c.contains("ret = ret ?: register_btf_fmodret_id_set(&demo_fmodret_set);"));
+    assert!(h.contains(
+        "return clamp_t(long, demo_gate(x),\n\t\t       DEMO_GATE_RET_MIN, DEMO_GATE_RET_MAX);"
+    ));
+    assert!(h.contains("#define DEMO_GATE_RET_MIN\t-5"));
+}
