@@ -184,10 +184,13 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     } else {
         s.push_str("\tu32 id;\n\n");
     }
-    s.push_str("\t/* built in, this filter sees every vmlinux kfunc of the hook */\n");
+    // a module's filters only ever see that module's kfuncs
+    s.push_str(
+        "#ifndef MODULE\n\t/* built in, this filter sees every vmlinux kfunc of the hook */\n",
+    );
     writeln!(
         s,
-        "\tif (!IS_ENABLED(MODULE) &&\n\t    !btf_id_set8_contains(&{}, kfunc_id))\n\t\treturn 0;",
+        "\tif (!btf_id_set8_contains(&{}, kfunc_id))\n\t\treturn 0;\n#endif",
         set8_name(sub, ProgType::StructOps)
     )
     .unwrap();

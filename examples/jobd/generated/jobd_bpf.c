@@ -167,10 +167,11 @@ static int jobd_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
 {
 	u32 id, idx;
 
+#ifndef MODULE
 	/* built in, this filter sees every vmlinux kfunc of the hook */
-	if (!IS_ENABLED(MODULE) &&
-	    !btf_id_set8_contains(&jobd_kfunc_ids, kfunc_id))
+	if (!btf_id_set8_contains(&jobd_kfunc_ids, kfunc_id))
 		return 0;
+#endif
 	/* early CFG pass: the prog is not attached to a member yet */
 	if (!prog->aux->st_ops)
 		return 0;

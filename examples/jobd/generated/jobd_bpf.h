@@ -18,11 +18,10 @@
 #include <linux/types.h>
 
 /* The BPF side needs BTF for the types and kfuncs below. */
-#if IS_ENABLED(CONFIG_BPF_SYSCALL) && IS_ENABLED(CONFIG_BPF_JIT) && \
-    IS_ENABLED(CONFIG_DEBUG_INFO_BTF)
-#define JOBD_BPF_ENABLED 1
+#if IS_ENABLED(CONFIG_BPF_SYSCALL) && IS_ENABLED(CONFIG_BPF_JIT)
+#define JOBD_BPF_ENABLED	IS_ENABLED(CONFIG_DEBUG_INFO_BTF)
 #else
-#define JOBD_BPF_ENABLED 0
+#define JOBD_BPF_ENABLED	0
 #endif
 
 /* A job submitted from userspace. */

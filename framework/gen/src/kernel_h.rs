@@ -103,15 +103,14 @@ pub fn emit(decl: &Declaration) -> String {
     }
     s.push('\n');
     s.push_str("/* The BPF side needs BTF for the types and kfuncs below. */\n");
-    s.push_str("#if IS_ENABLED(CONFIG_BPF_SYSCALL) && IS_ENABLED(CONFIG_BPF_JIT) && \\\n");
-    s.push_str("    IS_ENABLED(CONFIG_DEBUG_INFO_BTF)\n");
+    s.push_str("#if IS_ENABLED(CONFIG_BPF_SYSCALL) && IS_ENABLED(CONFIG_BPF_JIT)\n");
     writeln!(
         s,
-        "#define {} 1\n#else\n#define {} 0\n#endif\n",
-        n.enabled_macro(),
+        "#define {}\tIS_ENABLED(CONFIG_DEBUG_INFO_BTF)",
         n.enabled_macro()
     )
     .unwrap();
+    writeln!(s, "#else\n#define {}\t0\n#endif\n", n.enabled_macro()).unwrap();
 
     let foreign = foreign_structs(decl);
     for t in &foreign {
