@@ -41,6 +41,9 @@ struct Stamp {
     package_version: String,
     config_sha256: String,
     build_seconds: u64,
+    /// Lines of `make` output, to show progress of the next build.
+    #[serde(default)]
+    build_steps: u64,
 }
 
 impl KernelSource {
@@ -203,12 +206,16 @@ fn build_debian(version: &str, cache: &Path) -> Result<Kernel> {
         "[kernel] building linux {pkgver} with {jobs} jobs (log: {})",
         log.display()
     );
-    run_step(
+    let progress = Progress {
+        started,
+        expected: expected_steps(cache),
+    };
+    let steps = run_step(
         make(&tree).arg(format!("-j{jobs}")).arg("all"),
         "make all",
         &log,
         &mut logf,
-        Some(started),
+        Some(progress),
     )?;
     if !image.is_file() {
         return Err(Error::NoImage(image));
@@ -218,6 +225,7 @@ fn build_debian(version: &str, cache: &Path) -> Result<Kernel> {
         package_version: pkgver,
         config_sha256,
         build_seconds: started.elapsed().as_secs(),
+        build_steps: steps,
     };
     let json = serde_json::to_string_pretty(&stamp).expect("stamp serializes");
     fs::write(&stamp_path, json).ctx(|| format!("writing {}", stamp_path.display()))?;
@@ -235,16 +243,33 @@ fn make(tree: &Path) -> Command {
     c
 }
 
-/// Runs one build step, appending its output to the log. With `progress`, a
-/// status line with the number of build steps and the elapsed time is kept
-/// up to date on stderr.
+struct Progress {
+    started: Instant,
+    /// Steps of an earlier build, if one is cached: "n of about m".
+    expected: Option<u64>,
+}
+
+/// The largest step count any cached build recorded.
+fn expected_steps(cache: &Path) -> Option<u64> {
+    fs::read_dir(cache.join("kernels"))
+        .ok()?
+        .filter_map(|e| fs::read_to_string(e.ok()?.path().join("ready.json")).ok())
+        .filter_map(|t| serde_json::from_str::<Stamp>(&t).ok())
+        .map(|s| s.build_steps)
+        .max()
+        .filter(|&n| n > 0)
+}
+
+/// Runs one build step, appending its output to the log, and returns how many
+/// lines of output it printed. With `progress`, a status line with the step
+/// count and elapsed time goes to stderr every few seconds.
 fn run_step(
     cmd: &mut Command,
     step: &str,
     log: &Path,
     logf: &mut fs::File,
-    progress: Option<Instant>,
-) -> Result<()> {
+    progress: Option<Progress>,
+) -> Result<u64> {
     let _ = writeln!(logf, "### {step}");
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -260,11 +285,15 @@ fn run_step(
     for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
         let _ = writeln!(logf, "{line}");
         steps += 1;
-        if let Some(t0) = progress {
-            if last.elapsed() >= Duration::from_secs(5) {
+        if let Some(p) = &progress {
+            if last.elapsed() >= Duration::from_secs(10) {
+                let of = p
+                    .expected
+                    .map(|n| format!(" of about {n}"))
+                    .unwrap_or_default();
                 eprintln!(
-                    "[kernel] {steps} steps, {} elapsed ({})",
-                    fmt_secs(t0.elapsed()),
+                    "[kernel] step {steps}{of}, {} elapsed ({})",
+                    fmt_secs(p.started.elapsed()),
                     line.trim()
                 );
                 last = Instant::now();
@@ -274,7 +303,7 @@ fn run_step(
     let _ = err_thread.join();
     let status = child.wait().ctx(|| format!("waiting for {step}"))?;
     if status.success() {
-        return Ok(());
+        return Ok(steps);
     }
     Err(Error::BuildFailed {
         step: step.into(),

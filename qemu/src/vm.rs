@@ -213,7 +213,7 @@ impl Boot<'_> {
 
     fn cmdline(&self) -> String {
         let mut s = format!(
-            "console=ttyS0 panic=-1 quiet loglevel=5 printk.devkmsg=on \
+            "console=ttyS0 8250.nr_uarts=1 panic=-1 quiet loglevel=5 printk.devkmsg=on \
              root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro \
              init={}/init.sh modless_run={} modless_cwd={}",
             self.run_dir.display(),

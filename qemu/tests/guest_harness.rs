@@ -1,0 +1,176 @@
+//! The harness tested against a real guest: every failure mode it promises to
+//! catch is provoked in QEMU and must be reported as what it is.
+//!
+//! These boot the cached modless kernel (building it first if needed).
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+/// Runs modless-qemu with `args` and returns its exit status and JSON report.
+fn boot(args: &[&str]) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_modless-qemu"))
+        .arg("--json")
+        .arg(&json)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("modless-qemu runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let text = std::fs::read_to_string(&json)
+        .unwrap_or_else(|e| panic!("no report at {} ({e}); stderr:\n{stderr}", json.display()));
+    eprintln!("{stderr}");
+    (
+        out.status.code().expect("exited"),
+        serde_json::from_str(&text).unwrap(),
+    )
+}
+
+fn lkdtm(crash: &str) -> String {
+    format!("echo {crash} > /sys/kernel/debug/provoke-crash/DIRECT")
+}
+
+fn causes(report: &Value) -> Vec<String> {
+    report["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| match f["cause"].as_str().unwrap() {
+            "splat" => format!("splat:{}", f["kind"].as_str().unwrap()),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+fn statuses(report: &Value) -> Vec<&str> {
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn pass_fail_and_skip_are_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suite.toml");
+    std::fs::write(
+        &suite,
+        r#"
+[[test]]
+name = "passes"
+run = "echo fine"
+[[test]]
+name = "fails"
+run = "echo broken >&2; exit 3"
+[[test]]
+name = "skips"
+run = "exit 77"
+"#,
+    )
+    .unwrap();
+    let (code, r) = boot(&["--suite", suite.to_str().unwrap()]);
+    assert_eq!(statuses(&r), ["pass", "fail", "skip"], "{r:#}");
+    assert_eq!(r["tests"][1]["exit_code"], 3);
+    assert!(r["tests"][1]["output"].as_str().unwrap().contains("broken"));
+    assert!(causes(&r).is_empty(), "{r:#}");
+    assert_eq!(code, 1, "a failing test fails the run");
+    assert!(Path::new(r["console_log"].as_str().unwrap()).is_file());
+}
+
+#[test]
+fn the_commands_exit_status_reaches_the_host() {
+    let (code, r) = boot(&[
+        "--",
+        "sh",
+        "-c",
+        "test \"$(pwd)\" = \"$0\" && exit 7",
+        env!("CARGO_MANIFEST_DIR"),
+    ]);
+    assert_eq!(code, 7, "{r:#}");
+    let (code, _) = boot(&["--", "true"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_panic_fails_the_run() {
+    let (code, r) = boot(&["--", "sh", "-c", "echo c > /proc/sysrq-trigger"]);
+    assert_eq!(code, 125);
+    assert!(causes(&r).contains(&"splat:panic".to_string()), "{r:#}");
+    assert_eq!(statuses(&r), ["not-run"]);
+}
+
+#[test]
+fn an_oops_fails_the_run() {
+    let (code, r) = boot(&["--", "sh", "-c", &lkdtm("EXCEPTION")]);
+    assert_eq!(code, 125);
+    let c = causes(&r);
+    assert!(
+        c.iter().any(|c| c == "splat:oops" || c == "splat:bug"),
+        "{r:#}"
+    );
+    assert_eq!(r["failures"][0]["during_test"], 0);
+}
+
+#[test]
+fn a_warning_fails_a_test_that_exited_zero() {
+    let (code, r) = boot(&["--", "sh", "-c", &lkdtm("WARNING")]);
+    assert_eq!(statuses(&r), ["pass"], "the test itself exits 0");
+    assert_eq!(causes(&r), ["splat:warn"], "{r:#}");
+    assert_eq!(code, 125);
+}
+
+#[test]
+fn a_ubsan_report_fails_the_run() {
+    let (code, r) = boot(&["--", "sh", "-c", &lkdtm("ARRAY_BOUNDS")]);
+    assert!(causes(&r).contains(&"splat:ubsan".to_string()), "{r:#}");
+    assert_eq!(code, 125);
+}
+
+#[test]
+fn a_hang_is_killed_at_the_timeout() {
+    let (code, r) = boot(&["--timeout", "30", "--", "sleep", "1000"]);
+    assert_eq!(code, 124);
+    assert_eq!(causes(&r), ["timeout"], "{r:#}");
+    assert_eq!(statuses(&r), ["not-run"]);
+}
+
+#[test]
+fn a_guest_that_stops_before_the_end_marker_fails() {
+    let (code, r) = boot(&["--", "sh", "-c", "echo b > /proc/sysrq-trigger; sleep 5"]);
+    assert_eq!(code, 125);
+    assert_eq!(causes(&r), ["early-exit"], "{r:#}");
+}
+
+#[test]
+fn a_soft_lockup_is_named() {
+    let (code, r) = boot(&[
+        "--timeout",
+        "45",
+        "--append",
+        "watchdog_thresh=1",
+        "--",
+        "sh",
+        "-c",
+        &lkdtm("SOFTLOCKUP"),
+    ]);
+    assert!(
+        causes(&r).contains(&"splat:soft-lockup".to_string()),
+        "{r:#}"
+    );
+    assert_ne!(code, 0);
+}
+
+#[test]
+fn a_hung_task_is_named() {
+    let script = format!(
+        "echo 2 > /proc/sys/kernel/hung_task_timeout_secs; {}",
+        lkdtm("HUNG_TASK")
+    );
+    let (code, r) = boot(&["--timeout", "45", "--", "sh", "-c", &script]);
+    assert!(causes(&r).contains(&"splat:hung-task".to_string()), "{r:#}");
+    assert_ne!(code, 0);
+}

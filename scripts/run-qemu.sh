@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The front door to the modless QEMU harness.
+#
+#   scripts/run-qemu.sh [options]                 build what is needed, run the smoke/demo suite
+#   scripts/run-qemu.sh [options] -- CMD ARGS...  run CMD in the guest (cwd as here), exit with its status
+#   scripts/run-qemu.sh --help                    every option (--timeout, --json, --cpus, --mem,
+#                                                 --numa, --kernel, --kernel-tree, --kernel-version ...)
+#
+# As root it installs missing packages (see scripts/deps.sh); otherwise it
+# prints the command to run. Exit status 124: timeout; 125: the guest failed.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+
+help=0 versions=""
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+	case "${args[i]}" in
+	--) break ;;
+	-h | --help) help=1 ;;
+	--kernel-version) versions="${args[i + 1]:-}" ;;
+	--kernel-version=*) versions="${args[i]#*=}" ;;
+	esac
+done
+
+if [ "$help" = 1 ]; then
+	cargo build -q --manifest-path "$repo/Cargo.toml" -p modless-qemu
+	exec "$repo/target/debug/modless-qemu" --help
+fi
+
+MODLESS_KERNEL_VERSIONS="$versions" "$repo/scripts/deps.sh"
+# The guest runs the host's binaries from this tree: build them all first.
+cargo build -q --manifest-path "$repo/Cargo.toml" --workspace --bins
+
+bin="$repo/target/debug/modless-qemu"
+for a in "$@"; do
+	[ "$a" = -- ] && exec "$bin" "$@"
+done
+# No command: the suite runs from the repository root.
+cd "$repo"
+exec "$bin" "$@"
