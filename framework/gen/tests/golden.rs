@@ -73,3 +73,96 @@ fn generated_rust_compiles() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The BPF header parses as C and its macros define what programs need.
+/// (The host has no clang; gcc with stand-ins for libbpf's macros checks
+/// syntax, types and that the definitions land where they should.)
+#[test]
+fn bpf_header_defines_programs_and_the_ops_map() {
+    if std::process::Command::new("gcc")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: gcc is not installed");
+        return;
+    }
+    let decl = modless_decl::load(&example("jobd.toml")).unwrap();
+    let generated = modless_gen::generate(&decl).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobd.bpf.h"),
+        generated.get("jobd.bpf.h").unwrap(),
+    )
+    .unwrap();
+    let prog = r#"
+typedef unsigned char u8; typedef unsigned short u16; typedef unsigned int u32;
+typedef unsigned long long u64; typedef int s32; typedef long long s64;
+#define SEC(n) __attribute__((section(n), used))
+#define __ksym
+#define __weak __attribute__((weak))
+#define BPF_PROG(name, args...) name(unsigned long long *ctx)
+#include "jobd.bpf.h"
+
+u32 JOBD_OP(my_select_domain, struct jobd_job *job, u32 nr_domains)
+{
+	struct jobd_job *j = bpf_jobd_job_acquire(1);
+
+	if (j)
+		bpf_jobd_job_release(j);
+	return (u32)bpf_jobd_domain_load(0) % bpf_jobd_nr_domains();
+}
+
+JOBD_FMOD_RET(jobd_admit, my_admit, struct jobd_job *job)
+{
+	return JOBD_ADMIT_RET_MIN;
+}
+
+JOBD_FENTRY(jobd_job_complete, my_done, struct jobd_job *job, u64 ns)
+{
+	return 0;
+}
+
+JOBD_OPS_DEFINE(my_ops,
+	.select_domain = (void *)my_select_domain,
+	.flags = JOBD_OPS_F_STEAL,
+	.name = "my_ops");
+"#;
+    std::fs::write(dir.path().join("prog.c"), prog).unwrap();
+    let out = std::process::Command::new("gcc")
+        .args([
+            "-std=gnu11",
+            "-Wall",
+            "-Wextra",
+            "-Wno-unknown-pragmas",
+            "-Wno-unused-parameter",
+            "-Werror",
+            "-c",
+            "prog.c",
+            "-o",
+            "prog.o",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sections = std::process::Command::new("objdump")
+        .args(["-h", "prog.o"])
+        .current_dir(dir.path())
+        .output();
+    if let Ok(s) = sections {
+        let s = String::from_utf8_lossy(&s.stdout);
+        for sec in [
+            ".struct_ops.link",
+            "struct_ops/my_select_domain",
+            "fmod_ret/jobd_admit",
+            "fentry/jobd_job_complete",
+        ] {
+            assert!(s.contains(sec), "missing section {sec}:\n{s}");
+        }
+    }
+}
