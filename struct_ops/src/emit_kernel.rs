@@ -307,8 +307,9 @@ pub fn c_prelude(ops: &OpsTable, n: &Names) -> String {
 }
 
 /// `BTF_ID_LIST` of the ops type and written structs, plus the id shift
-/// that makes the lists usable from an out-of-tree module.
-pub fn c_btf_ids(ops: &OpsTable, n: &Names) -> String {
+/// that makes the lists usable from an out-of-tree module;
+/// `with_local_id` adds the id translation the kfunc filter calls.
+pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
     let mut s = String::new();
     let structs = ops.written_structs();
     s.push_str("enum {\n");
@@ -344,9 +345,11 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names) -> String {
         n.btf_idx(None)
     )
     .unwrap();
-    writeln!(s, "\tWRITE_ONCE({}, shift);\n}}\n", n.btf_shift()).unwrap();
-    writeln!(s, "static u32 {}(u32 id)\n{{", n.btf_local_id()).unwrap();
-    writeln!(s, "\treturn id - READ_ONCE({});\n}}", n.btf_shift()).unwrap();
+    writeln!(s, "\tWRITE_ONCE({}, shift);\n}}", n.btf_shift()).unwrap();
+    if with_local_id {
+        writeln!(s, "\nstatic u32 {}(u32 id)\n{{", n.btf_local_id()).unwrap();
+        writeln!(s, "\treturn id - READ_ONCE({});\n}}", n.btf_shift()).unwrap();
+    }
     s
 }
 

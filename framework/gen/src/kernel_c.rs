@@ -57,7 +57,7 @@ pub fn emit(decl: &Declaration) -> String {
     writeln!(s, "#if {}\n", n.enabled_macro()).unwrap();
     s.push_str(&emit_kernel::c_prelude(ops, &n));
     s.push('\n');
-    s.push_str(&emit_kernel::c_btf_ids(ops, &n));
+    s.push_str(&emit_kernel::c_btf_ids(ops, &n, !decl.kfuncs.is_empty()));
     s.push('\n');
     s.push_str(&emit_kernel::c_verifier(ops, &n));
     s.push('\n');
