@@ -24,12 +24,14 @@ use topology::Topology;
 const GUEST_FAILED: u8 = 125;
 /// Exit status when the run hit its timeout.
 const TIMED_OUT: u8 = 124;
+const DEFAULT_TIMEOUT: u64 = 600;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "modless-qemu",
     about = "Boot a mainline kernel in QEMU and run tests inside it",
-    after_help = "With no command, runs the smoke suite (qemu/suites/smoke.toml).\n\
+    after_help = "With no command, runs every suite in qemu/suites/ (one boot each; a suite's [guest] table\n\
+                  sets its CPUs, memory, NUMA layout, timeout and kernel parameters).\n\
                   With `-- CMD ARGS...`, runs CMD in the guest (cwd as on the host) and exits with its status.\n\
                   Exit status 124: the run timed out; 125: the guest failed (panic, oops, WARN, BUG,\n\
                   UBSAN, RCU stall, lockup, hung task, or exit before the end marker). Tests exiting 77 are skipped."
@@ -47,21 +49,21 @@ struct Cli {
     /// Number of guest CPUs [default: 4, or NODESxCPUS from --numa].
     #[arg(long)]
     cpus: Option<u32>,
-    /// Guest memory, e.g. 1G or 768M.
-    #[arg(long, default_value = "1G")]
-    mem: String,
+    /// Guest memory, e.g. 1G or 768M [default: 1G].
+    #[arg(long)]
+    mem: Option<String>,
     /// NUMA layout: NODES, or NODESxCPUS (e.g. 2x2); each node is one socket.
     #[arg(long)]
     numa: Option<String>,
-    /// Seconds before QEMU is killed and the run fails.
-    #[arg(long, default_value_t = 600)]
-    timeout: u64,
+    /// Seconds before QEMU is killed and the run fails [default: 600].
+    #[arg(long)]
+    timeout: Option<u64>,
     /// Write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Run the tests of this suite file instead of the smoke suite.
+    /// Run this suite file (repeatable) instead of every suite in qemu/suites/.
     #[arg(long, conflicts_with = "command")]
-    suite: Option<PathBuf>,
+    suite: Vec<PathBuf>,
     /// Accelerator: auto uses KVM only if a KVM guest boots on this host.
     #[arg(long, value_enum, default_value_t = AccelChoice::Auto)]
     accel: AccelChoice,
@@ -111,70 +113,113 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         println!("{}", tree.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let topology = Topology::new(cli.cpus, &cli.mem, cli.numa.as_deref())?;
-    let accel = choose_accel(cli.accel, &kernel, &topology, &cache)?;
-    let single = !cli.command.is_empty();
-    let tests = if single {
-        vec![TestSpec::from_argv(&cli.command, cli.timeout)]
+    let suites = if cli.command.is_empty() {
+        let paths = if cli.suite.is_empty() {
+            default_suites()?
+        } else {
+            cli.suite.clone()
+        };
+        paths
+            .iter()
+            .map(|p| suite::load_suite(p))
+            .collect::<Result<Vec<_>, _>>()?
     } else {
-        let path = cli.suite.clone().unwrap_or_else(default_suite);
-        suite::load_suite(&path)?
+        let timeout = cli.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        vec![suite::Suite {
+            name: "command".into(),
+            guest: Default::default(),
+            tests: vec![TestSpec::from_argv(&cli.command, timeout)],
+        }]
     };
+    let single = !cli.command.is_empty();
     let cwd = std::env::current_dir()?.canonicalize()?;
-    eprintln!(
-        "[qemu] booting {} under {} with {} ({} test{})",
-        kernel.label,
-        accel.describe(),
-        topology.describe(),
-        tests.len(),
-        if tests.len() == 1 { "" } else { "s" }
-    );
-    let boot = vm::Boot {
-        kernel: &kernel,
-        topology: &topology,
-        accel,
-        tests: &tests,
-        cwd,
-        run_dir: new_run_dir(&cache)?,
-        timeout: Duration::from_secs(cli.timeout),
-        append: cli.append.clone(),
-        echo_console: cli.console,
-    };
-    let report = boot.run()?;
-    if single && report.failures.is_empty() && !cli.verbose {
-        // Like `vng --exec`: the command's own output, then a one-line verdict.
-        if let Some(t) = report.tests.first() {
-            print!("{}", t.output);
+    let mut reports = Vec::new();
+    for suite in &suites {
+        let g = &suite.guest;
+        let numa = cli.numa.as_deref().or(g.numa.as_deref());
+        let mem = cli.mem.as_deref().or(g.mem.as_deref()).unwrap_or("1G");
+        let topology = Topology::new(cli.cpus.or(g.cpus), mem, numa)?;
+        let accel = choose_accel(cli.accel, &kernel, &topology, &cache)?;
+        let append = [g.append.as_deref(), cli.append.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let n = suite.tests.len();
+        eprintln!(
+            "[qemu] {}: booting {} under {} with {} ({n} test{})",
+            suite.name,
+            kernel.label,
+            accel.describe(),
+            topology.describe(),
+            if n == 1 { "" } else { "s" }
+        );
+        let boot = vm::Boot {
+            kernel: &kernel,
+            topology: &topology,
+            accel,
+            tests: &suite.tests,
+            cwd: cwd.clone(),
+            run_dir: new_run_dir(&cache)?,
+            timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(DEFAULT_TIMEOUT)),
+            append: (!append.is_empty()).then_some(append),
+            echo_console: cli.console,
+        };
+        let report = boot.run()?;
+        if single && report.failures.is_empty() && !cli.verbose {
+            // Like `vng --exec`: the command's own output, then a one-line verdict.
+            if let Some(t) = report.tests.first() {
+                print!("{}", t.output);
+            }
         }
+        eprint!("{}", report.summary(cli.verbose && !single));
+        reports.push(report);
     }
-    eprint!("{}", report.summary(cli.verbose && !single));
     if let Some(path) = &cli.json {
-        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+        let json = serde_json::json!({ "runs": &reports });
+        std::fs::write(path, serde_json::to_string_pretty(&json)?)?;
         eprintln!("results: {}", path.display());
     }
-    Ok(exit_code(&report, single))
+    if reports.len() > 1 {
+        let failed: Vec<&str> = suites
+            .iter()
+            .zip(&reports)
+            .filter(|(_, r)| !r.passed())
+            .map(|(s, _)| s.name.as_str())
+            .collect();
+        eprintln!(
+            "{} suites: {}",
+            reports.len(),
+            if failed.is_empty() {
+                "all passed".to_string()
+            } else {
+                format!("failed: {}", failed.join(", "))
+            }
+        );
+    }
+    // The worst outcome decides: a timeout, then a guest failure, then tests.
+    let codes: Vec<u8> = reports.iter().map(|r| exit_code(r, single)).collect();
+    let worst = [TIMED_OUT, GUEST_FAILED]
+        .into_iter()
+        .find(|c| codes.contains(c));
+    Ok(ExitCode::from(worst.unwrap_or_else(|| {
+        codes.iter().copied().find(|&c| c != 0).unwrap_or(0)
+    })))
 }
 
-fn exit_code(report: &report::RunReport, single: bool) -> ExitCode {
-    if report
-        .failures
-        .iter()
-        .any(|f| matches!(f, report::GuestFailure::Timeout { .. }))
-    {
-        return ExitCode::from(TIMED_OUT);
+fn exit_code(report: &report::RunReport, single: bool) -> u8 {
+    let timed_out = |f: &report::GuestFailure| matches!(f, report::GuestFailure::Timeout { .. });
+    if report.failures.iter().any(timed_out) {
+        return TIMED_OUT;
     }
     if !report.failures.is_empty() {
-        return ExitCode::from(GUEST_FAILED);
+        return GUEST_FAILED;
     }
     if single {
         let rc = report.tests.first().and_then(|t| t.exit_code).unwrap_or(1);
-        return ExitCode::from(u8::try_from(rc).unwrap_or(1));
+        return u8::try_from(rc).unwrap_or(1);
     }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    u8::from(!report.passed())
 }
 
 fn choose_accel(
@@ -244,8 +289,15 @@ fn cache_dir() -> PathBuf {
     base.join("modless")
 }
 
-fn default_suite() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/smoke.toml")
+/// Every suite in qemu/suites/, in name order.
+fn default_suites() -> anyhow::Result<Vec<PathBuf>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("suites");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.sort();
+    Ok(v)
 }
 
 /// A fresh directory for one boot; only the newest runs are kept.

@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::error::{IoContext, Result};
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TestSpec {
     pub name: String,
     /// A shell script, run by the guest's `sh` in the working directory.
@@ -19,9 +20,29 @@ fn default_limit() -> u64 {
     300
 }
 
-#[derive(Debug, Deserialize)]
-struct SuiteFile {
-    test: Vec<TestSpec>,
+/// The guest a suite needs; command-line options override it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestSpec {
+    pub cpus: Option<u32>,
+    pub mem: Option<String>,
+    pub numa: Option<String>,
+    /// Seconds for the whole boot.
+    pub timeout: Option<u64>,
+    /// Extra kernel command-line parameters.
+    pub append: Option<String>,
+}
+
+/// One suite file: one boot.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    #[serde(skip)]
+    pub name: String,
+    #[serde(default)]
+    pub guest: GuestSpec,
+    #[serde(rename = "test")]
+    pub tests: Vec<TestSpec>,
 }
 
 impl TestSpec {
@@ -36,13 +57,16 @@ impl TestSpec {
     }
 }
 
-pub fn load_suite(path: &Path) -> Result<Vec<TestSpec>> {
+pub fn load_suite(path: &Path) -> Result<Suite> {
     let text = std::fs::read_to_string(path).ctx(|| format!("reading suite {}", path.display()))?;
-    let suite: SuiteFile = toml::from_str(&text).map_err(|e| crate::error::Error::Io {
+    let mut suite: Suite = toml::from_str(&text).map_err(|e| crate::error::Error::Io {
         context: format!("parsing suite {}", path.display()),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
     })?;
-    Ok(suite.test)
+    suite.name = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    Ok(suite)
 }
 
 pub fn shell_quote(s: &str) -> String {
