@@ -18,6 +18,7 @@ mod compile;
 mod error;
 mod libbpf_headers;
 mod object_info;
+mod target_kernel;
 
 pub use cache::{default_cache_dir, CACHE_ENV};
 pub use clang::{Clang, CLANG_ENV, MIN_CLANG_MAJOR};
@@ -25,3 +26,4 @@ pub use compile::{compile_file, BpfBuild, Compiled, BPF_CFLAGS};
 pub use error::{BuildError, Result};
 pub use libbpf_headers::{install_libbpf_headers, LIBBPF_HEADERS};
 pub use object_info::{MapInfo, ObjectInfo, ProgramInfo};
+pub use target_kernel::{target_kernel_tree, target_vmlinux, KERNEL_TREE_ENV};

@@ -1,0 +1,44 @@
+//! Which kernel BPF programs are built for when the caller does not say.
+//!
+//! Programs for a subsystem or for sched_ext need the *target* kernel's types,
+//! not the host's: the QEMU harness builds that kernel and caches its tree.
+
+use std::path::PathBuf;
+
+/// Names the built kernel tree to compile against (its `vmlinux` has the BTF).
+pub const KERNEL_TREE_ENV: &str = "MODLESS_KERNEL_TREE";
+
+/// `$MODLESS_KERNEL_TREE`, else the most recently built kernel in the
+/// harness's cache (`$MODLESS_CACHE` or `~/.cache/modless`, `kernels/*/linux`
+/// with a `ready.json`), else `None`.
+pub fn target_kernel_tree() -> Option<PathBuf> {
+    if let Some(t) = std::env::var_os(KERNEL_TREE_ENV) {
+        return Some(PathBuf::from(t));
+    }
+    let cache = std::env::var_os("MODLESS_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let base = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+            Some(base.join("modless"))
+        })?;
+    std::fs::read_dir(cache.join("kernels"))
+        .ok()?
+        .filter_map(|e| {
+            let dir = e.ok()?.path();
+            let ready = std::fs::metadata(dir.join("ready.json"))
+                .ok()?
+                .modified()
+                .ok()?;
+            let tree = dir.join("linux");
+            tree.join("vmlinux").is_file().then_some((ready, tree))
+        })
+        .max()
+        .map(|(_, tree)| tree)
+}
+
+/// The target kernel's `vmlinux` (ELF with `.BTF`), if a tree is known.
+pub fn target_vmlinux() -> Option<PathBuf> {
+    target_kernel_tree().map(|t| t.join("vmlinux"))
+}
