@@ -203,6 +203,26 @@ fn run_shell(dir: &Path, cmd: &str) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// The bytes of a module's `.BTF` section, if readelf is there to find it.
+fn btf_section(ko: &Path) -> Option<Vec<u8>> {
+    let out = Command::new("readelf")
+        .args(["-S", "-W"])
+        .arg(ko)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("] .BTF ") && l.contains("PROGBITS"))?;
+    let f: Vec<&str> = line.split(']').nth(1)?.split_whitespace().collect();
+    let off = usize::from_str_radix(f.get(3)?, 16).ok()?;
+    let size = usize::from_str_radix(f.get(4)?, 16).ok()?;
+    std::fs::read(ko)
+        .ok()?
+        .get(off..off + size)
+        .map(<[u8]>::to_vec)
+}
+
 /// A copy of the tree's autoconf.h without `drop`, under `dir/generated/`.
 fn fake_autoconf(tree: &Path, dir: &Path, drop: &[&str]) {
     let conf = std::fs::read_to_string(tree.join("include/generated/autoconf.h")).unwrap();
@@ -248,6 +268,27 @@ fn generated_c_builds_against_the_kernel_tree() {
         .collect();
     assert!(warnings.is_empty(), "W=1 build is not clean:\n{log}");
     assert!(m.join("jobd.ko").exists());
+    // registration looks the stubs and the value type up by name in BTF
+    if let Some(btf) = btf_section(&m.join("jobd.ko")) {
+        for name in [
+            "jobd_ops__select_domain",
+            "jobd_ops__balance",
+            "jobd_ops__job_done",
+            "bpf_struct_ops_jobd_ops",
+            "jobd_job",
+            "jobd_admit",
+            "jobd_job_complete",
+            "bpf_jobd_job_acquire",
+            "bpf_jobd_job_release",
+            "bpf_jobd_domain_load",
+        ] {
+            let needle = format!("{name}\0");
+            assert!(
+                btf.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{name} is not in jobd.ko's BTF"
+            );
+        }
+    }
 
     // the same sources on kernels without BPF or without the JIT
     for (what, drop) in [("no BPF_SYSCALL", NO_BPF), ("no BPF_JIT", NO_JIT)] {
