@@ -1,26 +1,34 @@
-//! One module per subcommand; adding one means one enum variant and one
-//! match arm here.
-
-mod check;
-mod gen;
+//! One module per subcommand; adding one is one line in `commands!`.
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Generate kernel C, the BPF header and Rust names from a declaration.
-    Gen(gen::Args),
-    /// Validate a declaration without generating anything.
-    Check(check::Args),
+/// Declares the subcommands: each `Variant => module` line needs a
+/// `src/cmd/module.rs` with `pub struct Args` (clap) and
+/// `pub fn run(Args) -> anyhow::Result<ExitCode>`.
+macro_rules! commands {
+    ($($(#[$doc:meta])* $variant:ident => $module:ident,)*) => {
+        $(mod $module;)*
+
+        #[derive(Debug, Subcommand)]
+        pub enum Command {
+            $($(#[$doc])* $variant($module::Args),)*
+        }
+
+        pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+            match cmd {
+                $(Command::$variant(args) => $module::run(args),)*
+            }
+        }
+    };
 }
 
-pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
-    match cmd {
-        Command::Gen(a) => gen::run(a),
-        Command::Check(a) => check::run(a),
-    }
+commands! {
+    /// Generate kernel C, the BPF header and Rust names from a declaration.
+    Gen => gen,
+    /// Validate a declaration without generating anything.
+    Check => check,
 }
 
 /// Prints declaration errors as `file:line:col: error: ...`, one per line.
