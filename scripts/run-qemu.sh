@@ -12,14 +12,22 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
-help=0 versions=""
+help=0 versions="" kernel_args=()
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
 	case "${args[i]}" in
 	--) break ;;
 	-h | --help) help=1 ;;
-	--kernel-version) versions="${args[i + 1]:-}" ;;
-	--kernel-version=*) versions="${args[i]#*=}" ;;
+	--kernel | --kernel-tree) kernel_args+=("${args[i]}" "${args[i + 1]:-}") ;;
+	--kernel-version)
+		versions="${args[i + 1]:-}"
+		kernel_args+=("${args[i]}" "$versions")
+		;;
+	--kernel=* | --kernel-tree=*) kernel_args+=("${args[i]}") ;;
+	--kernel-version=*)
+		versions="${args[i]#*=}"
+		kernel_args+=("${args[i]}")
+		;;
 	esac
 done
 
@@ -29,10 +37,19 @@ if [ "$help" = 1 ]; then
 fi
 
 MODLESS_KERNEL_VERSIONS="$versions" "$repo/scripts/deps.sh"
+bin="$repo/target/debug/modless-qemu"
+cargo build -q --manifest-path "$repo/Cargo.toml" -p modless-qemu
+
+# Build (or reuse) the kernel first: BPF programs and modules build against it.
+if tree=$("$bin" --print-kernel-tree "${kernel_args[@]}"); then
+	export MODLESS_KERNEL_TREE="$tree"
+	"$repo/scripts/build-modules.sh" "$tree"
+elif [ ${#kernel_args[@]} -eq 0 ] || [ "${kernel_args[0]}" != --kernel ]; then
+	exit 1
+fi
 # The guest runs the host's binaries from this tree: build them all first.
 cargo build -q --manifest-path "$repo/Cargo.toml" --workspace --bins
 
-bin="$repo/target/debug/modless-qemu"
 for a in "$@"; do
 	[ "$a" = -- ] && exec "$bin" "$@"
 done
