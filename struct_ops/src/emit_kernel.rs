@@ -518,15 +518,15 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
                     writeln!(s, "\t\tif (bpf_obj_name_cpy(ops->{m}, uops->{m},").unwrap();
                     writeln!(
                         s,
-                        "\t\t\t\t      sizeof(ops->{m})) <= 0)\n\t\t\treturn -EINVAL;"
+                        "\t\t\t\t      sizeof(ops->{m})) <= 0) {{\n\t\t\tpr_warn_ratelimited(\"{t}: {m} must be a non-empty name of at most %zu characters\\n\",\n\t\t\t\t\t    sizeof(ops->{m}) - 1);\n\t\t\treturn -EINVAL;\n\t\t}}"
                     )
                     .unwrap();
                 }
                 DataKind::Flags(_) => {
                     writeln!(
                         s,
-                        "\t\tif (uops->{m} & ~{})\n\t\t\treturn -EINVAL;",
-                        n.flags_all(m)
+                        "\t\tif (uops->{m} & ~{all}) {{\n\t\t\tpr_warn_ratelimited(\"{t}: unknown bits %#llx in {m}\\n\",\n\t\t\t\t\t    (unsigned long long)(uops->{m} & ~{all}));\n\t\t\treturn -EINVAL;\n\t\t}}",
+                        all = n.flags_all(m)
                     )
                     .unwrap();
                     writeln!(s, "\t\tops->{m} = uops->{m};").unwrap();
@@ -548,11 +548,15 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
     let required: Vec<_> = ops.callbacks.iter().filter(|c| c.required).collect();
     if !required.is_empty() {
         writeln!(s, "\tconst struct {t} *ops = kdata;\n").unwrap();
-        let conds: Vec<String> = required
-            .iter()
-            .map(|c| format!("!ops->{}", c.name()))
-            .collect();
-        writeln!(s, "\tif ({})\n\t\treturn -EINVAL;", conds.join(" || ")).unwrap();
+        // No verifier log exists at map update; the kernel log names the op.
+        for c in &required {
+            let m = c.name();
+            writeln!(
+                s,
+                "\tif (!ops->{m}) {{\n\t\tpr_warn_ratelimited(\"{t}: required op {m} is missing\\n\");\n\t\treturn -EINVAL;\n\t}}"
+            )
+            .unwrap();
+        }
     }
     s.push_str("\treturn 0;\n}\n\n");
 

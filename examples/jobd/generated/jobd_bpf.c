@@ -224,12 +224,18 @@ static int jobd_st_init_member(const struct btf_type *t,
 	switch (__btf_member_bit_offset(t, member) / 8) {
 	case offsetof(struct jobd_ops, name):
 		if (bpf_obj_name_cpy(ops->name, uops->name,
-				      sizeof(ops->name)) <= 0)
+				      sizeof(ops->name)) <= 0) {
+			pr_warn_ratelimited("jobd_ops: name must be a non-empty name of at most %zu characters\n",
+					    sizeof(ops->name) - 1);
 			return -EINVAL;
+		}
 		return 1;
 	case offsetof(struct jobd_ops, flags):
-		if (uops->flags & ~JOBD_OPS_FLAGS_ALL)
+		if (uops->flags & ~JOBD_OPS_FLAGS_ALL) {
+			pr_warn_ratelimited("jobd_ops: unknown bits %#llx in flags\n",
+					    (unsigned long long)(uops->flags & ~JOBD_OPS_FLAGS_ALL));
 			return -EINVAL;
+		}
 		ops->flags = uops->flags;
 		return 1;
 	}
@@ -240,8 +246,10 @@ static int jobd_st_validate(void *kdata)
 {
 	const struct jobd_ops *ops = kdata;
 
-	if (!ops->select_domain)
+	if (!ops->select_domain) {
+		pr_warn_ratelimited("jobd_ops: required op select_domain is missing\n");
 		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #ifndef _JOBD_BPF_H
 #define _JOBD_BPF_H
 
+#include <linux/btf.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/init.h>

@@ -81,6 +81,8 @@ pub fn emit(decl: &Declaration) -> String {
     s.push_str(" */\n");
     writeln!(s, "#ifndef {guard}\n#define {guard}\n").unwrap();
     let mut includes = vec![
+        // __bpf_kfunc and __bpf_kfunc_start_defs() for the kfunc bodies
+        "linux/btf.h",
         "linux/compiler.h",
         "linux/init.h",
         "linux/jump_label.h",

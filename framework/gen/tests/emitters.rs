@@ -73,7 +73,9 @@ fn stubs_keep_declared_parameter_names() {
 #[test]
 fn validate_requires_required_ops_only() {
     let c = c(BASE);
-    assert!(c.contains("\tif (!ops->pick)\n\t\treturn -EINVAL;"));
+    assert!(c.contains(
+        "\tif (!ops->pick) {\n\t\tpr_warn_ratelimited(\"demo_ops: required op pick is missing\\n\");\n\t\treturn -EINVAL;"
+    ));
     assert!(!c.contains("!ops->done"));
 }
 

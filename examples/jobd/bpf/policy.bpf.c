@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Two jobd placement policies in one object: "pack_first" puts every job in
+ * domain 0, "pack_last" in the last domain. Neither lets jobd rebalance, so
+ * where jobs ran shows which policy placed them. Both look at the previous
+ * job through the acquire/release kfunc pair.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "jobd.bpf.h"
+
+char _license[] SEC("license") = "GPL";
+
+enum policy_stat {
+	POLICY_SELECT,
+	POLICY_ACQUIRED,
+	POLICY_BALANCE,
+	POLICY_DONE,
+	NR_POLICY_STATS,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NR_POLICY_STATS);
+	__type(key, u32);
+	__type(value, u64);
+} stats SEC(".maps");
+
+static void count(u32 stat)
+{
+	u64 *v = bpf_map_lookup_elem(&stats, &stat);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+/* Peek at the job submitted before @job, if it is still queued. */
+static void look_at_previous(struct jobd_job *job)
+{
+	struct jobd_job *prev = bpf_jobd_job_acquire(job->id - 1);
+
+	if (!prev)
+		return;
+	count(POLICY_ACQUIRED);
+	bpf_jobd_job_release(prev);
+}
+
+u32 JOBD_OP(pack_first_select, struct jobd_job *job, u32 nr_domains)
+{
+	count(POLICY_SELECT);
+	look_at_previous(job);
+	job->prio = 1;
+	return 0;
+}
+
+u32 JOBD_OP(pack_last_select, struct jobd_job *job, u32 nr_domains)
+{
+	count(POLICY_SELECT);
+	look_at_previous(job);
+	job->prio = 2;
+	return bpf_jobd_nr_domains() - 1;
+}
+
+u32 JOBD_OP(never_balance, u32 busiest, u32 nr_domains)
+{
+	count(POLICY_BALANCE);
+	return 0;
+}
+
+void JOBD_OP(note_done, struct jobd_job *job, u64 runtime_ns)
+{
+	count(POLICY_DONE);
+}
+
+JOBD_OPS_DEFINE(pack_first,
+	.select_domain = (void *)pack_first_select,
+	.balance = (void *)never_balance,
+	.job_done = (void *)note_done,
+	.name = "pack_first");
+
+JOBD_OPS_DEFINE(pack_last,
+	.select_domain = (void *)pack_last_select,
+	.balance = (void *)never_balance,
+	.job_done = (void *)note_done,
+	.name = "pack_last",
+	.flags = JOBD_OPS_F_STRICT);

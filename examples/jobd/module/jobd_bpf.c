@@ -1,0 +1,1 @@
+../generated/jobd_bpf.c

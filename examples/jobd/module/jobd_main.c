@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jobd - a job dispatcher with CPU domains whose placement policy is BPF.
+ *
+ * Userspace submits jobs through /proc/jobd. Each domain has a worker thread
+ * per CPU, bound to that CPU, running the domain's queue. Where a new job goes
+ * (select_domain), how many queued jobs move off the busiest domain (balance)
+ * and what happens when a job is done (job_done) is policy: a struct jobd_ops
+ * attached from BPF, or the defaults below. Everything BPF-related, from the
+ * struct_ops registration to JOBD_CALL(), is generated from ../jobd.toml.
+ *
+ * /proc/jobd commands:
+ *   submit COUNT COST   queue COUNT jobs of COST microseconds each
+ *   drain MS            wait up to MS milliseconds for every job to finish
+ *   bench LOOPS         time LOOPS policy calls and hook-site calls
+ */
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/proc_fs.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "jobd_bpf.h"
+
+#define JOBD_MAX_DOMAINS	8
+#define JOBD_MAX_COST_US	10000
+#define JOBD_BALANCE_MS		5
+
+static unsigned int domains = 2;
+module_param(domains, uint, 0444);
+MODULE_PARM_DESC(domains, "CPU domains when the machine has one NUMA node (1-8)");
+
+/* A job and what only jobd sees of it; BPF gets &item->job. */
+struct jobd_item {
+	struct jobd_job job;
+	struct list_head node;
+	refcount_t ref;
+};
+
+struct jobd_domain {
+	spinlock_t lock;		/* protects queue, nr_queued, queued_cost */
+	struct list_head queue;
+	u32 nr_queued;
+	u64 queued_cost;
+	wait_queue_head_t wait;
+	struct cpumask cpus;
+	atomic64_t placed;
+	atomic64_t ran;
+};
+
+static struct jobd_domain jobd_domains[JOBD_MAX_DOMAINS];
+static u32 nr_domains;
+static struct task_struct **jobd_workers;
+
+static atomic64_t next_id, submitted, rejected, completed, double_runs, moved;
+static atomic_t live_items;
+static DECLARE_WAIT_QUEUE_HEAD(drained);
+
+static struct delayed_work balance_work;
+
+/* Results of the last "bench" command. */
+static struct {
+	u64 loops, op_ns, native_ns, hook_ns, plain_ns;
+} last_bench;
+static DEFINE_MUTEX(bench_lock);
+
+static void jobd_put(struct jobd_item *item)
+{
+	if (refcount_dec_and_test(&item->ref)) {
+		kfree(item);
+		if (atomic_dec_and_test(&live_items))
+			wake_up_all(&drained);
+	}
+}
+
+/* Defaults: what runs while no BPF policy is attached. */
+
+u32 jobd_default_select_domain(struct jobd_job *job, u32 nr)
+{
+	return job->id % nr;
+}
+
+u32 jobd_default_balance(u32 busiest, u32 nr)
+{
+	u32 d, fewest = U32_MAX;
+
+	for (d = 0; d < nr; d++)
+		fewest = min(fewest, READ_ONCE(jobd_domains[d].nr_queued));
+	return (READ_ONCE(jobd_domains[busiest].nr_queued) - fewest) / 2;
+}
+
+/* kfuncs (prototypes and kernel-doc are generated in jobd_bpf.h) */
+
+__bpf_kfunc_start_defs();
+
+__bpf_kfunc u64 bpf_jobd_domain_load(u32 dom)
+{
+	if (dom >= nr_domains)
+		return 0;
+	return READ_ONCE(jobd_domains[dom].queued_cost);
+}
+
+__bpf_kfunc u32 bpf_jobd_nr_domains(void)
+{
+	return nr_domains;
+}
+
+__bpf_kfunc struct jobd_job *bpf_jobd_job_acquire(u64 id)
+{
+	struct jobd_item *item;
+	u32 d;
+
+	for (d = 0; d < nr_domains; d++) {
+		struct jobd_domain *dom = &jobd_domains[d];
+
+		guard(spinlock)(&dom->lock);
+		list_for_each_entry(item, &dom->queue, node) {
+			if (item->job.id == id) {
+				refcount_inc(&item->ref);
+				return &item->job;
+			}
+		}
+	}
+	return NULL;
+}
+
+__bpf_kfunc void bpf_jobd_job_release(struct jobd_job *job)
+{
+	jobd_put(container_of(job, struct jobd_item, job));
+}
+
+__bpf_kfunc_end_defs();
+
+static void jobd_enqueue(u32 d, struct jobd_item *item)
+{
+	struct jobd_domain *dom = &jobd_domains[d];
+
+	item->job.domain = d;
+	scoped_guard(spinlock, &dom->lock) {
+		list_add_tail(&item->node, &dom->queue);
+		dom->nr_queued++;
+		dom->queued_cost += item->job.cost;
+	}
+	wake_up(&dom->wait);
+}
+
+static struct jobd_item *jobd_dequeue(struct jobd_domain *dom)
+{
+	struct jobd_item *item;
+
+	guard(spinlock)(&dom->lock);
+	item = list_first_entry_or_null(&dom->queue, struct jobd_item, node);
+	if (item) {
+		list_del(&item->node);
+		dom->nr_queued--;
+		dom->queued_cost -= item->job.cost;
+	}
+	return item;
+}
+
+static void jobd_run(struct jobd_domain *dom, struct jobd_item *item)
+{
+	u64 start = ktime_get_ns(), runtime;
+
+	if (++item->job.nr_runs > 1)
+		atomic64_inc(&double_runs);
+	udelay(item->job.cost);
+	runtime = ktime_get_ns() - start;
+
+	JOBD_HOOK(jobd_job_complete, &item->job, runtime);
+	JOBD_CALL(job_done, &item->job, runtime);
+	atomic64_inc(&dom->ran);
+	atomic64_inc(&completed);
+	jobd_put(item);
+}
+
+static int jobd_worker(void *arg)
+{
+	struct jobd_domain *dom = arg;
+	struct jobd_item *item;
+
+	while (!kthread_should_stop()) {
+		wait_event_interruptible(dom->wait, READ_ONCE(dom->nr_queued) ||
+					 kthread_should_stop());
+		item = jobd_dequeue(dom);
+		if (item)
+			jobd_run(dom, item);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Moves up to @n jobs from the tail of @from to @to, in lock order. */
+static u32 jobd_move(u32 from, u32 to, u32 n)
+{
+	struct jobd_domain *src = &jobd_domains[from], *dst = &jobd_domains[to];
+	struct jobd_item *item, *tmp;
+	u32 done = 0;
+
+	if (from < to) {
+		spin_lock(&src->lock);
+		spin_lock_nested(&dst->lock, SINGLE_DEPTH_NESTING);
+	} else {
+		spin_lock(&dst->lock);
+		spin_lock_nested(&src->lock, SINGLE_DEPTH_NESTING);
+	}
+	list_for_each_entry_safe_reverse(item, tmp, &src->queue, node) {
+		if (done == n)
+			break;
+		list_move_tail(&item->node, &dst->queue);
+		item->job.domain = to;
+		src->nr_queued--;
+		src->queued_cost -= item->job.cost;
+		dst->nr_queued++;
+		dst->queued_cost += item->job.cost;
+		done++;
+	}
+	spin_unlock(&src->lock);
+	spin_unlock(&dst->lock);
+	if (done)
+		wake_up(&dst->wait);
+	return done;
+}
+
+static void jobd_balance(struct work_struct *work)
+{
+	u32 d, busiest = 0, idlest = 0, n;
+
+	for (d = 1; d < nr_domains; d++) {
+		u32 q = READ_ONCE(jobd_domains[d].nr_queued);
+
+		if (q > READ_ONCE(jobd_domains[busiest].nr_queued))
+			busiest = d;
+		if (q < READ_ONCE(jobd_domains[idlest].nr_queued))
+			idlest = d;
+	}
+	if (busiest != idlest && READ_ONCE(jobd_domains[busiest].nr_queued)) {
+		n = JOBD_CALL(balance, busiest, nr_domains);
+		atomic64_add(jobd_move(busiest, idlest, n), &moved);
+	}
+	schedule_delayed_work(&balance_work, msecs_to_jiffies(JOBD_BALANCE_MS));
+}
+
+static int jobd_submit(u32 count, u32 cost)
+{
+	struct jobd_item *item;
+	u32 i, d;
+
+	for (i = 0; i < count; i++) {
+		item = kzalloc(sizeof(*item), GFP_KERNEL);
+		if (!item)
+			return -ENOMEM;
+		refcount_set(&item->ref, 1);
+		atomic_inc(&live_items);
+		item->job.id = atomic64_inc_return(&next_id);
+		item->job.submit_ns = ktime_get_ns();
+		item->job.cost = cost;
+		atomic64_inc(&submitted);
+
+		if (JOBD_HOOK(jobd_admit, &item->job)) {
+			atomic64_inc(&rejected);
+			jobd_put(item);
+			continue;
+		}
+		d = JOBD_CALL(select_domain, &item->job, nr_domains);
+		if (d >= nr_domains)
+			d = jobd_default_select_domain(&item->job, nr_domains);
+		atomic64_inc(&jobd_domains[d].placed);
+		jobd_enqueue(d, item);
+	}
+	return 0;
+}
+
+/*
+ * The benchmark's reference: the default behind a real call, as JOBD_CALL()
+ * makes one to a BPF op. noinline keeps the compiler from folding it away.
+ */
+static noinline u32 jobd_bench_native(struct jobd_job *job, u32 nr)
+{
+	return jobd_default_select_domain(job, nr);
+}
+
+static void jobd_bench(u64 loops)
+{
+	struct jobd_job job = { .id = 1, .cost = 1 };
+	u64 i, t0, t1, t2, t3, t4;
+	u32 sink = 0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < loops; i++)
+		sink += JOBD_CALL(select_domain, &job, nr_domains);
+	t1 = ktime_get_ns();
+	for (i = 0; i < loops; i++)
+		sink += jobd_bench_native(&job, nr_domains);
+	t2 = ktime_get_ns();
+	for (i = 0; i < loops; i++)
+		JOBD_HOOK(jobd_job_complete, &job, i);
+	t3 = ktime_get_ns();
+	for (i = 0; i < loops; i++)
+		barrier();
+	t4 = ktime_get_ns();
+
+	guard(mutex)(&bench_lock);
+	last_bench.loops = loops;
+	last_bench.op_ns = t1 - t0;
+	last_bench.native_ns = t2 - t1;
+	last_bench.hook_ns = t3 - t2;
+	last_bench.plain_ns = t4 - t3;
+	pr_debug("jobd: bench sink %u\n", sink);
+}
+
+static int jobd_show(struct seq_file *m, void *v)
+{
+	struct jobd_ops *ops = NULL;
+	u32 d;
+
+	rcu_read_lock();
+#if JOBD_BPF_ENABLED
+	ops = rcu_dereference(jobd_bpf_ops);
+#endif
+	seq_printf(m, "policy: %s\n", ops ? ops->name : "default");
+	seq_printf(m, "flags: %llu\n", ops ? ops->flags : 0ULL);
+	rcu_read_unlock();
+	seq_printf(m, "domains: %u\n", nr_domains);
+	seq_printf(m, "submitted: %lld\nrejected: %lld\ncompleted: %lld\n",
+		   atomic64_read(&submitted), atomic64_read(&rejected),
+		   atomic64_read(&completed));
+	seq_printf(m, "double_runs: %lld\nmoved: %lld\nlive: %d\n",
+		   atomic64_read(&double_runs), atomic64_read(&moved),
+		   atomic_read(&live_items));
+	for (d = 0; d < nr_domains; d++) {
+		struct jobd_domain *dom = &jobd_domains[d];
+
+		seq_printf(m, "domain %u: cpus %*pbl queued %u placed %lld ran %lld\n",
+			   d, cpumask_pr_args(&dom->cpus), READ_ONCE(dom->nr_queued),
+			   atomic64_read(&dom->placed), atomic64_read(&dom->ran));
+	}
+	guard(mutex)(&bench_lock);
+	seq_printf(m, "bench: loops %llu op_ns %llu native_ns %llu hook_ns %llu plain_ns %llu\n",
+		   last_bench.loops, last_bench.op_ns, last_bench.native_ns,
+		   last_bench.hook_ns, last_bench.plain_ns);
+	return 0;
+}
+
+static int jobd_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, jobd_show, NULL);
+}
+
+static ssize_t jobd_write(struct file *file, const char __user *ubuf,
+			  size_t len, loff_t *ppos)
+{
+	char buf[64];
+	u32 a, b;
+	u64 loops;
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+
+	if (sscanf(buf, "submit %u %u", &a, &b) == 2) {
+		if (b > JOBD_MAX_COST_US)
+			return -EINVAL;
+		ret = jobd_submit(a, b);
+	} else if (sscanf(buf, "drain %u", &a) == 1) {
+		ret = wait_event_interruptible_timeout(drained, !atomic_read(&live_items),
+						       msecs_to_jiffies(a));
+		ret = ret > 0 ? 0 : ret ?: -ETIMEDOUT;
+	} else if (sscanf(buf, "bench %llu", &loops) == 1) {
+		jobd_bench(loops);
+		ret = 0;
+	} else {
+		return -EINVAL;
+	}
+	return ret ?: len;
+}
+
+static const struct proc_ops jobd_proc_ops = {
+	.proc_open	= jobd_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+	.proc_write	= jobd_write,
+};
+
+/* One domain per NUMA node, else @domains contiguous blocks of CPUs. */
+static u32 jobd_domain_of(unsigned int cpu)
+{
+	if (num_online_nodes() > 1)
+		return cpu_to_node(cpu) % nr_domains;
+	return cpu * nr_domains / nr_cpu_ids;
+}
+
+static void jobd_stop_workers(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (jobd_workers[cpu])
+			kthread_stop(jobd_workers[cpu]);
+	kfree(jobd_workers);
+}
+
+static int __init jobd_init(void)
+{
+	unsigned int cpu;
+	u32 d;
+	int ret;
+
+	nr_domains = num_online_nodes() > 1 ? num_online_nodes() : domains;
+	nr_domains = clamp_t(u32, nr_domains, 1, min(JOBD_MAX_DOMAINS, nr_cpu_ids));
+	for (d = 0; d < nr_domains; d++) {
+		spin_lock_init(&jobd_domains[d].lock);
+		INIT_LIST_HEAD(&jobd_domains[d].queue);
+		init_waitqueue_head(&jobd_domains[d].wait);
+	}
+
+	ret = jobd_bpf_init();
+	if (ret)
+		return ret;
+
+	jobd_workers = kcalloc(nr_cpu_ids, sizeof(*jobd_workers), GFP_KERNEL);
+	if (!jobd_workers)
+		return -ENOMEM;
+	for_each_online_cpu(cpu) {
+		struct jobd_domain *dom = &jobd_domains[jobd_domain_of(cpu)];
+		struct task_struct *t;
+
+		cpumask_set_cpu(cpu, &dom->cpus);
+		t = kthread_create_on_cpu(jobd_worker, dom, cpu, "jobd/%u");
+		if (IS_ERR(t)) {
+			jobd_stop_workers();
+			return PTR_ERR(t);
+		}
+		jobd_workers[cpu] = t;
+		wake_up_process(t);
+	}
+
+	if (!proc_create("jobd", 0600, NULL, &jobd_proc_ops)) {
+		jobd_stop_workers();
+		return -ENOMEM;
+	}
+	INIT_DELAYED_WORK(&balance_work, jobd_balance);
+	schedule_delayed_work(&balance_work, msecs_to_jiffies(JOBD_BALANCE_MS));
+	pr_info("jobd: %u domains over %u CPUs\n", nr_domains, num_online_cpus());
+	return 0;
+}
+
+static void __exit jobd_exit(void)
+{
+	struct jobd_item *item;
+	u32 d;
+
+	remove_proc_entry("jobd", NULL);
+	cancel_delayed_work_sync(&balance_work);
+	jobd_stop_workers();
+	for (d = 0; d < nr_domains; d++)
+		while ((item = jobd_dequeue(&jobd_domains[d])))
+			jobd_put(item);
+}
+
+module_init(jobd_init);
+module_exit(jobd_exit);
+MODULE_DESCRIPTION("jobd: job dispatcher whose placement policy is a BPF struct_ops");
+MODULE_LICENSE("GPL");

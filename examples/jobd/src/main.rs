@@ -1,0 +1,327 @@
+//! jobd's tests, run inside the QEMU guest (qemu/suites/jobd.toml): the module
+//! and its BTF, a BPF policy changing placement, hot-swap and detach, the
+//! verifier enforcing jobd.toml, and tracing programs on the hook sites.
+//!
+//! Usage: jobd-guest-tests SCENARIO (module-btf | policy | verifier | hooks)
+
+mod kmod;
+mod objects;
+mod procfs;
+
+use anyhow::{bail, ensure, Context};
+use libbpf_rs::{AsRawLibbpf, Link, MapCore, MapFlags, Object};
+use procfs::Stats;
+use std::sync::Arc;
+
+/// What `modless gen` wrote for loaders (kept byte for byte as generated).
+#[allow(dead_code)]
+#[rustfmt::skip]
+#[path = "../generated/jobd_bpf.rs"]
+mod names;
+
+fn main() -> anyhow::Result<()> {
+    let scenario = std::env::args().nth(1).unwrap_or_default();
+    objects::capture_libbpf_log();
+    kmod::ensure_loaded()?;
+    match scenario.as_str() {
+        "module-btf" => module_btf(),
+        "policy" => policy(),
+        "verifier" => verifier(),
+        "hooks" => hooks(),
+        other => bail!("unknown scenario {other:?}: module-btf | policy | verifier | hooks"),
+    }?;
+    println!("ok: {scenario}");
+    Ok(())
+}
+
+fn check(what: &str, ok: bool) -> anyhow::Result<()> {
+    println!("[{}] {what}", if ok { "ok" } else { "FAIL" });
+    ensure!(ok, "{what}");
+    Ok(())
+}
+
+/// The module's BTF carries the generated ops type, kfuncs and hook sites.
+fn module_btf() -> anyhow::Result<()> {
+    let vmlinux = Arc::new(modless_btf::Btf::running_vmlinux()?);
+    let btf = modless_btf::Btf::running_module(kmod::MODULE, vmlinux)?;
+    let ops = btf.find_struct(names::OPS_TYPE)?;
+    for m in names::OPS_CALLBACKS.iter().chain(&["name", "flags"]) {
+        check(
+            &format!("struct {} has member {m}", names::OPS_TYPE),
+            ops.member(m).is_some(),
+        )?;
+    }
+    btf.find_struct(names::OPS_VALUE_TYPE)
+        .context("the struct_ops value type is registered")?;
+    let kfuncs: Vec<String> = btf
+        .kfuncs(modless_btf::TypeScope::Own)?
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    for k in names::KFUNCS {
+        check(
+            &format!("kfunc {k} is tagged bpf_kfunc in jobd's BTF"),
+            kfuncs.iter().any(|n| n == k),
+        )?;
+    }
+    for h in names::FENTRY_HOOKS.iter().chain(names::FMOD_RET_HOOKS) {
+        let f = btf.find_func(h)?;
+        println!("  hook {}", f.proto_c);
+    }
+    let stub = format!("{}__select_domain", names::OPS_TYPE);
+    check(
+        &format!("cfi stub {stub} is in BTF"),
+        btf.find_func(&stub).is_ok(),
+    )
+}
+
+fn map<'a>(obj: &'a mut Object, name: &str) -> anyhow::Result<libbpf_rs::MapMut<'a>> {
+    obj.maps_mut()
+        .find(|m| m.name() == name)
+        .with_context(|| format!("no map {name}"))
+}
+
+fn stat(obj: &Object, idx: u32) -> anyhow::Result<u64> {
+    let m = obj
+        .maps()
+        .find(|m| m.name() == "stats")
+        .context("no stats map")?;
+    let v = m
+        .lookup(&idx.to_ne_bytes(), MapFlags::ANY)?
+        .context("stats slot")?;
+    Ok(u64::from_ne_bytes(v[..8].try_into()?))
+}
+
+/// Submits jobs, waits for them, and returns the stats before and after.
+fn run_jobs(count: u32, cost: u32) -> anyhow::Result<(Stats, Stats)> {
+    let before = Stats::read()?;
+    procfs::submit(count, cost)?;
+    procfs::drain()?;
+    Ok((before, Stats::read()?))
+}
+
+/// Placement follows the attached policy; hot-swap and detach hand over cleanly.
+fn policy() -> anyhow::Result<()> {
+    const JOBS: u32 = 40;
+    let (b, a) = run_jobs(JOBS, 50)?;
+    let placed = a.placed_since(&b);
+    let last = placed.len() - 1;
+    println!("  default placement: {placed:?}");
+    check("default policy is in charge", a.policy == "default")?;
+    check(
+        "the default spreads jobs over every domain",
+        placed.iter().all(|&n| n > 0),
+    )?;
+
+    let mut obj = objects::load(objects::POLICY)?;
+    let link = map(&mut obj, "pack_first")?
+        .attach_struct_ops()
+        .context("attaching pack_first")?;
+    let (b, a) = run_jobs(JOBS, 50)?;
+    let placed = a.placed_since(&b);
+    println!(
+        "  pack_first placement: {placed:?}, ran: {:?}",
+        a.ran_since(&b)
+    );
+    check("policy name shows in /proc/jobd", a.policy == "pack_first")?;
+    check(
+        "pack_first put every job in domain 0",
+        placed[0] == i64::from(JOBS) && placed[1..].iter().all(|&n| n == 0),
+    )?;
+    check(
+        "never_balance kept them there",
+        a.ran_since(&b)[0] == i64::from(JOBS),
+    )?;
+    check(
+        "BPF select_domain ran once per job",
+        stat(&obj, 0)? == u64::from(JOBS),
+    )?;
+    check(
+        "BPF job_done ran once per job",
+        stat(&obj, 3)? == u64::from(JOBS),
+    )?;
+    check("no job reference leaked", a.get("live") == 0)?;
+
+    // Atomic replacement of the running table (bpf_link__update_map).
+    swap(&link, &map(&mut obj, "pack_last")?)?;
+    let (b, a) = run_jobs(JOBS, 50)?;
+    let placed = a.placed_since(&b);
+    println!("  after hot-swap to pack_last: {placed:?}");
+    check("hot-swap: pack_last is in charge", a.policy == "pack_last")?;
+    check(
+        "pack_last put every job in the last domain",
+        placed[last] == i64::from(JOBS),
+    )?;
+    check(
+        "flags were copied by init_member",
+        a.get("flags") == names::JOBD_OPS_F_STRICT as i64,
+    )?;
+
+    drop(link);
+    let (b, a) = run_jobs(JOBS, 50)?;
+    let placed = a.placed_since(&b);
+    println!("  after detach: {placed:?}");
+    check(
+        "detach: the default takes over",
+        a.policy == "default" && placed.iter().all(|&n| n > 0),
+    )?;
+    check(
+        "every job ran exactly once",
+        a.get("double_runs") == 0 && a.get("live") == 0,
+    )?;
+    check(
+        "the module refuses to unload while a policy object exists",
+        kmod::unload().is_err(),
+    )
+}
+
+fn swap(link: &Link, to: &libbpf_rs::MapMut<'_>) -> anyhow::Result<()> {
+    // SAFETY: both pointers come from live libbpf-rs handles borrowed for the call.
+    let rc = unsafe {
+        libbpf_sys::bpf_link__update_map(
+            link.as_libbpf_object().as_ptr(),
+            to.as_libbpf_object().as_ptr(),
+        )
+    };
+    ensure!(
+        rc == 0,
+        "bpf_link__update_map: {}",
+        std::io::Error::from_raw_os_error(-rc)
+    );
+    Ok(())
+}
+
+/// Each rule of jobd.toml that the kernel enforces, broken once; the test
+/// checks the kernel's own words in the log, not just that loading failed.
+fn verifier() -> anyhow::Result<()> {
+    let cases: [(&str, objects::Embedded, &str); 4] = [
+        (
+            "a kfunc from an op not allowed to call it",
+            objects::BAD_KFUNC_IN_OP,
+            "calling kernel function bpf_jobd_job_acquire is not allowed",
+        ),
+        (
+            "a released reference used again",
+            objects::BAD_USE_AFTER_RELEASE,
+            "invalid mem access",
+        ),
+        (
+            "a write outside the allowlist",
+            objects::BAD_WRITE,
+            "no write support to jobd_job at off 16",
+        ),
+        (
+            "a sleepable program on a non-sleepable op",
+            objects::BAD_SLEEPABLE,
+            "attach to unsupported member select_domain of struct jobd_ops",
+        ),
+    ];
+    for (what, obj, needle) in cases {
+        match objects::load(obj) {
+            Ok(_) => bail!(
+                "{what}: {}.bpf.o loaded, but the kernel must reject it",
+                obj.0
+            ),
+            Err(e) => {
+                let msg = format!("{e:#}");
+                let line = msg.lines().find(|l| l.contains(needle)).unwrap_or("");
+                println!("  {what}: {}", line.trim());
+                check(&format!("rejected, log says {needle:?}"), !line.is_empty())?;
+            }
+        }
+    }
+    // A table without its required op is refused when libbpf writes it
+    // into the kernel; jobd's validate says which op is missing.
+    let err = match objects::load(objects::BAD_MISSING_REQUIRED) {
+        Ok(mut obj) => map(&mut obj, "bad_missing")?
+            .attach_struct_ops()
+            .err()
+            .context("a table without select_domain attached")?
+            .into(),
+        Err(e) => e,
+    };
+    println!(
+        "  a missing required op: {}",
+        format!("{err:#}").lines().next().unwrap_or("")
+    );
+    check(
+        "a missing required op is refused",
+        format!("{err:#}").contains("Invalid argument"),
+    )?;
+    let log = kernel_log()?;
+    let line = log
+        .lines()
+        .rev()
+        .find(|l| l.contains("required op select_domain is missing"))
+        .unwrap_or("");
+    println!("  kernel log: {}", line.trim());
+    check("the kernel log names the missing op", !line.is_empty())
+}
+
+/// The kernel's log buffer, as dmesg reads it (syslog(2)).
+fn kernel_log() -> anyhow::Result<String> {
+    const SYSLOG_ACTION_READ_ALL: libc::c_int = 3;
+    let mut buf = vec![0u8; 1 << 20];
+    // SAFETY: klogctl writes at most buf.len() bytes into buf.
+    let n = unsafe {
+        libc::klogctl(
+            SYSLOG_ACTION_READ_ALL,
+            buf.as_mut_ptr().cast(),
+            buf.len() as libc::c_int,
+        )
+    };
+    ensure!(
+        n >= 0,
+        "syslog(READ_ALL): {}",
+        std::io::Error::last_os_error()
+    );
+    buf.truncate(n as usize);
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// fmod_ret on the admission hook vetoes jobs; fentry on the completion hook sees every job.
+fn hooks() -> anyhow::Result<()> {
+    let obj = objects::load(objects::TRACE)?;
+    let mut links = Vec::new();
+    for p in obj.progs_mut() {
+        links.push(
+            p.attach()
+                .with_context(|| format!("attaching {:?}", p.name()))?,
+        );
+    }
+    let (b, a) = run_jobs(25, 13)?;
+    let rejected = a.get("rejected") - b.get("rejected");
+    check(
+        &format!("fmod_ret on jobd_admit vetoed all 25 cost-13 jobs (rejected {rejected})"),
+        rejected == 25,
+    )?;
+    check(
+        "vetoed jobs never ran",
+        a.get("completed") == b.get("completed"),
+    )?;
+
+    let (b, a) = run_jobs(30, 5)?;
+    let completed = a.get("completed") - b.get("completed");
+    let bss = obj
+        .maps()
+        .find(|m| m.name().to_string_lossy().ends_with(".bss"))
+        .context("no .bss")?;
+    let v = bss
+        .lookup(&0u32.to_ne_bytes(), MapFlags::ANY)?
+        .context(".bss value")?;
+    let completions = u64::from_ne_bytes(v[0..8].try_into()?);
+    check(
+        &format!("30 admitted jobs completed ({completed})"),
+        completed == 30,
+    )?;
+    check(
+        &format!("fentry on jobd_job_complete saw every one ({completions})"),
+        completions == 30,
+    )?;
+    drop(links);
+    let (_, after) = run_jobs(5, 13)?;
+    check(
+        "detached: the hook's default admits again",
+        after.get("rejected") == a.get("rejected"),
+    )
+}
