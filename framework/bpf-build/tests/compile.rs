@@ -347,11 +347,10 @@ fn libbpf_headers_install_into_a_directory() {
 /// so its BTF has anonymous tagged members, and with `bpf_kfunc` decl tags).
 #[test]
 fn compiles_against_a_7x_tree_vmlinux() {
-    let tree = std::env::var_os("MODLESS_TEST_KTREE").map_or_else(
-        || PathBuf::from("/root/.cache/modless/kernels/build-probe"),
-        PathBuf::from,
-    );
-    let vmlinux = tree.join("vmlinux");
+    let Some(vmlinux) = modless_bpf_build::target_vmlinux() else {
+        eprintln!("SKIP: no built kernel (run scripts/run-qemu.sh or set MODLESS_KERNEL_TREE)");
+        return;
+    };
     if !vmlinux.is_file() {
         eprintln!("SKIP: no kernel tree vmlinux at {}", vmlinux.display());
         return;

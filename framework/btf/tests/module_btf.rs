@@ -3,7 +3,7 @@
 //! relocates it onto the tree's vmlinux BTF and dumps/queries it.
 //!
 //! Skipped, with the reason printed, unless the tree exists at
-//! `$MODLESS_TEST_KTREE` (default: the probe build in ~/.cache/modless) with
+//! `$MODLESS_KERNEL_TREE` (default: the newest kernel the QEMU harness built) with
 //! a built `vmlinux`.
 
 use std::path::{Path, PathBuf};
@@ -11,8 +11,6 @@ use std::process::Command;
 use std::sync::Arc;
 
 use modless_btf::{Btf, HeaderOptions, TypeScope};
-
-const DEFAULT_TREE: &str = "/root/.cache/modless/kernels/build-probe";
 
 const MODULE_C: &str = r#"// SPDX-License-Identifier: GPL-2.0
 #include <linux/bpf.h>
@@ -61,11 +59,14 @@ MODULE_DESCRIPTION("modless-btf test module");
 "#;
 
 fn tree() -> Option<PathBuf> {
-    let tree = std::env::var_os("MODLESS_TEST_KTREE")
-        .map_or_else(|| PathBuf::from(DEFAULT_TREE), PathBuf::from);
-    if !tree.join("vmlinux").is_file() || !tree.join("vmlinux.symvers").is_file() {
+    let Some(tree) = modless_bpf_build::target_kernel_tree() else {
+        eprintln!("SKIP: no built kernel (run scripts/run-qemu.sh or set MODLESS_KERNEL_TREE)");
+        return None;
+    };
+    let symvers = tree.join("Module.symvers").is_file() || tree.join("vmlinux.symvers").is_file();
+    if !tree.join("vmlinux").is_file() || !symvers {
         eprintln!(
-            "SKIP: no built kernel tree at {} (vmlinux + vmlinux.symvers)",
+            "SKIP: no built kernel tree at {} (vmlinux + Module.symvers)",
             tree.display()
         );
         return None;

@@ -11,8 +11,6 @@ use std::process::Command;
 
 use quickcheck::{Arbitrary, Gen};
 
-const DEFAULT_TREE: &str = "/root/.cache/modless/kernels/build-probe";
-
 const JOBD_MAIN: &str = r#"// SPDX-License-Identifier: GPL-2.0
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -105,8 +103,9 @@ const NO_JIT: &[&str] = &[
 ];
 
 fn tree() -> Result<PathBuf, String> {
-    let tree = std::env::var("MODLESS_KERNEL_TREE").unwrap_or_else(|_| DEFAULT_TREE.into());
-    let tree = PathBuf::from(tree);
+    let Some(tree) = modless_bpf_build::target_kernel_tree() else {
+        return Err("no built kernel: run scripts/run-qemu.sh or set MODLESS_KERNEL_TREE".into());
+    };
     if !tree.join("Makefile").exists() {
         return Err(format!("no kernel tree at {}", tree.display()));
     }
