@@ -94,14 +94,21 @@ impl Boot<'_> {
             }
         });
 
-        let timed_out = wait_until(&mut child, started + self.timeout)?;
+        let mut events = Vec::new();
+        let timed_out = wait_until(&mut child, started + self.timeout, || {
+            for (ev, at) in rx.try_iter() {
+                self.progress(&ev, at - started);
+                events.push((ev, at));
+            }
+        })?;
         let _ = reader.join();
+        events.extend(rx.try_iter());
         let total = started.elapsed();
 
         let mut boot_s = None;
         let mut failures = Vec::new();
         let mut console_splats = Vec::new();
-        for (ev, at) in rx.try_iter() {
+        for (ev, at) in events {
             match ev {
                 Event::InitStarted => boot_s = Some((at - started).as_secs_f64()),
                 Event::Splat(s) => console_splats.push(s),
@@ -227,6 +234,21 @@ impl Boot<'_> {
         s
     }
 
+    /// One line on stderr per milestone, so a long run shows where it is.
+    fn progress(&self, ev: &Event, at: Duration) {
+        let t = at.as_secs_f64();
+        let n = self.tests.len();
+        match ev {
+            Event::InitStarted => eprintln!("[qemu] {t:6.2} s  guest userspace is up"),
+            Event::TestBegin(i) if n > 1 => {
+                let name = self.tests.get(*i).map_or("", |t| t.name.as_str());
+                eprintln!("[qemu] {t:6.2} s  test {}/{n}: {name}", i + 1);
+            }
+            Event::Splat(s) => eprintln!("[qemu] {t:6.2} s  kernel: {}", s.line),
+            _ => {}
+        }
+    }
+
     fn early_exit_detail(&self, console: &Path, reached_init: bool) -> String {
         let stderr = fs::read_to_string(self.run_dir.join("qemu.stderr")).unwrap_or_default();
         if !reached_init && !stderr.trim().is_empty() {
@@ -242,9 +264,11 @@ impl Boot<'_> {
     }
 }
 
-/// Waits for QEMU to exit; kills it at the deadline. True if it had to be killed.
-fn wait_until(child: &mut Child, deadline: Instant) -> Result<bool> {
+/// Waits for QEMU to exit, calling `tick` meanwhile; kills it at the
+/// deadline. True if it had to be killed.
+fn wait_until(child: &mut Child, deadline: Instant, mut tick: impl FnMut()) -> Result<bool> {
     loop {
+        tick();
         if child
             .try_wait()
             .ctx(|| "waiting for QEMU".into())?
