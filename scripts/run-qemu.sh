@@ -41,12 +41,15 @@ bin="$repo/target/debug/modless-qemu"
 cargo build -q --manifest-path "$repo/Cargo.toml" -p modless-qemu
 
 # Build (or reuse) the kernel first: BPF programs and modules build against it.
-if tree=$("$bin" --print-kernel-tree "${kernel_args[@]}"); then
+# A bare image (--kernel) has no tree; builds then use the newest cached one.
+case " ${kernel_args[*]:-} " in
+*" --kernel "* | *" --kernel="*) ;;
+*)
+	tree=$("$bin" --print-kernel-tree "${kernel_args[@]}")
 	export MODLESS_KERNEL_TREE="$tree"
 	"$repo/scripts/build-modules.sh" "$tree"
-elif [ ${#kernel_args[@]} -eq 0 ] || [ "${kernel_args[0]}" != --kernel ]; then
-	exit 1
-fi
+	;;
+esac
 # The guest runs the host's binaries from this tree: build them all first.
 cargo build -q --manifest-path "$repo/Cargo.toml" --workspace --bins
 

@@ -41,6 +41,8 @@ die() {
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+# The kernel mounts devtmpfs itself only when it mounted the root, not after an initramfs.
+grep -q '^[^ ]* /dev devtmpfs' /proc/mounts || mount -t devtmpfs devtmpfs /dev
 say "INIT up=$(cut -d' ' -f1 /proc/uptime) cpus=$(nproc) kernel=$(uname -r)"
 
 # Writable scratch space over the read-only root.

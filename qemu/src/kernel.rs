@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, IoContext, Result};
+use crate::initramfs;
 
 /// The config fragment modless needs, applied on top of `make tinyconfig`.
 pub const FRAGMENT: &str = include_str!("../kernel/modless.config");
@@ -21,8 +22,12 @@ const RECIPE: &str = "tinyconfig+fragment+all/v1";
 pub enum KernelSource {
     /// Debian's `linux-source-<version>` tarball, built here and cached.
     Debian { version: String },
-    /// A bzImage the user built or downloaded.
-    Image(PathBuf),
+    /// A bzImage the user built or downloaded, and where its modules are
+    /// (found next to the image or in /lib/modules/<release> if not given).
+    Image {
+        image: PathBuf,
+        modules: Option<PathBuf>,
+    },
     /// A built kernel tree (a subsystem author's own).
     Tree(PathBuf),
 }
@@ -33,6 +38,18 @@ pub struct Kernel {
     pub image: PathBuf,
     pub tree: Option<PathBuf>,
     pub label: String,
+    /// For images that need modules to mount the 9p root.
+    pub initrd: Option<PathBuf>,
+}
+
+/// Where a distribution image's modules live: beside it (Debian's
+/// /usr/lib/modules/<release>/vmlinuz) or in /lib/modules/<release>.
+fn modules_dir_for(image: &Path, release: &str) -> Option<PathBuf> {
+    let beside = image.parent().filter(|d| d.join("kernel").is_dir());
+    let system = Path::new("/lib/modules").join(release);
+    beside
+        .map(Path::to_path_buf)
+        .or_else(|| system.join("kernel").is_dir().then_some(system))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -49,14 +66,25 @@ struct Stamp {
 impl KernelSource {
     pub fn acquire(&self, cache: &Path) -> Result<Kernel> {
         match self {
-            KernelSource::Image(p) => {
-                if !p.is_file() {
-                    return Err(Error::NoImage(p.clone()));
+            KernelSource::Image { image, modules } => {
+                if !image.is_file() {
+                    return Err(Error::NoImage(image.clone()));
                 }
+                let release = initramfs::image_release(image)?;
+                let modules = modules.clone().or_else(|| modules_dir_for(image, &release));
+                let initrd = match modules {
+                    Some(dir) => {
+                        let out = cache.join("initramfs").join(&release);
+                        fs::create_dir_all(&out).ctx(|| format!("creating {}", out.display()))?;
+                        Some(initramfs::build(image, &dir, &out)?)
+                    }
+                    None => None,
+                };
                 Ok(Kernel {
-                    image: p.clone(),
+                    image: image.clone(),
                     tree: None,
-                    label: format!("image {}", p.display()),
+                    label: format!("linux {release} ({})", image.display()),
+                    initrd,
                 })
             }
             KernelSource::Tree(t) => {
@@ -69,6 +97,7 @@ impl KernelSource {
                     image,
                     tree: Some(t.clone()),
                     label: format!("tree {}", t.display()),
+                    initrd: None,
                 })
             }
             KernelSource::Debian { version } => build_debian(version, cache),
@@ -137,6 +166,7 @@ fn build_debian(version: &str, cache: &Path) -> Result<Kernel> {
             image,
             tree: Some(tree),
             label,
+            initrd: None,
         });
     }
 
@@ -234,6 +264,7 @@ fn build_debian(version: &str, cache: &Path) -> Result<Kernel> {
         image,
         tree: Some(tree),
         label,
+        initrd: None,
     })
 }
 

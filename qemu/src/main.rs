@@ -4,6 +4,7 @@
 mod accel;
 mod console;
 mod error;
+mod initramfs;
 mod kernel;
 mod report;
 mod suite;
@@ -40,6 +41,10 @@ struct Cli {
     /// Boot this bzImage (it must have virtio-9p, virtio-pci and a serial console built in).
     #[arg(long, conflicts_with_all = ["kernel_tree", "kernel_version"])]
     kernel: Option<PathBuf>,
+    /// With --kernel: the image's modules (default: beside it or /lib/modules/RELEASE);
+    /// when 9p is a module there, an initramfs loads it.
+    #[arg(long, requires = "kernel")]
+    modules: Option<PathBuf>,
     /// Boot the bzImage of this built kernel tree.
     #[arg(long, conflicts_with = "kernel_version")]
     kernel_tree: Option<PathBuf>,
@@ -98,7 +103,10 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let cache = cache_dir();
     let source = match (&cli.kernel, &cli.kernel_tree) {
-        (Some(img), _) => KernelSource::Image(img.clone()),
+        (Some(img), _) => KernelSource::Image {
+            image: img.clone(),
+            modules: cli.modules.clone(),
+        },
         (_, Some(tree)) => KernelSource::Tree(tree.clone()),
         _ => KernelSource::Debian {
             version: cli.kernel_version.clone(),

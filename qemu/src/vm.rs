@@ -203,6 +203,9 @@ impl Boot<'_> {
         ]);
         c.args(self.topology.qemu_args());
         c.arg("-kernel").arg(&self.kernel.image);
+        if let Some(initrd) = &self.kernel.initrd {
+            c.arg("-initrd").arg(initrd);
+        }
         c.arg("-append").arg(self.cmdline());
         c.args([
             "-fsdev",
@@ -222,10 +225,9 @@ impl Boot<'_> {
         let mut s = format!(
             "console=ttyS0 8250.nr_uarts=1 panic=-1 quiet loglevel=5 printk.devkmsg=on \
              root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro \
-             init={}/init.sh modless_run={} modless_cwd={}",
-            self.run_dir.display(),
-            self.run_dir.display(),
-            self.cwd.display()
+             init={run}/init.sh modless_init={run}/init.sh modless_run={run} modless_cwd={cwd}",
+            run = self.run_dir.display(),
+            cwd = self.cwd.display()
         );
         if let Some(extra) = &self.append {
             s.push(' ');
