@@ -1,0 +1,298 @@
+//! A loaded extension: attach its ops tables and hook programs, read its
+//! maps and globals.
+
+use std::ffi::CString;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use libbpf_rs::{AsRawLibbpf, Link, MapCore, MapFlags, MapType, Object, ProgramType};
+
+use crate::error::{classify, LoadError, Result, Step};
+use crate::link::{Attached, HookLink, OpsLink};
+use crate::log::capture;
+use crate::open::datasec_vars;
+
+/// A BPF object whose maps and programs are in the kernel.
+///
+/// Links made from it are independent handles: they may outlive it.
+#[derive(Debug)]
+pub struct Extension {
+    path: PathBuf,
+    obj: Object,
+    load_log: String,
+}
+
+/// What kind of program, as the loader treats it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgramKind {
+    /// An op of a struct_ops table: attached through its map.
+    StructOps,
+    /// fentry/fexit/fmod_ret and other programs libbpf attaches by section.
+    Hook,
+    /// Run on demand (`SEC("syscall")`), never attached.
+    Syscall,
+}
+
+/// One program of a loaded extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramInfo {
+    /// Function name.
+    pub name: String,
+    /// ELF section.
+    pub section: String,
+    /// How it is attached.
+    pub kind: ProgramKind,
+}
+
+impl Extension {
+    pub(crate) fn new(path: PathBuf, obj: Object, load_log: String) -> Self {
+        Self {
+            path,
+            obj,
+            load_log,
+        }
+    }
+
+    /// The object's file or name.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What libbpf said while loading (empty unless it had something to say).
+    pub fn load_log(&self) -> &str {
+        &self.load_log
+    }
+
+    /// The underlying libbpf-rs object, for anything not wrapped here.
+    pub fn object(&self) -> &Object {
+        &self.obj
+    }
+
+    /// Names of the struct_ops maps (ops tables), in object order.
+    pub fn struct_ops_maps(&self) -> Vec<String> {
+        self.obj
+            .maps()
+            .filter(|m| m.map_type() == MapType::StructOps)
+            .map(|m| m.name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// Every loaded program.
+    pub fn programs(&self) -> Vec<ProgramInfo> {
+        self.obj
+            .progs()
+            .filter(|p| p.autoload())
+            .map(|p| ProgramInfo {
+                name: p.name().to_string_lossy().into_owned(),
+                section: p.section().to_string_lossy().into_owned(),
+                kind: match p.prog_type() {
+                    ProgramType::StructOps => ProgramKind::StructOps,
+                    ProgramType::Syscall => ProgramKind::Syscall,
+                    _ => ProgramKind::Hook,
+                },
+            })
+            .collect()
+    }
+
+    fn available(&self, what: &str) -> String {
+        match what {
+            "struct_ops map" => self.struct_ops_maps().join(", "),
+            _ => self
+                .programs()
+                .into_iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    fn not_found(&self, what: &'static str, name: &str) -> LoadError {
+        LoadError::NotInObject {
+            object: self.path.clone(),
+            what,
+            name: name.to_string(),
+            available: self.available(what),
+        }
+    }
+
+    pub(crate) fn raw_struct_ops_map(&self, name: &str) -> Result<*mut libbpf_sys::bpf_map> {
+        let cname = CString::new(name).map_err(|_| self.not_found("struct_ops map", name))?;
+        // SAFETY: the object is loaded and owned by `self`; the name is NUL-terminated.
+        let m = unsafe {
+            libbpf_sys::bpf_object__find_map_by_name(
+                self.obj.as_libbpf_object().as_ptr(),
+                cname.as_ptr(),
+            )
+        };
+        // SAFETY: `m` is NULL or a map of the object.
+        if m.is_null()
+            || unsafe { libbpf_sys::bpf_map__type(m) } != libbpf_sys::BPF_MAP_TYPE_STRUCT_OPS
+        {
+            return Err(self.not_found("struct_ops map", name));
+        }
+        Ok(m)
+    }
+
+    /// Attaches the struct_ops map `name` (registers the ops table).
+    pub fn attach_ops(&self, name: &str) -> Result<OpsLink> {
+        let m = self.raw_struct_ops_map(name)?;
+        // SAFETY: `m` is a loaded struct_ops map of the object.
+        let (raw, log) = capture(|| unsafe { libbpf_sys::bpf_map__attach_struct_ops(m) });
+        let errno = io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL);
+        let Some(ptr) = std::ptr::NonNull::new(raw) else {
+            return Err(classify(
+                self.path.clone(),
+                Step::Attach {
+                    target: name.to_string(),
+                    is_ops: true,
+                },
+                errno,
+                log,
+            ));
+        };
+        // SAFETY: libbpf made the link and hands ownership over.
+        let link = unsafe { Link::from_ptr(ptr) };
+        Ok(OpsLink {
+            link,
+            object: self.path.clone(),
+            map: name.to_string(),
+        })
+    }
+
+    /// Attaches program `name` where its section says (fentry/..., fmod_ret/...).
+    pub fn attach_program(&self, name: &str) -> Result<HookLink> {
+        let prog = self
+            .obj
+            .progs()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| self.not_found("program", name))?;
+        let section = prog.section().to_string_lossy().into_owned();
+        let raw = prog.as_libbpf_object().as_ptr();
+        // SAFETY: `raw` is a loaded program of the object.
+        let (link, log) = capture(|| unsafe { libbpf_sys::bpf_program__attach(raw) });
+        let errno = io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL);
+        let Some(ptr) = std::ptr::NonNull::new(link) else {
+            return Err(classify(
+                self.path.clone(),
+                Step::Attach {
+                    target: format!("{name} ({section})"),
+                    is_ops: false,
+                },
+                errno,
+                log,
+            ));
+        };
+        // SAFETY: libbpf made the link and hands ownership over.
+        let link = unsafe { Link::from_ptr(ptr) };
+        Ok(HookLink {
+            link,
+            program: name.to_string(),
+            section,
+        })
+    }
+
+    /// Attaches every struct_ops map and every hook program; on a failure
+    /// what was attached so far is detached again.
+    pub fn attach_all(&self) -> Result<Attached> {
+        let mut all = Attached::default();
+        for map in self.struct_ops_maps() {
+            all.ops.push(self.attach_ops(&map)?);
+        }
+        for p in self.programs() {
+            if p.kind == ProgramKind::Hook {
+                all.hooks.push(self.attach_program(&p.name)?);
+            }
+        }
+        Ok(all)
+    }
+
+    fn map_named(&self, name: &str) -> Result<libbpf_rs::Map<'_>> {
+        self.obj
+            .maps()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| LoadError::NotInObject {
+                object: self.path.clone(),
+                what: "map",
+                name: name.to_string(),
+                available: self
+                    .obj
+                    .maps()
+                    .map(|m| m.name().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// Looks `key` up in map `map`.
+    pub fn map_lookup(&self, map: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let m = self.map_named(map)?;
+        m.lookup(key, MapFlags::ANY).map_err(|e| LoadError::Map {
+            map: map.to_string(),
+            op: "lookup",
+            source: io::Error::other(e.to_string()),
+        })
+    }
+
+    /// Sets `key` to `value` in map `map`.
+    pub fn map_update(&self, map: &str, key: &[u8], value: &[u8]) -> Result<()> {
+        let m = self.map_named(map)?;
+        m.update(key, value, MapFlags::ANY)
+            .map_err(|e| LoadError::Map {
+                map: map.to_string(),
+                op: "update",
+                source: io::Error::other(e.to_string()),
+            })
+    }
+
+    /// A libbpf-rs handle to map `map` (for iteration, batch ops, ring buffers).
+    pub fn map(&self, map: &str) -> Result<libbpf_rs::Map<'_>> {
+        self.map_named(map)
+    }
+
+    /// Current bytes of global `var` (in `.bss` or `.data`), read from the
+    /// kernel's memory-mapped copy.
+    pub fn global(&self, var: &str) -> Result<Vec<u8>> {
+        let obj = self.obj.as_libbpf_object().as_ptr();
+        for sec in [".bss", ".data"] {
+            for (map, name, off, size) in datasec_vars(obj, sec) {
+                if name != var {
+                    continue;
+                }
+                let mut len = 0u64;
+                // SAFETY: `map` is a loaded internal map: libbpf returns its
+                // live mmap()ed image of `len` bytes.
+                let data = unsafe { libbpf_sys::bpf_map__initial_value(map, &mut len) };
+                if data.is_null() || (off + size) as u64 > len {
+                    break;
+                }
+                let mut out = vec![0u8; size];
+                // SAFETY: `off + size <= len`; volatile-ish copy of shared memory.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        data.cast::<u8>().add(off),
+                        out.as_mut_ptr(),
+                        size,
+                    )
+                };
+                return Ok(out);
+            }
+        }
+        Err(self.not_found("global variable", var))
+    }
+
+    /// A `u64` global, see [`Extension::global`].
+    pub fn global_u64(&self, var: &str) -> Result<u64> {
+        let b = self.global(var)?;
+        let arr: [u8; 8] = b.as_slice().try_into().map_err(|_| LoadError::RodataSize {
+            object: self.path.clone(),
+            var: var.to_string(),
+            expected: 8,
+            given: b.len(),
+        })?;
+        Ok(u64::from_ne_bytes(arr))
+    }
+}

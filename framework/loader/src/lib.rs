@@ -1,0 +1,37 @@
+//! Load, attach, hot-swap and check BPF extensions.
+//!
+//! ```text
+//! OpenExtension::file / ::bytes ─ set_rodata ─ load ─> Extension ─┬─ attach_ops ──> OpsLink (swap, wait_detached, pin)
+//!   (libbpf open: no kernel)          (verifier)                  ├─ attach_program > HookLink
+//!                                                                 ├─ attach_all ──> Attached
+//!                                                                 ├─ map_* / global / events / program_stats
+//!                                                                 └─ supervise(policy) -> [ExitInfo]
+//! lint(obj, decl)        object vs declaration, no kernel
+//! check_kernel(btf, decl) declaration vs a kernel's BTF
+//! ```
+//!
+//! Every failure is a [`LoadError`] naming the object, the map, program or
+//! kfunc, and carrying libbpf's log (the verifier's among it). Links are
+//! RAII: dropping one detaches it.
+#![deny(missing_debug_implementations)]
+
+mod check;
+mod error;
+mod events;
+mod exit;
+mod extension;
+mod link;
+mod log;
+mod open;
+mod stats;
+
+pub mod lint;
+
+pub use check::{check_kernel, KernelDifference, KernelReport};
+pub use error::{verifier_log, LoadError, Result, NEEDED_CAPS};
+pub use events::EventStream;
+pub use exit::{supervise, ExitInfo, ExitKind, RestartPolicy};
+pub use extension::{Extension, ProgramInfo, ProgramKind};
+pub use link::{Attached, HookLink, LinkIds, OpsLink};
+pub use open::OpenExtension;
+pub use stats::{enable_run_stats, ProgramStats};

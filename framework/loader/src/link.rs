@@ -1,0 +1,191 @@
+//! Links as RAII handles: dropping one detaches; `disconnect`/`pin` keep
+//! it alive past the process. `OpsLink::swap` hot-swaps a running table.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use libbpf_rs::{AsRawLibbpf, Link};
+
+use crate::error::{classify, LoadError, Result, Step};
+use crate::extension::Extension;
+use crate::log::capture;
+
+/// An attached struct_ops map (`.struct_ops.link`): the kernel calls its
+/// programs until this is dropped.
+#[must_use = "dropping an OpsLink detaches the ops table at once"]
+#[derive(Debug)]
+pub struct OpsLink {
+    pub(crate) link: Link,
+    pub(crate) object: PathBuf,
+    pub(crate) map: String,
+}
+
+/// An attached fentry/fexit/fmod_ret (or other auto-attached) program.
+#[must_use = "dropping a HookLink detaches the program at once"]
+#[derive(Debug)]
+pub struct HookLink {
+    pub(crate) link: Link,
+    pub(crate) program: String,
+    pub(crate) section: String,
+}
+
+/// Everything `Extension::attach_all` attached; dropping it detaches all.
+#[derive(Debug, Default)]
+#[must_use = "dropping Attached detaches everything at once"]
+pub struct Attached {
+    /// One link per struct_ops map.
+    pub ops: Vec<OpsLink>,
+    /// One link per hook program.
+    pub hooks: Vec<HookLink>,
+}
+
+fn link_fd(link: &Link) -> BorrowedFd<'_> {
+    link.as_fd()
+}
+
+impl OpsLink {
+    /// The struct_ops map currently attached through this link.
+    pub fn map(&self) -> &str {
+        &self.map
+    }
+
+    /// Atomically replaces the running ops table with `map` of `ext` (a
+    /// loaded object whose map is of the same type): calls see either the
+    /// old or the new table, never none; the old one is released once
+    /// in-flight calls drained (the kernel's RCU grace period).
+    pub fn swap(&mut self, ext: &Extension, map: &str) -> Result<()> {
+        let m = ext.raw_struct_ops_map(map)?;
+        let link = self.link.as_libbpf_object().as_ptr();
+        // SAFETY: `link` is a live struct_ops link made by libbpf
+        // (bpf_map__attach_struct_ops) and `m` a loaded struct_ops map of
+        // `ext`, which outlives the call.
+        let (ret, log) = capture(|| unsafe { libbpf_sys::bpf_link__update_map(link, m) });
+        if ret < 0 {
+            return Err(classify(
+                ext.path().to_path_buf(),
+                Step::Attach {
+                    target: format!("{} (swap)", map),
+                    is_ops: true,
+                },
+                -ret,
+                log,
+            ));
+        }
+        self.object = ext.path().to_path_buf();
+        self.map = map.to_string();
+        Ok(())
+    }
+
+    /// Whether the kernel still runs this table: `false` once the
+    /// subsystem detached it (module unloaded, error exit).
+    pub fn is_attached(&self) -> Result<bool> {
+        Ok(self.info()?.map_id != 0)
+    }
+
+    /// Waits up to `timeout` for the kernel to detach the table (link fd
+    /// signals EPOLLHUP); `true` when it did.
+    pub fn wait_detached(&self, timeout: Duration) -> Result<bool> {
+        let mut pfd = libc::pollfd {
+            fd: link_fd(&self.link).as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd for the duration of the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if n < 0 {
+            return Err(LoadError::Kernel {
+                what: format!("poll on the link of `{}`", self.map),
+                source: io::Error::last_os_error(),
+            });
+        }
+        Ok(n > 0 && pfd.revents & (libc::POLLHUP | libc::POLLERR) != 0)
+    }
+
+    /// Kernel ids behind the link.
+    pub fn info(&self) -> Result<LinkIds> {
+        link_ids(link_fd(&self.link), &self.map)
+    }
+
+    /// Detaches now and reports how.
+    pub fn detach(self) -> Result<()> {
+        self.link.detach().map_err(|e| LoadError::Kernel {
+            what: format!("detaching `{}`", self.map),
+            source: io::Error::other(e.to_string()),
+        })
+    }
+
+    /// Keeps the table attached after this handle (and the process) is gone.
+    pub fn disconnect(mut self) {
+        self.link.disconnect();
+    }
+
+    /// Pins the link in bpffs so it outlives the process; `unpin`/remove the
+    /// file and close every fd to detach.
+    pub fn pin(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        self.link.pin(path.as_ref()).map_err(|e| LoadError::Kernel {
+            what: format!("pinning `{}` at {}", self.map, path.as_ref().display()),
+            source: io::Error::other(e.to_string()),
+        })
+    }
+}
+
+impl HookLink {
+    /// The program's function name.
+    pub fn program(&self) -> &str {
+        &self.program
+    }
+
+    /// Its ELF section, e.g. `fentry/jobd_job_complete`.
+    pub fn section(&self) -> &str {
+        &self.section
+    }
+
+    /// Keeps the program attached after this handle is gone.
+    pub fn disconnect(mut self) {
+        self.link.disconnect();
+    }
+
+    /// Pins the link in bpffs.
+    pub fn pin(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        self.link.pin(path.as_ref()).map_err(|e| LoadError::Kernel {
+            what: format!("pinning `{}` at {}", self.program, path.as_ref().display()),
+            source: io::Error::other(e.to_string()),
+        })
+    }
+}
+
+/// Kernel ids of a link and what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkIds {
+    /// The link's id.
+    pub link_id: u32,
+    /// For a struct_ops link, the attached map (0 once detached).
+    pub map_id: u32,
+}
+
+fn link_ids(fd: BorrowedFd<'_>, what: &str) -> Result<LinkIds> {
+    // SAFETY: bpf_link_info is plain old data; all-zero is valid.
+    let mut info: libbpf_sys::bpf_link_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libbpf_sys::bpf_link_info>() as u32;
+    // SAFETY: `info` is `len` writable bytes; the fd is a live link.
+    let ret = unsafe { libbpf_sys::bpf_link_get_info_by_fd(fd.as_raw_fd(), &mut info, &mut len) };
+    if ret < 0 {
+        return Err(LoadError::Kernel {
+            what: format!("link info of `{what}`"),
+            source: io::Error::from_raw_os_error(-ret),
+        });
+    }
+    let map_id = if info.type_ == libbpf_sys::BPF_LINK_TYPE_STRUCT_OPS {
+        // SAFETY: the union member matching the link type.
+        unsafe { info.__bindgen_anon_1.struct_ops.map_id }
+    } else {
+        0
+    };
+    Ok(LinkIds {
+        link_id: info.id,
+        map_id,
+    })
+}

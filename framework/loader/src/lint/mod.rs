@@ -1,0 +1,8 @@
+//! `modless lint`: which op each program of an object implements and which
+//! kfuncs it calls, checked against the declaration without a kernel.
+
+mod rules;
+mod scan;
+
+pub use rules::{lint, LintProblem, LintReport, ProgramUse};
+pub use scan::{scan, ScanError, Scanned, ScannedOps, ScannedProgram};

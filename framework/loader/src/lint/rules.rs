@@ -1,0 +1,304 @@
+//! The declaration's rules applied to a scanned object: the same ones the
+//! generated kernel filter and `validate` enforce, before the kernel sees it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use modless_decl::kfuncs::ProgType;
+use modless_decl::Declaration;
+
+use super::scan::{scan, ScanError, Scanned, ScannedProgram};
+
+/// One program: which op it implements and which kfuncs it calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramUse {
+    /// Function name.
+    pub name: String,
+    /// ELF section.
+    pub section: String,
+    /// `map.member` it fills, for a struct_ops program.
+    pub ops: Vec<String>,
+    /// Sleepable section.
+    pub sleepable: bool,
+    /// kfuncs it calls (through subprograms too).
+    pub kfuncs: Vec<String>,
+}
+
+/// A rule the object breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LintProblem {
+    /// A struct_ops map of another type than the declaration's table.
+    WrongOpsType {
+        map: String,
+        found: String,
+        expected: String,
+    },
+    /// A member the declaration's table does not have.
+    OpNotInTable {
+        map: String,
+        member: String,
+        program: String,
+    },
+    /// A required op left NULL (the kernel's `validate` refuses it).
+    RequiredOpMissing { map: String, op: String },
+    /// A sleepable program on an op the declaration does not mark sleepable.
+    SleepableOnNonSleepableOp { program: String, op: String },
+    /// A subsystem kfunc called from an op it is not allowlisted for.
+    KfuncNotAllowedInOp {
+        program: String,
+        op: String,
+        kfunc: String,
+        allowed: Vec<String>,
+    },
+    /// A subsystem kfunc called from a program type it is not registered for.
+    KfuncWrongProgType {
+        program: String,
+        kfunc: String,
+        prog_type: &'static str,
+    },
+    /// The object's member type differs from the declaration's prototype.
+    WrongSignature {
+        map: String,
+        op: String,
+        expected: String,
+        found: String,
+    },
+    /// A struct_ops program no map uses (libbpf refuses to load it).
+    UnusedOpProgram { program: String },
+    /// A tracing program on a subsystem function that is no declared hook.
+    UnknownHook { program: String, target: String },
+    /// fmod_ret on a hook declared fentry-only.
+    HookNotFmodRet { program: String, hook: String },
+}
+
+impl fmt::Display for LintProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use LintProblem::*;
+        match self {
+            WrongOpsType { map, found, expected } => write!(
+                f,
+                "struct_ops map `{map}` is a `struct {found}`, the declaration's table is `struct {expected}`"
+            ),
+            OpNotInTable { map, member, program } => write!(
+                f,
+                "map `{map}` sets `{member}` to `{program}`, but the declaration has no op `{member}`"
+            ),
+            RequiredOpMissing { map, op } => {
+                write!(f, "map `{map}` leaves required op `{op}` NULL")
+            }
+            SleepableOnNonSleepableOp { program, op } => write!(
+                f,
+                "program `{program}` is sleepable (struct_ops.s/) but op `{op}` is not declared sleepable"
+            ),
+            KfuncNotAllowedInOp { program, op, kfunc, allowed } => write!(
+                f,
+                "program `{program}` implements `{op}` and calls kfunc `{kfunc}`, allowed only in: {}",
+                allowed.join(", ")
+            ),
+            KfuncWrongProgType { program, kfunc, prog_type } => write!(
+                f,
+                "program `{program}` ({prog_type}) calls kfunc `{kfunc}`, which is not registered for {prog_type} programs"
+            ),
+            WrongSignature { map, op, expected, found } => write!(
+                f,
+                "map `{map}` op `{op}` has type `{found}`, the declaration says `{expected}` (rebuild against the generated header)"
+            ),
+            UnusedOpProgram { program } => write!(
+                f,
+                "struct_ops program `{program}` is in no ops map: it implements no op"
+            ),
+            UnknownHook { program, target } => write!(
+                f,
+                "program `{program}` attaches to `{target}`, which is not a declared hook site"
+            ),
+            HookNotFmodRet { program, hook } => write!(
+                f,
+                "program `{program}` is fmod_ret on `{hook}`, which is declared fentry-only"
+            ),
+        }
+    }
+}
+
+/// What `lint` found in one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintReport {
+    /// The object.
+    pub object: PathBuf,
+    /// Every program.
+    pub programs: Vec<ProgramUse>,
+    /// Every rule broken; empty when the object is fine.
+    pub problems: Vec<LintProblem>,
+}
+
+/// Lints the object at `path` against `decl`.
+pub fn lint(path: &Path, decl: &Declaration) -> Result<LintReport, ScanError> {
+    let scanned = scan(path)?;
+    let btf = modless_btf::Btf::from_elf(path).ok();
+    Ok(check(path, &scanned, decl, btf.as_ref()))
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The declaration's callback as the C type of a struct member.
+fn expected_member_type(cb: &modless_decl::struct_ops::Callback) -> String {
+    let params: Vec<String> = cb.proto.params.iter().map(|p| p.ty.to_string()).collect();
+    let params = if params.is_empty() {
+        "void".to_string()
+    } else {
+        params.join(", ")
+    };
+    format!("{} (*)({params})", cb.proto.ret)
+}
+
+fn prog_type_of(p: &ScannedProgram) -> Option<ProgType> {
+    let kind = p.section.split('/').next().unwrap_or("");
+    let kind = kind.trim_end_matches(".s");
+    match kind {
+        "struct_ops" => Some(ProgType::StructOps),
+        "syscall" => Some(ProgType::Syscall),
+        "fentry" | "fexit" | "fmod_ret" | "tp_btf" | "raw_tp" | "tp" | "tracepoint" | "lsm"
+        | "perf_event" | "iter" | "fsession" => Some(ProgType::Tracing),
+        _ => None,
+    }
+}
+
+fn check(
+    path: &Path,
+    s: &Scanned,
+    decl: &Declaration,
+    btf: Option<&modless_btf::Btf>,
+) -> LintReport {
+    let ops = &decl.ops;
+    let mut problems = Vec::new();
+    let mut uses: Vec<ProgramUse> = s
+        .programs
+        .iter()
+        .map(|p| ProgramUse {
+            name: p.name.clone(),
+            section: p.section.clone(),
+            ops: Vec::new(),
+            sleepable: p.is_sleepable(),
+            kfuncs: p.kfuncs.iter().cloned().collect(),
+        })
+        .collect();
+
+    for map in &s.ops {
+        // libbpf matches `struct x___flavor` to the kernel's `struct x`.
+        let essential = map.type_name.split("___").next().unwrap_or_default();
+        if essential != ops.name {
+            problems.push(LintProblem::WrongOpsType {
+                map: map.map.clone(),
+                found: essential.to_string(),
+                expected: ops.name.clone(),
+            });
+            continue;
+        }
+        let layout = btf.and_then(|b| b.find_struct(&map.type_name).ok());
+        for cb in &ops.callbacks {
+            if cb.required && !map.members.iter().any(|(m, _)| m == cb.name()) {
+                problems.push(LintProblem::RequiredOpMissing {
+                    map: map.map.clone(),
+                    op: cb.name().to_string(),
+                });
+            }
+        }
+        for (member, prog) in &map.members {
+            if let Some(u) = uses.iter_mut().find(|u| &u.name == prog) {
+                u.ops.push(format!("{}.{member}", map.map));
+            }
+            let Some(cb) = ops.callback(member) else {
+                problems.push(LintProblem::OpNotInTable {
+                    map: map.map.clone(),
+                    member: member.clone(),
+                    program: prog.clone(),
+                });
+                continue;
+            };
+            if let Some(found) = layout.as_ref().and_then(|l| l.member(member)) {
+                let expected = expected_member_type(cb);
+                if squash(&found.c_type) != squash(&expected) {
+                    problems.push(LintProblem::WrongSignature {
+                        map: map.map.clone(),
+                        op: member.clone(),
+                        expected,
+                        found: found.c_type.clone(),
+                    });
+                }
+            }
+            let Some(p) = s.programs.iter().find(|p| &p.name == prog) else {
+                continue;
+            };
+            if p.is_sleepable() && !cb.sleepable {
+                problems.push(LintProblem::SleepableOnNonSleepableOp {
+                    program: prog.clone(),
+                    op: member.clone(),
+                });
+            }
+            for k in &p.kfuncs {
+                let Some(kf) = decl.kfuncs.iter().find(|kf| kf.name() == k) else {
+                    continue;
+                };
+                if !kf.allowed_in_op(member) {
+                    let allowed = match &kf.scope {
+                        modless_decl::kfuncs::OpScope::Ops(o) => o.clone(),
+                        modless_decl::kfuncs::OpScope::AnyOp => Vec::new(),
+                    };
+                    problems.push(LintProblem::KfuncNotAllowedInOp {
+                        program: prog.clone(),
+                        op: member.clone(),
+                        kfunc: k.clone(),
+                        allowed,
+                    });
+                }
+            }
+        }
+    }
+
+    for p in &s.programs {
+        let used = uses.iter().any(|u| u.name == p.name && !u.ops.is_empty());
+        if p.is_struct_ops() && !used {
+            problems.push(LintProblem::UnusedOpProgram {
+                program: p.name.clone(),
+            });
+        }
+        let Some(pt) = prog_type_of(p) else { continue };
+        for k in &p.kfuncs {
+            if let Some(kf) = decl.kfuncs.iter().find(|kf| kf.name() == k) {
+                if !kf.prog_types.contains(&pt) {
+                    problems.push(LintProblem::KfuncWrongProgType {
+                        program: p.name.clone(),
+                        kfunc: k.clone(),
+                        prog_type: pt.key(),
+                    });
+                }
+            }
+        }
+        let mut parts = p.section.splitn(2, '/');
+        let kind = parts.next().unwrap_or("").trim_end_matches(".s");
+        let target = parts.next().unwrap_or("");
+        if !matches!(kind, "fentry" | "fexit" | "fmod_ret") {
+            continue;
+        }
+        let prefix = format!("{}_", decl.subsystem.name);
+        match decl.hooks.iter().find(|h| h.name() == target) {
+            Some(h) if kind == "fmod_ret" && !h.is_fmod_ret() => {
+                problems.push(LintProblem::HookNotFmodRet {
+                    program: p.name.clone(),
+                    hook: target.to_string(),
+                })
+            }
+            None if target.starts_with(&prefix) => problems.push(LintProblem::UnknownHook {
+                program: p.name.clone(),
+                target: target.to_string(),
+            }),
+            _ => {}
+        }
+    }
+    LintReport {
+        object: path.to_path_buf(),
+        programs: uses,
+        problems,
+    }
+}

@@ -1,0 +1,236 @@
+//! Opening an object and preparing it before the kernel sees it:
+//! `.rodata` values, verifier log level.
+
+use std::ffi::CStr;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
+
+use libbpf_rs::{AsRawLibbpf, ObjectBuilder, OpenObject};
+
+use crate::error::{classify, LoadError, Result, Step};
+use crate::extension::Extension;
+use crate::log::capture;
+
+/// A BPF object opened (parsed) but not loaded: set `.rodata` here.
+#[derive(Debug)]
+pub struct OpenExtension {
+    pub(crate) path: PathBuf,
+    pub(crate) open: OpenObject,
+    log_level: u32,
+}
+
+fn errno_of(e: &libbpf_rs::Error) -> io::Error {
+    // libbpf-rs keeps the errno as an io::Error at the bottom of the chain.
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<io::Error>() {
+            if let Some(code) = io.raw_os_error() {
+                return io::Error::from_raw_os_error(code);
+            }
+        }
+        cur = err.source();
+    }
+    io::Error::other(e.to_string())
+}
+
+impl OpenExtension {
+    /// Opens a `.bpf.o` file.
+    pub fn file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let (open, log) = capture(|| ObjectBuilder::default().open_file(&path));
+        let open = open.map_err(|e| LoadError::Open {
+            object: path.clone(),
+            source: errno_of(&e),
+            log,
+        })?;
+        Ok(Self {
+            path,
+            open,
+            log_level: 0,
+        })
+    }
+
+    /// Opens an object embedded in the program (`include_bytes!`); `name`
+    /// is what errors call it.
+    pub fn bytes(name: &str, bytes: &[u8]) -> Result<Self> {
+        let path = PathBuf::from(name);
+        let (open, log) = capture(|| {
+            let mut b = ObjectBuilder::default();
+            b.name(name)?;
+            b.open_memory(bytes)
+        });
+        let open = open.map_err(|e| LoadError::Open {
+            object: path.clone(),
+            source: errno_of(&e),
+            log,
+        })?;
+        Ok(Self {
+            path,
+            open,
+            log_level: 0,
+        })
+    }
+
+    /// The object's file or name.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Sets the `const volatile` global `var` (in `.rodata`) to `value`,
+    /// which must be exactly the variable's size.
+    pub fn set_rodata(&mut self, var: &str, value: &[u8]) -> Result<()> {
+        let obj = self.open.as_libbpf_object().as_ptr();
+        let (map, offset, size) =
+            find_rodata_var(obj, var).ok_or_else(|| LoadError::NotInObject {
+                object: self.path.clone(),
+                what: ".rodata variable",
+                name: var.to_string(),
+                available: rodata_vars(obj).join(", "),
+            })?;
+        if size != value.len() {
+            return Err(LoadError::RodataSize {
+                object: self.path.clone(),
+                var: var.to_string(),
+                expected: size,
+                given: value.len(),
+            });
+        }
+        let mut len = 0u64;
+        // SAFETY: `map` belongs to the open object; for an internal map
+        // libbpf returns its `len`-byte initial image, writable until load.
+        let data = unsafe { libbpf_sys::bpf_map__initial_value(map, &mut len) };
+        if data.is_null() || (offset + size) as u64 > len {
+            return Err(LoadError::RodataSize {
+                object: self.path.clone(),
+                var: var.to_string(),
+                expected: size,
+                given: value.len(),
+            });
+        }
+        // SAFETY: `offset + size <= len` was checked; the source is `size` bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(value.as_ptr(), data.cast::<u8>().add(offset), size)
+        };
+        Ok(())
+    }
+
+    /// Sets the verifier log level of every program (1 = instructions,
+    /// 2 = verbose, 4 = statistics); the log is then kept in errors even
+    /// when libbpf would not ask for one.
+    pub fn set_log_level(&mut self, level: u32) {
+        self.log_level = level;
+        for mut p in self.open.progs_mut() {
+            p.set_log_level(level);
+        }
+    }
+
+    /// Loads every map and program into the kernel: the verifier runs here.
+    pub fn load(self) -> Result<Extension> {
+        let Self { path, open, .. } = self;
+        let raw = open.as_libbpf_object().as_ptr();
+        // SAFETY: `raw` is the open object owned by `open`; libbpf loads it
+        // in place and reports failure by a negative errno.
+        let (ret, log) = capture(|| unsafe { libbpf_sys::bpf_object__load(raw) });
+        if ret < 0 {
+            return Err(classify(path, Step::Load, -ret, log));
+        }
+        // SAFETY: the object was just loaded; `take_ptr` hands its ownership
+        // over so exactly one of OpenObject/Object closes it.
+        let obj = unsafe { libbpf_rs::Object::from_ptr(open.take_ptr()) };
+        Ok(Extension::new(path, obj, log))
+    }
+}
+
+/// The `.rodata` map and the `(offset, size)` of `var` in it.
+fn find_rodata_var(
+    obj: *mut libbpf_sys::bpf_object,
+    var: &str,
+) -> Option<(*mut libbpf_sys::bpf_map, usize, usize)> {
+    datasec_vars(obj, ".rodata")
+        .into_iter()
+        .find(|(_, name, _, _)| name == var)
+        .map(|(map, _, off, size)| (map, off, size))
+}
+
+fn rodata_vars(obj: *mut libbpf_sys::bpf_object) -> Vec<String> {
+    datasec_vars(obj, ".rodata")
+        .into_iter()
+        .map(|(_, n, _, _)| n)
+        .collect()
+}
+
+/// Variables of the internal map backing section `sec`: (map, name, offset, size).
+pub(crate) fn datasec_vars(
+    obj: *mut libbpf_sys::bpf_object,
+    sec: &str,
+) -> Vec<(*mut libbpf_sys::bpf_map, String, usize, usize)> {
+    let mut out = Vec::new();
+    // SAFETY: `obj` is a live object; the BTF it returns lives as long.
+    let btf = unsafe { libbpf_sys::bpf_object__btf(obj) };
+    let Some(btf) = NonNull::new(btf) else {
+        return out;
+    };
+    let mut map: *mut libbpf_sys::bpf_map = std::ptr::null_mut();
+    loop {
+        // SAFETY: `map` is NULL or the previous map of `obj`.
+        map = unsafe { libbpf_sys::bpf_object__next_map(obj, map) };
+        if map.is_null() {
+            break;
+        }
+        // SAFETY: `map` is a live map of `obj`.
+        let type_id = unsafe { libbpf_sys::bpf_map__btf_value_type_id(map) };
+        let Some(t) = type_at(btf, type_id) else {
+            continue;
+        };
+        if kind_of(t) != libbpf_sys::BTF_KIND_DATASEC || name_at(btf, t.name_off) != sec {
+            continue;
+        }
+        let vlen = (t.info & 0xffff) as usize;
+        // SAFETY: a DATASEC is followed in memory by `vlen` btf_var_secinfo.
+        let infos = unsafe {
+            std::slice::from_raw_parts(
+                (t as *const libbpf_sys::btf_type)
+                    .add(1)
+                    .cast::<libbpf_sys::btf_var_secinfo>(),
+                vlen,
+            )
+        };
+        for vi in infos {
+            if let Some(v) = type_at(btf, vi.type_) {
+                out.push((
+                    map,
+                    name_at(btf, v.name_off),
+                    vi.offset as usize,
+                    vi.size as usize,
+                ));
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn type_at<'a>(
+    btf: NonNull<libbpf_sys::btf>,
+    id: u32,
+) -> Option<&'a libbpf_sys::btf_type> {
+    if id == 0 {
+        return None;
+    }
+    // SAFETY: libbpf returns NULL for a bad id, else a type owned by `btf`.
+    unsafe { libbpf_sys::btf__type_by_id(btf.as_ptr(), id).as_ref() }
+}
+
+pub(crate) fn kind_of(t: &libbpf_sys::btf_type) -> u32 {
+    (t.info >> 24) & 0x1f
+}
+
+pub(crate) fn name_at(btf: NonNull<libbpf_sys::btf>, off: u32) -> String {
+    // SAFETY: libbpf returns a NUL-terminated string owned by `btf`, or NULL.
+    let p = unsafe { libbpf_sys::btf__name_by_offset(btf.as_ptr(), off) };
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: non-NULL and NUL-terminated, as above.
+    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}

@@ -1,0 +1,100 @@
+//! `lint` against jobd's declaration, on objects built by modless-bpf-build
+//! (build.rs): no kernel needed.
+
+use std::path::{Path, PathBuf};
+
+use modless_loader::lint::{lint, LintProblem, LintReport};
+
+fn object(name: &str) -> PathBuf {
+    Path::new(env!("OUT_DIR")).join(format!("{name}.bpf.o"))
+}
+
+fn jobd_lint(name: &str) -> LintReport {
+    let decl_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/jobd/jobd.toml");
+    let decl = modless_decl::load(&decl_path).expect("jobd.toml loads");
+    lint(&object(name), &decl).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_good_policy_maps_programs_to_ops_and_kfuncs_through_subprograms() {
+    let r = jobd_lint("jobd_swap");
+    assert_eq!(r.problems, vec![], "{:#?}", r.problems);
+    let first = r
+        .programs
+        .iter()
+        .find(|p| p.name == "first_select")
+        .unwrap();
+    assert_eq!(first.ops, vec!["swap_first.select_domain"]);
+    assert_eq!(
+        first.kfuncs,
+        vec!["bpf_jobd_job_acquire", "bpf_jobd_job_release"]
+    );
+    let last = r.programs.iter().find(|p| p.name == "last_select").unwrap();
+    assert_eq!(last.kfuncs, vec!["bpf_jobd_nr_domains"]);
+    let done = r.programs.iter().find(|p| p.name == "count_done").unwrap();
+    assert_eq!(done.ops, vec!["swap_first.job_done", "swap_last.job_done"]);
+    assert!(!done.sleepable);
+}
+
+#[test]
+fn kfunc_outside_its_ops_and_prog_types_is_rejected() {
+    let r = jobd_lint("lint_bad_kfunc");
+    let want = [
+        LintProblem::KfuncNotAllowedInOp {
+            program: "bad_done".into(),
+            op: "job_done".into(),
+            kfunc: "bpf_jobd_job_acquire".into(),
+            allowed: vec!["select_domain".into(), "balance".into()],
+        },
+        LintProblem::KfuncNotAllowedInOp {
+            program: "bad_done".into(),
+            op: "job_done".into(),
+            kfunc: "bpf_jobd_job_release".into(),
+            allowed: vec!["select_domain".into(), "balance".into()],
+        },
+        LintProblem::KfuncWrongProgType {
+            program: "bad_syscall".into(),
+            kfunc: "bpf_jobd_job_acquire".into(),
+            prog_type: "syscall",
+        },
+        LintProblem::KfuncWrongProgType {
+            program: "bad_syscall".into(),
+            kfunc: "bpf_jobd_job_release".into(),
+            prog_type: "syscall",
+        },
+    ];
+    for w in &want {
+        assert!(
+            r.problems.contains(w),
+            "missing {w}\n got {:#?}",
+            r.problems
+        );
+    }
+    assert_eq!(r.problems.len(), want.len(), "{:#?}", r.problems);
+    let ok = r.programs.iter().find(|p| p.name == "ok_select").unwrap();
+    assert_eq!(ok.kfuncs, vec!["bpf_jobd_domain_load"]);
+}
+
+#[test]
+fn stale_table_sleepable_op_missing_required_op_and_bad_hooks_are_rejected() {
+    let r = jobd_lint("lint_bad_shape");
+    let text: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+    let has = |needle: &str| {
+        assert!(
+            text.iter().any(|t| t.contains(needle)),
+            "no problem mentions {needle:?}: {text:#?}"
+        )
+    };
+    has("map `stale` sets `frobnicate` to `frob`, but the declaration has no op `frobnicate`");
+    has("map `stale` op `select_domain` has type `u64 (*)(struct jobd_job *, u32)`");
+    has("program `sleepy_select` is sleepable (struct_ops.s/) but op `select_domain`");
+    has("map `no_select` leaves required op `select_domain` NULL");
+    has(
+        "program `veto_complete` is fmod_ret on `jobd_job_complete`, which is declared fentry-only",
+    );
+    has("program `not_a_hook` attaches to `jobd_submit_internal`, which is not a declared hook site");
+    assert!(
+        !text.iter().any(|t| t.contains("map `stale` leaves")),
+        "stale sets select_domain: {text:#?}"
+    );
+}
