@@ -1,0 +1,135 @@
+//! `dombal`: load the domain balancer, print stats, report how it ended.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use dombal::{bench, stats, Loaded, Topology, Tunables, Variant};
+
+#[derive(Parser, Debug)]
+#[command(name = "dombal", about = "sched_ext domain load balancer")]
+struct Cli {
+    /// Verbose: show libbpf's debug log (verifier log included on failure).
+    #[arg(short, long)]
+    verbose: bool,
+    /// Print per-domain load, migrations and dispatch counts every SECS seconds.
+    #[arg(long, value_name = "SECS")]
+    stats: Option<f64>,
+    /// Balance when max - min load exceeds this percentage of the mean.
+    #[arg(long, default_value_t = 20)]
+    hyst_pct: u32,
+    /// Balancing period of the BPF timer, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    interval_ms: u64,
+    /// Time slice in microseconds (default: sched_ext's 20 ms).
+    #[arg(long)]
+    slice_us: Option<u64>,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Compare a fixed CPU-bound workload under the default scheduler and
+    /// under dombal; print imbalance over time, throughput and verifier counts.
+    Bench(bench::BenchArgs),
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn install_signal_handlers() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: on_signal only stores to an atomic, which is async-signal-safe.
+        unsafe { libc::signal(sig, on_signal as *const () as libc::sighandler_t) };
+    }
+}
+
+fn libbpf_print(level: libbpf_rs::PrintLevel, msg: String) {
+    eprint!("libbpf: {level:?}: {msg}");
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let level = if cli.verbose {
+        libbpf_rs::PrintLevel::Debug
+    } else {
+        libbpf_rs::PrintLevel::Warn
+    };
+    libbpf_rs::set_print(Some((level, libbpf_print)));
+    let result = match &cli.cmd {
+        Some(Cmd::Bench(args)) => bench::run(args, tunables(&cli)),
+        None => run(&cli),
+    };
+    if let Err(e) = result {
+        eprintln!("dombal: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn tunables(cli: &Cli) -> Tunables {
+    Tunables {
+        hyst_pct: cli.hyst_pct,
+        balance_interval: Duration::from_millis(cli.interval_ms),
+        slice: cli.slice_us.map(Duration::from_micros),
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    install_signal_handlers();
+    let topo = Topology::detect()?;
+    println!(
+        "dombal: {} domains from {:?}: {}",
+        topo.domains.len(),
+        topo.source,
+        topo.domains
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("dom{i}={}", dombal::topology::format_cpulist(c)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let loaded = Loaded::load(Variant::Dombal, &topo, tunables(cli))?;
+    if cli.verbose {
+        for (prog, insns) in loaded.verified_insns()? {
+            println!("dombal: verifier processed {insns} insns for {prog}");
+        }
+    }
+    let attached = loaded.attach()?;
+    println!(
+        "dombal: attached (sched_ext state {}, ops {})",
+        dombal::sysfs::state().unwrap_or_default(),
+        dombal::sysfs::root_ops().unwrap_or_default()
+    );
+
+    let interval = cli.stats.map(Duration::from_secs_f64);
+    let mut last = Instant::now();
+    let mut prev = attached.loaded().dom_stats()?;
+    while !STOP.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50));
+        if let Some(exit) = attached.exited()? {
+            println!("dombal: the kernel ejected the scheduler: {exit}");
+            if !exit.dump.is_empty() {
+                println!("dombal: debug dump:\n{}", exit.dump);
+            }
+            anyhow::bail!("ejected: {exit}");
+        }
+        if interval.is_some_and(|iv| last.elapsed() >= iv) {
+            last = Instant::now();
+            let now = attached.loaded().dom_stats()?;
+            print!("{}", stats::report(&topo, &now, &prev));
+            prev = now;
+        }
+    }
+    let exit = attached.detach().context("detaching")?;
+    println!(
+        "dombal: detached on signal ({}); sched_ext state {}",
+        exit.map_or_else(|| "no exit record".into(), |e| e.to_string()),
+        dombal::sysfs::state().unwrap_or_default()
+    );
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! dombal's errors; each says what to do about it.
+
+use std::path::PathBuf;
+
+use crate::exit::ExitInfo;
+
+/// Everything the dombal library can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DombalError {
+    #[error("reading {path}: {source} (is sysfs mounted?)")]
+    Sysfs {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: `{text}` is not a CPU list")]
+    CpuList { path: PathBuf, text: String },
+    #[error("{found} scheduling domains but dombal supports {max}; raise DOMBAL_MAX_DOMS in bpf/dombal.h and src/abi.rs")]
+    TooManyDomains { found: usize, max: usize },
+    #[error("CPU {cpu} is beyond the {max} CPUs dombal supports; raise DOMBAL_MAX_CPUS in bpf/dombal.h and src/abi.rs")]
+    TooManyCpus { cpu: u32, max: usize },
+    #[error("this kernel has no sched_ext (/sys/kernel/sched_ext is missing): boot one with CONFIG_SCHED_CLASS_EXT=y")]
+    NoSchedExt,
+    #[error("another sched_ext scheduler (`{ops}`) is attached (state: {state}); stop its loader, wait for /sys/kernel/sched_ext/state to read `disabled`, then retry")]
+    AlreadyAttached { ops: String, state: String },
+    #[error("{what}: {source} (run as root; with -v libbpf prints the verifier log)")]
+    Bpf {
+        what: String,
+        source: libbpf_rs::Error,
+    },
+    #[error("the BPF object lacks {kind} `{name}`; it does not match this loader, rebuild the dombal crate")]
+    Missing { kind: &'static str, name: String },
+    #[error("the kernel accepted dombal but ejected it while enabling: {0}")]
+    EnableFailed(Box<ExitInfo>),
+}
+
+impl DombalError {
+    /// Wraps a libbpf-rs error with what was being done.
+    pub fn bpf(what: impl Into<String>) -> impl FnOnce(libbpf_rs::Error) -> Self {
+        let what = what.into();
+        move |source| Self::Bpf { what, source }
+    }
+}
