@@ -16,8 +16,8 @@
  * Balancing: a BPF timer runs every balance_interval_ns. When the busiest and
  * the idlest domain differ by more than hyst_pct of the mean it gives the
  * busiest a push budget of half the difference towards the idlest; the
- * busiest domain's tasks then move at their next enqueue while the budget
- * covers at least half of their load and their affinity allows it. A moved
+ * busiest domain's tasks then move at their next enqueue while moving them
+ * shrinks the gap by at least a quarter and their affinity allows it. A moved
  * task stays put for DOMBAL_MIGRATE_COOLDOWN rounds, which with the
  * hyst_pct band keeps tasks from ping-ponging.
  *
@@ -316,7 +316,12 @@ static u32 pick_dom(struct task_struct *p, struct task_ctx *t, u64 now)
 	task_load_update(t, now);
 	bpf_spin_lock(&d->lock);
 	to = d->push_to;
-	if (d->push_budget && d->push_budget >= t->load_avg / 2 && to != from) {
+	/*
+	 * Move only if it shrinks the gap by a quarter or more (load <= 1.75 x
+	 * budget, budget = gap / 2): a move that merely flips the sign of the
+	 * imbalance would ping-pong.
+	 */
+	if (d->push_budget && t->load_avg * 4 <= d->push_budget * 7 && to != from) {
 		d->push_budget = sat_sub(d->push_budget, t->load_avg);
 		take = true;
 	}

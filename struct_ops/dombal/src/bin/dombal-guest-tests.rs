@@ -1,1 +1,302 @@
-fn main() {}
+//! In-guest tests for dombal (run by qemu/suites/dombal.toml on a 2x2 NUMA
+//! guest). Each subcommand is one test: exit 0 passes, anything else fails.
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use dombal::stats::{load_imbalance, load_units};
+use dombal::workload::Spinners;
+use dombal::{sysfs, Loaded, Topology, Tunables, Variant};
+
+/// The balance criterion issue 5 names.
+const MAX_IMBALANCE: f64 = 1.25;
+/// ... and the window it must be met within.
+const BALANCE_WINDOW: Duration = Duration::from_secs(2);
+const TASKS: usize = 8;
+
+fn main() {
+    let cmd = std::env::args().nth(1).unwrap_or_default();
+    let result = match cmd.as_str() {
+        "attach" => attach(),
+        "balance" => balance(),
+        "starvation" => starvation(),
+        "watchdog" => watchdog(),
+        "spin" => spin_forever(),
+        _ => Err(anyhow::anyhow!(
+            "usage: dombal-guest-tests attach|balance|starvation|watchdog"
+        )),
+    };
+    if let Err(e) = result {
+        eprintln!("FAIL: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn dombal_bin() -> anyhow::Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    Ok(exe.with_file_name("dombal"))
+}
+
+fn output_of(mut child: Child) -> anyhow::Result<(std::process::ExitStatus, String)> {
+    let mut out = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        s.read_to_string(&mut out)?;
+    }
+    if let Some(mut s) = child.stderr.take() {
+        s.read_to_string(&mut out)?;
+    }
+    Ok((child.wait()?, out))
+}
+
+fn expect_state(want: &str) -> anyhow::Result<()> {
+    let got = sysfs::wait_state(want, Duration::from_secs(10));
+    ensure!(
+        got.as_deref() == Some(want),
+        "/sys/kernel/sched_ext/state is {got:?}, expected {want}"
+    );
+    Ok(())
+}
+
+/// attach: state enabled and ops ours; a second instance is refused with a
+/// clear error; SIGINT detaches cleanly and the default scheduler is back.
+fn attach() -> anyhow::Result<()> {
+    expect_state("disabled")?;
+    let seq = sysfs::enable_seq().context("reading enable_seq")?;
+    let first = Command::new(dombal_bin()?)
+        .args(["--stats", "0.5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting dombal")?;
+    let pid = first.id() as i32;
+    expect_state("enabled")?;
+    let ops = sysfs::root_ops();
+    println!("state enabled, /sys/kernel/sched_ext/root/ops = {ops:?}");
+    ensure!(
+        ops.as_deref() == Some("dombal"),
+        "root ops is {ops:?}, not dombal"
+    );
+    ensure!(
+        sysfs::enable_seq() == Some(seq + 1),
+        "enable_seq did not advance by one"
+    );
+
+    let second = Command::new(dombal_bin()?)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let (status, out) = output_of(second)?;
+    println!("second instance ({status}):\n{out}");
+    ensure!(
+        !status.success(),
+        "a second dombal attached alongside the first"
+    );
+    ensure!(
+        out.contains("another sched_ext scheduler (`dombal`) is attached"),
+        "the second instance did not say another scheduler is attached"
+    );
+
+    std::thread::sleep(Duration::from_millis(1200));
+    // SAFETY: kill() with a child's pid and a valid signal number.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let (status, out) = output_of(first)?;
+    println!("first instance ({status}):\n{out}");
+    ensure!(status.success(), "dombal did not exit cleanly on SIGINT");
+    ensure!(
+        out.contains("imbalance max/mean"),
+        "--stats printed no statistics"
+    );
+    ensure!(
+        out.contains("detached on signal (UNREG"),
+        "dombal did not report an orderly unregister"
+    );
+    expect_state("disabled")?;
+    ensure!(
+        sysfs::root_ops().is_none(),
+        "root/ops still present after detach"
+    );
+    println!("detached: state disabled, default scheduler back");
+    Ok(())
+}
+
+fn loads(sched: &dombal::Attached) -> anyhow::Result<Vec<f64>> {
+    Ok(sched.loaded().dom_stats()?.iter().map(load_units).collect())
+}
+
+/// balance: 8 CPU-bound tasks start pinned to domain 0, are released, and
+/// the domains' loads end within max/mean <= 1.25 inside 2 s.
+fn balance() -> anyhow::Result<()> {
+    let topo = Topology::detect()?;
+    ensure!(
+        topo.domains.len() >= 2,
+        "needs at least 2 domains, found {:?}",
+        topo.domains
+    );
+    let sched = Loaded::load(Variant::Dombal, &topo, Tunables::default())?.attach()?;
+    let spinners = Spinners::start(TASKS, &topo.domains[0], None)?;
+    std::thread::sleep(Duration::from_secs(1));
+    let pinned = sched.loaded().dom_stats()?;
+    println!(
+        "pinned to dom0 for 1 s: loads {:?}, max/mean {:.3}",
+        pinned.iter().map(load_units).collect::<Vec<_>>(),
+        load_imbalance(&pinned)
+    );
+    ensure!(
+        load_imbalance(&pinned) > MAX_IMBALANCE,
+        "the pinned phase is not skewed; the test would prove nothing"
+    );
+
+    spinners.set_affinity(&topo.all_cpus())?;
+    let released = Instant::now();
+    let mut first_balanced = None;
+    let mut last = 0.0;
+    while released.elapsed() < BALANCE_WINDOW {
+        std::thread::sleep(Duration::from_millis(100));
+        let l = loads(&sched)?;
+        last = dombal::stats::imbalance(&l);
+        println!(
+            "t={:>5} ms loads {:?} max/mean {last:.3}",
+            released.elapsed().as_millis(),
+            l.iter().map(|x| x.round()).collect::<Vec<_>>()
+        );
+        if last <= MAX_IMBALANCE && first_balanced.is_none() {
+            first_balanced = Some(released.elapsed());
+        }
+    }
+    let stats = sched.loaded().dom_stats()?;
+    let migrations: u64 = stats.iter().map(|s| s.migrated_in).sum();
+    println!(
+        "measured: per-domain load max/mean {last:.3} at {} ms after release \
+         (first <= {MAX_IMBALANCE} at {:?} ms); {migrations} balancer migrations",
+        released.elapsed().as_millis(),
+        first_balanced.map(|d| d.as_millis())
+    );
+    drop(spinners);
+    if let Some(exit) = sched.exited()? {
+        bail!("dombal was ejected during the test: {exit}");
+    }
+    let _ = sched.detach()?;
+    ensure!(
+        last <= MAX_IMBALANCE,
+        "per-domain load max/mean {last:.3} > {MAX_IMBALANCE} after {BALANCE_WINDOW:?}"
+    );
+    ensure!(migrations > 0, "balanced without any balancer migration");
+    Ok(())
+}
+
+/// starvation: under dombal, every one of 8 CPU-bound tasks (skewed start)
+/// gets CPU time over a 3 s window, and the watchdog never fires.
+fn starvation() -> anyhow::Result<()> {
+    let topo = Topology::detect()?;
+    let sched = Loaded::load(Variant::Dombal, &topo, Tunables::default())?.attach()?;
+    let spinners = Spinners::start(TASKS, &topo.domains[0], None)?;
+    spinners.set_affinity(&topo.all_cpus())?;
+    let before = spinners.cpu_ns();
+    std::thread::sleep(Duration::from_secs(3));
+    let after = spinners.cpu_ns();
+    drop(spinners);
+    let runtimes: Vec<u64> = after
+        .iter()
+        .zip(&before)
+        .map(|(a, b)| a.saturating_sub(*b))
+        .collect();
+    println!(
+        "per-task runtime over 3 s (ms): {:?}",
+        runtimes.iter().map(|r| r / 1_000_000).collect::<Vec<_>>()
+    );
+    let exit = sched.exited()?;
+    let state = sysfs::state();
+    let _ = sched.detach()?;
+    if let Some(exit) = exit {
+        bail!("dombal was ejected during the window: {exit}");
+    }
+    ensure!(
+        state.as_deref() == Some("enabled"),
+        "sched_ext state {state:?} during the window"
+    );
+    ensure!(
+        runtimes.iter().all(|&r| r > 0),
+        "a task got no CPU time: {runtimes:?}"
+    );
+    Ok(())
+}
+
+/// The starved victim of the watchdog test: spins until killed.
+fn spin_forever() -> anyhow::Result<()> {
+    let mut x = 0u64;
+    loop {
+        x = std::hint::black_box(x.wrapping_add(1));
+    }
+}
+
+/// The victim's CPU time in clock ticks (/proc/PID/stat utime + stime).
+fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let rest = &stat[stat.rfind(')').context("no comm in stat")? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Ok(f[11].parse::<u64>()? + f[12].parse::<u64>()?)
+}
+
+/// watchdog: the broken variant never dispatches one task; the sched_ext
+/// watchdog ejects it, the loader reports the kernel's reason, and the
+/// default scheduler runs the victim again.
+fn watchdog() -> anyhow::Result<()> {
+    let topo = Topology::detect()?;
+    let mut victim = Command::new(std::env::current_exe()?)
+        .arg("spin")
+        .spawn()
+        .context("starting the victim")?;
+    let pid = victim.id();
+    let result = (|| {
+        let sched = Loaded::load(
+            Variant::Broken {
+                starve_tgid: pid as i32,
+            },
+            &topo,
+            Tunables::default(),
+        )?
+        .attach()?;
+        println!("dombal_broken attached, starving pid {pid}");
+        let start = Instant::now();
+        let exit = loop {
+            if let Some(exit) = sched.exited()? {
+                break exit;
+            }
+            ensure!(
+                start.elapsed() < Duration::from_secs(30),
+                "not ejected within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        println!("ejected after {} ms: {exit}", start.elapsed().as_millis());
+        println!(
+            "debug dump (first lines):\n{}",
+            exit.dump.lines().take(12).collect::<Vec<_>>().join("\n")
+        );
+        ensure!(exit.is_stall(), "expected ERROR_STALL, got {exit}");
+        ensure!(
+            exit.msg.contains(&format!("[{pid}]")) && exit.msg.contains("failed to run"),
+            "the kernel's message does not name the starved task: {}",
+            exit.msg
+        );
+        let _ = sched.detach()?;
+        expect_state("disabled")?;
+        let t0 = cpu_ticks(pid)?;
+        std::thread::sleep(Duration::from_secs(1));
+        let t1 = cpu_ticks(pid)?;
+        println!(
+            "victim CPU ticks over 1 s under the default scheduler: {}",
+            t1 - t0
+        );
+        ensure!(
+            t1 > t0,
+            "the victim did not run after the default scheduler resumed"
+        );
+        Ok(())
+    })();
+    let _ = victim.kill();
+    let _ = victim.wait();
+    result
+}
