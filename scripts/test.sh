@@ -10,4 +10,7 @@ cd "$repo"
 scripts/run-qemu.sh
 # Debian's prebuilt 7.3 image too (its 9p modules go in through an initramfs).
 scripts/run-qemu.sh --kernel "$(scripts/debian-kernel.sh)" --suite qemu/suites/smoke.toml
+# Tests that build BPF or modules do so for the kernel the suites ran on.
+MODLESS_KERNEL_TREE=$(target/debug/modless-qemu --print-kernel-tree)
+export MODLESS_KERNEL_TREE
 cargo test --workspace

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 /// Names the built kernel tree to compile against (its `vmlinux` has the BTF).
 pub const KERNEL_TREE_ENV: &str = "MODLESS_KERNEL_TREE";
 
-/// `$MODLESS_KERNEL_TREE`, else the most recently built kernel in the
+/// `$MODLESS_KERNEL_TREE`, else the newest kernel version built in the
 /// harness's cache (`$MODLESS_CACHE` or `~/.cache/modless`, `kernels/*/linux`
-/// with a `ready.json`), else `None`.
+/// with a `ready.json`; the most recent build among equal versions), else `None`.
 pub fn target_kernel_tree() -> Option<PathBuf> {
     if let Some(t) = std::env::var_os(KERNEL_TREE_ENV) {
         return Some(PathBuf::from(t));
@@ -38,7 +38,33 @@ pub fn target_kernel_tree() -> Option<PathBuf> {
         .map(|(_, tree)| tree)
 }
 
+/// The leading numbers of a cache entry's name: "7.3.4-1_bpo13_1-<hash>" is [7, 3, 4].
+fn version_of(entry: &str) -> Vec<u32> {
+    entry
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .split('.')
+        .map_while(|n| n.parse().ok())
+        .collect()
+}
+
 /// The target kernel's `vmlinux` (ELF with `.BTF`), if a tree is known.
 pub fn target_vmlinux() -> Option<PathBuf> {
     target_kernel_tree().map(|t| t.join("vmlinux"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_of;
+
+    #[test]
+    fn newer_kernel_versions_sort_higher() {
+        assert!(
+            version_of("7.3.4-1_bpo13_1-12107f4491cf")
+                > version_of("6.12.117-1_deb12u1-12107f4491cf")
+        );
+        assert!(version_of("6.12.117-1") > version_of("6.12.9-1"));
+        assert_eq!(version_of("junk"), Vec::<u32>::new());
+    }
 }
