@@ -31,8 +31,11 @@ pub fn target_kernel_tree() -> Option<PathBuf> {
                 .ok()?
                 .modified()
                 .ok()?;
+            let version = version_of(&dir.file_name()?.to_string_lossy());
             let tree = dir.join("linux");
-            tree.join("vmlinux").is_file().then_some((ready, tree))
+            tree.join("vmlinux")
+                .is_file()
+                .then_some(((version, ready), tree))
         })
         .max()
         .map(|(_, tree)| tree)
