@@ -20,6 +20,12 @@ u32 BPF_PROG(f_ssthresh, struct sock *sk)
 	return 2;
 }
 
+SEC("struct_ops/f_undo_cwnd")
+u32 BPF_PROG(f_undo_cwnd, struct sock *sk)
+{
+	return 2;
+}
+
 SEC("struct_ops/f_futuristic")
 u32 BPF_PROG(f_futuristic, struct sock *sk)
 {
@@ -29,7 +35,7 @@ u32 BPF_PROG(f_futuristic, struct sock *sk)
 SEC(".struct_ops.link")
 struct tcp_congestion_ops___future modless_future = {
 	.ssthresh = (void *)f_ssthresh,
-	.undo_cwnd = (void *)f_ssthresh,
+	.undo_cwnd = (void *)f_undo_cwnd,
 	.futuristic = (void *)f_futuristic,
 	.name = "modless_future",
 };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A mainline struct_ops modless did not generate: two tiny Reno-like TCP
- * congestion controls (for attach and hot-swap), plus an fentry program on
+ * congestion controls of one name (for attach and hot-swap), plus an fentry program on
  * getpgid() that counts calls from one pid (set in .rodata) and sends each
  * call's pid through a ring buffer.
  */
@@ -43,7 +43,7 @@ struct tcp_congestion_ops modless_ca_a = {
 	.ssthresh = (void *)modless_ssthresh,
 	.undo_cwnd = (void *)modless_undo_cwnd,
 	.cong_avoid = (void *)modless_cong_avoid,
-	.name = "modless_ca_a",
+	.name = "modless_ca",
 };
 
 SEC(".struct_ops.link")
@@ -51,7 +51,16 @@ struct tcp_congestion_ops modless_ca_b = {
 	.ssthresh = (void *)modless_ssthresh,
 	.undo_cwnd = (void *)modless_undo_cwnd,
 	.cong_avoid = (void *)modless_cong_avoid,
-	.name = "modless_ca_b",
+	.name = "modless_ca",
+};
+
+/* tcp refuses to swap a table for one of another name */
+SEC(".struct_ops.link")
+struct tcp_congestion_ops modless_ca_other = {
+	.ssthresh = (void *)modless_ssthresh,
+	.undo_cwnd = (void *)modless_undo_cwnd,
+	.cong_avoid = (void *)modless_cong_avoid,
+	.name = "modless_other",
 };
 
 SEC("fentry/__x64_sys_getpgid")

@@ -200,7 +200,9 @@ pub(crate) fn classify(object: PathBuf, step: Step, errno: i32, log: String) -> 
             log,
         };
     }
-    if log.contains("Error loading vmlinux BTF") || log.contains("failed to find valid kernel BTF")
+    if log.contains("Error loading vmlinux BTF")
+        || log.contains("failed to find valid kernel BTF")
+        || log.contains("failed to parse target BTF")
     {
         return LoadError::KernelUnsupported {
             object,

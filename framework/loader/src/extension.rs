@@ -253,6 +253,17 @@ impl Extension {
         self.map_named(map)
     }
 
+    /// The kernel id of map `map` (e.g. to compare with [`OpsLink::info`]).
+    pub fn map_id(&self, map: &str) -> Result<u32> {
+        let m = self.map_named(map)?;
+        let info = m.info().map_err(|e| LoadError::Map {
+            map: map.to_string(),
+            op: "info",
+            source: io::Error::other(e.to_string()),
+        })?;
+        Ok(info.info.id)
+    }
+
     /// Current bytes of global `var` (in `.bss` or `.data`), read from the
     /// kernel's memory-mapped copy.
     pub fn global(&self, var: &str) -> Result<Vec<u8>> {

@@ -51,6 +51,27 @@ impl OpenExtension {
         })
     }
 
+    /// Opens a `.bpf.o` file whose CO-RE and struct_ops types are resolved
+    /// against `kernel_btf` instead of `/sys/kernel/btf/vmlinux`.
+    pub fn file_with_kernel_btf(path: impl AsRef<Path>, kernel_btf: &Path) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let (open, log) = capture(|| {
+            let mut b = ObjectBuilder::default();
+            b.btf_custom_path(kernel_btf)?;
+            b.open_file(&path)
+        });
+        let open = open.map_err(|e| LoadError::Open {
+            object: path.clone(),
+            source: errno_of(&e),
+            log,
+        })?;
+        Ok(Self {
+            path,
+            open,
+            log_level: 0,
+        })
+    }
+
     /// Opens an object embedded in the program (`include_bytes!`); `name`
     /// is what errors call it.
     pub fn bytes(name: &str, bytes: &[u8]) -> Result<Self> {

@@ -27,9 +27,21 @@ macro_rules! commands {
 commands! {
     /// Generate kernel C, the BPF header and Rust names from a declaration.
     Gen => gen,
-    /// Validate a declaration without generating anything.
+    /// Validate a declaration without generating anything; with --btf, also against a kernel.
     Check => check,
+    /// Load a BPF object, attach every ops table and program, hold until SIGINT/SIGTERM.
+    Load => load,
+    /// Which op each program implements and which kfuncs it calls, against a declaration.
+    Lint => lint,
+    /// Write vmlinux.h (kfunc prototypes included) from any BTF.
+    VmlinuxH => vmlinux_h,
+    /// Compile BPF C with modless's flags, vmlinux.h and libbpf headers.
+    BuildBpf => build_bpf,
+    /// Import a kernel ops struct and its kfuncs from BTF into a declaration.
+    Import => import,
 }
+
+mod check_btf;
 
 /// Prints declaration errors as `file:line:col: error: ...`, one per line.
 fn report(errs: &modless_decl::DeclErrors) -> ExitCode {

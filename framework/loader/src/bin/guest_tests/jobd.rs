@@ -1,0 +1,266 @@
+//! Reliability on the jobd demo module: hot-swap under load, SIGKILL,
+//! unloading the module with a policy attached.
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use modless_loader::OpenExtension;
+
+use crate::{ensure, object, Outcome};
+
+const PROC: &str = "/proc/jobd";
+
+fn ko() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/jobd/module/jobd.ko")
+}
+
+/// Loads jobd.ko unless loaded; `Ok(false)` when it is not built.
+pub fn ensure_module() -> Result<bool, String> {
+    if std::path::Path::new("/sys/module/jobd").exists() {
+        return Ok(true);
+    }
+    let Ok(f) = std::fs::File::open(ko()) else {
+        return Ok(false);
+    };
+    let params = CString::new("").unwrap();
+    // SAFETY: finit_module reads from an open fd and a NUL-terminated string.
+    let rc = unsafe { libc::syscall(libc::SYS_finit_module, f.as_raw_fd(), params.as_ptr(), 0) };
+    if rc != 0 {
+        return Err(format!(
+            "finit_module(jobd.ko): {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(true)
+}
+
+fn delete_module() -> std::io::Result<()> {
+    let name = CString::new("jobd").unwrap();
+    // SAFETY: a NUL-terminated module name and flags.
+    let rc = unsafe { libc::syscall(libc::SYS_delete_module, name.as_ptr(), libc::O_NONBLOCK) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+pub fn command(cmd: &str) -> Result<(), String> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(PROC)
+        .map_err(|e| format!("{PROC}: {e}"))?;
+    f.write_all(cmd.as_bytes())
+        .map_err(|e| format!("{PROC} <- {cmd}: {e}"))
+}
+
+/// `key: value` lines of /proc/jobd (numbers only) and the policy name.
+pub fn stats() -> Result<(String, BTreeMap<String, i64>), String> {
+    let text = std::fs::read_to_string(PROC).map_err(|e| format!("{PROC}: {e}"))?;
+    let mut policy = String::new();
+    let mut m = BTreeMap::new();
+    for line in text.lines() {
+        if let Some(p) = line.strip_prefix("policy: ") {
+            policy = p.to_string();
+        } else if let Some((k, v)) = line.split_once(": ") {
+            if let Ok(v) = v.trim().parse() {
+                m.insert(k.to_string(), v);
+            }
+        }
+    }
+    Ok((policy, m))
+}
+
+fn wait_policy(want: &str, within: Duration) -> Result<(), String> {
+    let end = Instant::now() + within;
+    loop {
+        let (p, _) = stats()?;
+        if p == want {
+            return Ok(());
+        }
+        if Instant::now() > end {
+            return Err(format!("policy is {p:?}, want {want:?} within {within:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+macro_rules! need_module {
+    () => {
+        if !ensure_module()? {
+            return Ok(Outcome::Skip(format!(
+                "{} not built (scripts/build-modules.sh)",
+                ko().display()
+            )));
+        }
+    };
+}
+
+/// 1,000 swaps between two tables while jobs are submitted continuously:
+/// every job placed by one of them, run exactly once, none lost.
+pub fn hotswap_under_load() -> crate::anyhow_like::Result {
+    need_module!();
+    let ext = OpenExtension::file(object("jobd_swap"))
+        .and_then(|o| o.load())
+        .map_err(|e| e.to_string())?;
+    let (_, before) = stats()?;
+    let mut link = ext.attach_ops("swap_first").map_err(|e| e.to_string())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    let submitter = std::thread::spawn(move || -> Result<u64, String> {
+        let mut batches = 0u64;
+        while !s.load(Ordering::Relaxed) {
+            command("submit 4 1")?;
+            batches += 1;
+        }
+        Ok(batches)
+    });
+    const SWAPS: usize = 1000;
+    let t0 = Instant::now();
+    for i in 0..SWAPS {
+        let to = if i % 2 == 0 {
+            "swap_last"
+        } else {
+            "swap_first"
+        };
+        link.swap(&ext, to).map_err(|e| format!("swap {i}: {e}"))?;
+    }
+    let swap_time = t0.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let batches = submitter.join().map_err(|_| "submitter panicked")??;
+    command("drain 20000")?;
+    let (policy, after) = stats()?;
+    drop(link);
+    let d = |k: &str| after.get(k).copied().unwrap_or(0) - before.get(k).copied().unwrap_or(0);
+    let placed_by_bpf =
+        ext.global_u64("first_calls").unwrap_or(0) + ext.global_u64("last_calls").unwrap_or(0);
+    println!(
+        "  {SWAPS} swaps in {swap_time:?}; {batches} batches: submitted {} completed {} rejected {} double_runs {} live {} placed by BPF {placed_by_bpf}",
+        d("submitted"), d("completed"), d("rejected"), d("double_runs"), after.get("live").copied().unwrap_or(-1)
+    );
+    ensure(
+        policy == "swap_first",
+        format!("policy after an even number of swaps: {policy}"),
+    )?;
+    ensure(
+        d("submitted") == 4 * batches as i64,
+        "every submitted job counted",
+    )?;
+    ensure(
+        d("submitted") == d("completed") + d("rejected"),
+        "jobs lost",
+    )?;
+    ensure(d("double_runs") == 0, "a job ran twice")?;
+    ensure(after.get("live") == Some(&0), "jobs still live after drain")?;
+    ensure(
+        placed_by_bpf as i64 == d("submitted") - d("rejected"),
+        "some job was not placed by either BPF table",
+    )?;
+    wait_policy("default", Duration::from_secs(5))?;
+    Ok(Outcome::Pass)
+}
+
+/// Child: attach swap_first, say so, wait to be killed.
+pub fn hold_policy() -> ExitCode {
+    let ext = match OpenExtension::file(object("jobd_swap")).and_then(|o| o.load()) {
+        Ok(e) => e,
+        Err(e) => {
+            println!("load failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _link = match ext.attach_ops("swap_first") {
+        Ok(l) => l,
+        Err(e) => {
+            println!("attach failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("attached");
+    let _ = std::io::stdout().flush();
+    loop {
+        std::thread::sleep(Duration::from_secs(60));
+    }
+}
+
+/// SIGKILL of the process holding the policy puts jobd back on its default.
+pub fn sigkill_falls_back_to_default() -> crate::anyhow_like::Result {
+    need_module!();
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = Command::new(exe)
+        .arg("hold-jobd-policy")
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    ensure(line.trim() == "attached", format!("child said {line:?}"))?;
+    wait_policy("swap_first", Duration::from_secs(2))?;
+    // SAFETY: plain kill(2) of our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    let status = child.wait().map_err(|e| e.to_string())?;
+    ensure(!status.success(), "child exited normally")?;
+    wait_policy("default", Duration::from_secs(5))?;
+    command("submit 8 1")?;
+    command("drain 20000")?;
+    let (_, s) = stats()?;
+    ensure(s.get("live") == Some(&0), "jobs stuck after kill")?;
+    Ok(Outcome::Pass)
+}
+
+/// rmmod with a policy attached: refused (EBUSY) or safe, never an oops
+/// (the harness fails the run on any splat); after detaching it unloads.
+pub fn unload_while_attached() -> crate::anyhow_like::Result {
+    need_module!();
+    let ext = OpenExtension::file(object("jobd_swap"))
+        .and_then(|o| o.load())
+        .map_err(|e| e.to_string())?;
+    let link = ext.attach_ops("swap_first").map_err(|e| e.to_string())?;
+    match delete_module() {
+        Err(e) => {
+            println!("  rmmod while attached refused: {e}");
+            ensure(
+                e.raw_os_error() == Some(libc::EBUSY) || e.raw_os_error() == Some(libc::EAGAIN),
+                format!("unexpected errno {e}"),
+            )?;
+            ensure(
+                link.is_attached().map_err(|e| e.to_string())?,
+                "still attached",
+            )?;
+            command("submit 4 1")?;
+            command("drain 20000")?;
+        }
+        Ok(()) => {
+            println!("  rmmod while attached succeeded: the kernel detached the table");
+            ensure(
+                link.wait_detached(Duration::from_secs(5))
+                    .map_err(|e| e.to_string())?,
+                "link not detached after the module left",
+            )?;
+        }
+    }
+    drop(link);
+    drop(ext);
+    // References drop after RCU grace periods: retry for a while.
+    let end = Instant::now() + Duration::from_secs(10);
+    while std::path::Path::new("/sys/module/jobd").exists() {
+        if delete_module().is_ok() {
+            break;
+        }
+        if Instant::now() > end {
+            return Err("jobd does not unload after detaching".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    ensure_module()?;
+    Ok(Outcome::Pass)
+}
