@@ -1,0 +1,205 @@
+//! Renders entries as declaration TOML and drops the ones modless-decl
+//! rejects, keeping the reason as a comment.
+
+use std::path::Path;
+
+use crate::error::ImportError;
+use crate::Imported;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Callback,
+    Data,
+    Kfunc,
+}
+
+/// One `[[ops.callback]]`, `[[ops.data]]` or `[[kfunc]]` table.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    name: String,
+    kind: Kind,
+    lines: Vec<String>,
+    dropped: Option<String>,
+}
+
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+impl Entry {
+    pub fn callback(name: &str, proto: String, default: Option<String>, sleepable: bool) -> Self {
+        let mut lines = vec!["[[ops.callback]]".into(), format!("fn = {}", q(&proto))];
+        if let Some(d) = default {
+            lines.push(format!("default = {}", q(&d)));
+        }
+        if sleepable {
+            lines.push("sleepable = true".into());
+        }
+        Self {
+            name: name.into(),
+            kind: Kind::Callback,
+            lines,
+            dropped: None,
+        }
+    }
+
+    pub fn data(name: &str, field: String, kind: &str) -> Self {
+        Self {
+            name: name.into(),
+            kind: Kind::Data,
+            lines: vec![
+                "[[ops.data]]".into(),
+                format!("field = {}", q(&field)),
+                format!("kind = {}", q(kind)),
+            ],
+            dropped: None,
+        }
+    }
+
+    pub fn kfunc(name: &str, proto: String, flags: Vec<&str>, doc: String) -> Self {
+        let flags: Vec<String> = flags.iter().map(|f| q(f)).collect();
+        Self {
+            name: name.into(),
+            kind: Kind::Kfunc,
+            // A comment, not `doc`: a kfunc doc must then describe every
+            // argument, which BTF cannot supply.
+            lines: vec![
+                format!("# {doc}"),
+                "[[kfunc]]".into(),
+                format!("proto = {}", q(&proto)),
+                format!("flags = [{}]", flags.join(", ")),
+                "prog_types = [\"struct_ops\"]".into(),
+            ],
+            dropped: None,
+        }
+    }
+
+    pub fn dropped(name: &str, why: String) -> Self {
+        Self {
+            name: name.into(),
+            kind: Kind::Callback,
+            lines: Vec::new(),
+            dropped: Some(why),
+        }
+    }
+}
+
+/// The declaration being assembled.
+#[derive(Debug)]
+pub struct Render {
+    header: Vec<String>,
+    entries: Vec<Entry>,
+}
+
+impl Render {
+    pub fn new(subsystem: &str, ops: &str, btf: &Path) -> Self {
+        let header = vec![
+            format!(
+                "# Imported by `modless import` from {}: struct {ops} and its kfuncs.",
+                btf.display()
+            ),
+            "# Callback parameter names come from the kernel's cfi stubs (<ops>__<member>),".into(),
+            "# so __nullable/__ref suffixes survive; kfunc flags and sets from .BTF_ids.".into(),
+            "# Which callbacks may sleep and which kfunc set each op may call are kernel".into(),
+            "# code (check_member, the kfunc filter), not BTF: add them by hand.".into(),
+            String::new(),
+            "[subsystem]".into(),
+            format!("name = {}", q(subsystem)),
+            format!(
+                "doc = {}",
+                q(&format!("{subsystem}, imported from the kernel's BTF"))
+            ),
+            String::new(),
+            "[ops]".into(),
+            format!("name = {}", q(ops)),
+            "instances = \"one\"".into(),
+        ];
+        Self {
+            header,
+            entries: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, e: Entry) {
+        self.entries.push(e);
+    }
+
+    /// Text, plus each live entry's first and last line (1-based).
+    fn text(&self) -> (String, Vec<(usize, usize)>) {
+        let mut out = self.header.clone();
+        let mut ranges = vec![(0, 0); self.entries.len()];
+        // TOML: [ops] sub-tables before the top-level [[kfunc]] array.
+        for kind in [Kind::Callback, Kind::Data, Kind::Kfunc] {
+            for (i, e) in self.entries.iter().enumerate() {
+                if e.kind != kind {
+                    continue;
+                }
+                out.push(String::new());
+                match &e.dropped {
+                    Some(why) => out.push(format!("# not imported: {}: {why}", e.name)),
+                    None => {
+                        let first = out.len() + 1;
+                        out.extend(e.lines.iter().cloned());
+                        ranges[i] = (first, out.len());
+                    }
+                }
+            }
+        }
+        out.push(String::new());
+        (out.join("\n"), ranges)
+    }
+
+    /// Validates with modless-decl, dropping rejected entries until it passes.
+    pub fn finish(mut self) -> Result<Imported, ImportError> {
+        for _ in 0..=self.entries.len() {
+            let (text, ranges) = self.text();
+            let errs = match modless_decl::parse(&text, "imported.toml") {
+                Ok(decl) => match decl.validate() {
+                    Ok(()) => return Ok(self.summary(text)),
+                    Err(e) => e,
+                },
+                Err(e) => e,
+            };
+            let mut progress = false;
+            for err in &errs.0 {
+                let Some(line) = err.line() else { continue };
+                if let Some(i) = ranges
+                    .iter()
+                    .position(|&(a, b)| a <= line && line <= b && a > 0)
+                {
+                    if self.entries[i].dropped.is_none() {
+                        self.entries[i].dropped = Some(err.kind.to_string());
+                        progress = true;
+                    }
+                }
+            }
+            if !progress {
+                return Err(ImportError::Invalid {
+                    dropped: self.entries.iter().filter(|e| e.dropped.is_some()).count(),
+                    errors: errs.0.iter().map(|e| format!("  {e}\n")).collect(),
+                });
+            }
+        }
+        unreachable!("each round drops at least one entry")
+    }
+
+    fn summary(&self, toml: String) -> Imported {
+        let live = |k| {
+            self.entries
+                .iter()
+                .filter(|e| e.kind == k && e.dropped.is_none())
+                .count()
+        };
+        Imported {
+            toml,
+            callbacks: live(Kind::Callback),
+            data: live(Kind::Data),
+            kfuncs: live(Kind::Kfunc),
+            dropped: self
+                .entries
+                .iter()
+                .filter_map(|e| Some((e.name.clone(), e.dropped.clone()?)))
+                .collect(),
+        }
+    }
+}

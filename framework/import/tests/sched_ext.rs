@@ -1,0 +1,69 @@
+//! Imports sched_ext_ops from the harness's 7.3 vmlinux (skips with a
+//! printed reason when no built kernel is there).
+
+use modless_import::{import, ImportOptions};
+
+fn vmlinux() -> Option<std::path::PathBuf> {
+    let v = modless_bpf_build::target_vmlinux()?;
+    v.is_file().then_some(v)
+}
+
+#[test]
+fn sched_ext_ops_and_scx_kfuncs_import_and_validate() {
+    let Some(btf) = vmlinux() else {
+        eprintln!(
+            "skipped: no built kernel (run scripts/run-qemu.sh once or set MODLESS_KERNEL_TREE)"
+        );
+        return;
+    };
+    let imported = import(&ImportOptions {
+        btf,
+        ops: "sched_ext_ops".into(),
+        kfunc_prefixes: vec![],
+        kfunc_sets: vec!["scx_kfunc_ids_".into()],
+        // check_member's list (kernel/sched/ext/ext.c), which BTF cannot tell.
+        sleepable: [
+            "init_task",
+            "cgroup_init",
+            "cgroup_exit",
+            "cgroup_prep_move",
+            "cgroup_set_bandwidth",
+            "cpu_online",
+            "cpu_offline",
+            "init_cids",
+            "init",
+            "exit",
+            "sub_attach",
+            "sub_detach",
+        ]
+        .map(String::from)
+        .to_vec(),
+    })
+    .expect("import");
+    for (what, why) in &imported.dropped {
+        eprintln!("dropped {what}: {why}");
+    }
+    let t = &imported.toml;
+    // Parameter names come from the cfi stubs, suffixes included.
+    assert!(
+        t.contains(
+            "fn = \"s32 (*select_cpu)(struct task_struct *p, s32 prev_cpu, u64 wake_flags)\""
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("prev__nullable"),
+        "dispatch keeps prev__nullable"
+    );
+    assert!(t.contains("default = \"sched_ext_ops_default_select_cpu\""));
+    assert!(t.contains("field = \"char name[128]\""));
+    // Kfuncs, with flags and set membership from .BTF_ids.
+    assert!(t.contains("scx_bpf_create_dsq"));
+    assert!(t.contains("sets: scx_kfunc_ids_unlocked"));
+    assert!(t.contains("\"KF_SLEEPABLE\""));
+    assert!(imported.callbacks >= 30, "{} callbacks", imported.callbacks);
+    assert!(imported.kfuncs >= 20, "{} kfuncs", imported.kfuncs);
+    // And the text is a valid declaration.
+    let decl = modless_decl::parse(t, "imported.toml").expect("parses");
+    decl.validate().expect("validates");
+}
