@@ -40,15 +40,16 @@ MODLESS_KERNEL_VERSIONS="$versions" "$repo/scripts/deps.sh"
 bin="$repo/target/debug/modless-qemu"
 cargo build -q --manifest-path "$repo/Cargo.toml" -p modless-qemu
 
-# Build (or reuse) the kernel first: BPF programs and modules build against it.
-# A bare image (--kernel) has no tree; builds then use the newest cached one.
+# Build (or reuse) the reference kernel first: BPF programs are compiled
+# against its BTF (CO-RE carries them to other kernels).
+MODLESS_KERNEL_TREE=$("$bin" --print-kernel-tree)
+export MODLESS_KERNEL_TREE
+# Modules must match the kernel that boots: build them against its tree.
+# A bare image (--kernel) has none; its modules come from its distribution.
 case " ${kernel_args[*]:-} " in
 *" --kernel "* | *" --kernel="*) ;;
-*)
-	tree=$("$bin" --print-kernel-tree "${kernel_args[@]}")
-	export MODLESS_KERNEL_TREE="$tree"
-	"$repo/scripts/build-modules.sh" "$tree"
-	;;
+'  ') "$repo/scripts/build-modules.sh" "$MODLESS_KERNEL_TREE" ;;
+*) "$repo/scripts/build-modules.sh" --keep-going "$("$bin" --print-kernel-tree "${kernel_args[@]}")" ;;
 esac
 # The guest runs the host's binaries from this tree: build them all first.
 cargo build -q --manifest-path "$repo/Cargo.toml" --workspace --bins
