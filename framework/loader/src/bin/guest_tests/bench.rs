@@ -8,9 +8,10 @@ use modless_loader::OpenExtension;
 use crate::jobd::{command, ensure_module};
 use crate::{object, Outcome};
 
-/// One `bench` reading: ns for `loops` calls of each loop.
-#[derive(Debug, Clone, Copy, Default)]
+/// One `bench` reading: time (in `unit`) for `loops` calls of each loop.
+#[derive(Debug, Clone, Default)]
 struct Reading {
+    unit: String,
     loops: f64,
     op: f64,
     native: f64,
@@ -30,12 +31,17 @@ fn bench(loops: u64) -> Result<Reading, String> {
         let i = w.iter().position(|x| *x == k).ok_or(format!("no {k}"))?;
         w[i + 1].parse::<f64>().map_err(|e| e.to_string())
     };
+    let unit = w
+        .iter()
+        .position(|x| *x == "unit")
+        .and_then(|i| w.get(i + 1));
     Ok(Reading {
+        unit: unit.map_or("ns", |u| u).to_string(),
         loops: f("loops")?,
-        op: f("op_ns")?,
-        native: f("native_ns")?,
-        hook: f("hook_ns")?,
-        plain: f("plain_ns")?,
+        op: f("op")?,
+        native: f("native")?,
+        hook: f("hook")?,
+        plain: f("plain")?,
     })
 }
 
@@ -95,11 +101,9 @@ pub fn run() -> crate::anyhow_like::Result {
             .sum::<u64>();
         drop(l);
     }
-    if native < 0.01 {
-        println!("note: the native loop measured ~0 ns/call: the compiler removed the call (jobd_bench_native needs noipa)");
-    }
+    let unit = none.first().map_or("ns", |r| r.unit.as_str());
     println!("modless bench: {loops} calls per loop, median of {rounds} interleaved rounds");
-    println!("| measure | ns/call | ratio |");
+    println!("| measure | {unit}/call | ratio |");
     println!("|---|---|---|");
     println!("| P1 native default (noinline call) | {native:.2} | 1.00 |");
     println!(
