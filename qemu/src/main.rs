@@ -63,6 +63,10 @@ struct Cli {
     /// Seconds before QEMU is killed and the run fails [default: 600].
     #[arg(long)]
     timeout: Option<u64>,
+    /// Seconds a boot may take to reach userspace before it counts as stuck
+    /// and is retried once (no test has run by then).
+    #[arg(long, default_value_t = 90)]
+    boot_timeout: u64,
     /// Write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -172,6 +176,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(DEFAULT_TIMEOUT)),
             append: (!append.is_empty()).then_some(append),
             echo_console: cli.console,
+            boot_timeout: Duration::from_secs(cli.boot_timeout),
         };
         let report = boot.run()?;
         if single && report.failures.is_empty() && !cli.verbose {
@@ -264,6 +269,7 @@ fn choose_accel(
         timeout: Duration::from_secs(20),
         append: None,
         echo_console: false,
+        boot_timeout: Duration::from_secs(20),
     }
     .run()?;
     let accel = if probe.failures.is_empty() {

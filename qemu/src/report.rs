@@ -35,9 +35,19 @@ pub struct TestResult {
 #[serde(tag = "cause", rename_all = "kebab-case")]
 pub enum GuestFailure {
     Splat(Splat),
-    Timeout { seconds: u64 },
-    EarlyExit { detail: String },
-    InitError { detail: String },
+    Timeout {
+        seconds: u64,
+    },
+    EarlyExit {
+        detail: String,
+    },
+    /// Every boot attempt stopped before userspace.
+    BootHang {
+        detail: String,
+    },
+    InitError {
+        detail: String,
+    },
 }
 
 impl GuestFailure {
@@ -57,6 +67,7 @@ impl GuestFailure {
                 format!("the guest exited before the end marker ({detail})")
             }
             GuestFailure::InitError { detail } => format!("guest init failed: {detail}"),
+            GuestFailure::BootHang { detail } => format!("the boot hung: {detail}"),
         }
     }
 }
@@ -71,6 +82,8 @@ pub struct RunReport {
     pub total_s: f64,
     pub tests: Vec<TestResult>,
     pub failures: Vec<GuestFailure>,
+    /// Boots that hung before userspace and were retried (no test had run).
+    pub boot_hangs: Vec<String>,
     pub console_log: String,
 }
 
@@ -115,6 +128,9 @@ impl RunReport {
         }
         for f in &self.failures {
             let _ = writeln!(s, "  GUEST  {}", f.describe());
+        }
+        for h in &self.boot_hangs {
+            let _ = writeln!(s, "   NOTE  a boot hung and was retried: {h}");
         }
         let boot = self
             .boot_s
@@ -242,6 +258,7 @@ mod tests {
                 String::new(),
             )],
             failures: vec![],
+            boot_hangs: vec![],
             console_log: "c".into(),
         };
         assert!(r.passed());

@@ -19,6 +19,15 @@ use crate::topology::Topology;
 
 const INIT: &str = include_str!("../guest/init.sh");
 
+/// A stuck boot ran no test, so it is booted once more.
+const BOOT_RETRIES: usize = 1;
+
+enum Attempt {
+    Finished(RunReport),
+    /// No userspace within BOOT_TIMEOUT; what the console showed.
+    Hung(String),
+}
+
 pub struct Boot<'a> {
     pub kernel: &'a Kernel,
     pub topology: &'a Topology,
@@ -31,10 +40,33 @@ pub struct Boot<'a> {
     pub append: Option<String>,
     /// Copy the console to stderr as it arrives.
     pub echo_console: bool,
+    /// A guest that has not reached userspace by then is stuck (TCG boots
+    /// take 3 to 15 s here).
+    pub boot_timeout: Duration,
 }
 
 impl Boot<'_> {
+    /// Boots, retrying when a boot hangs before userspace: that is a boot
+    /// that ran no test, and the hang stays in the report.
     pub fn run(&self) -> Result<RunReport> {
+        let started = Instant::now();
+        let mut hangs = Vec::new();
+        loop {
+            match self.attempt()? {
+                Attempt::Finished(mut report) => {
+                    report.boot_hangs = hangs;
+                    return Ok(report);
+                }
+                Attempt::Hung(detail) if hangs.len() < BOOT_RETRIES => {
+                    eprintln!("[qemu] {detail}; booting again");
+                    hangs.push(detail);
+                }
+                Attempt::Hung(detail) => return Ok(self.hung_report(hangs, detail, started)),
+            }
+        }
+    }
+
+    fn attempt(&self) -> Result<Attempt> {
         for (what, p) in [
             ("working directory", &self.cwd),
             ("run directory", &self.run_dir),
@@ -95,15 +127,44 @@ impl Boot<'_> {
         });
 
         let mut events = Vec::new();
+        let mut userspace = false;
+        let boot_deadline = started + self.boot_timeout.min(self.timeout);
+        let mut hung = false;
         let timed_out = wait_until(&mut child, started + self.timeout, || {
             for (ev, at) in rx.try_iter() {
                 self.progress(&ev, at - started);
+                userspace |= matches!(ev, Event::InitStarted);
                 events.push((ev, at));
             }
+            hung = !userspace && Instant::now() >= boot_deadline;
+            hung
         })?;
         let _ = reader.join();
         events.extend(rx.try_iter());
         let total = started.elapsed();
+        if hung
+            && !events
+                .iter()
+                .any(|(ev, _)| matches!(ev, Event::InitStarted))
+        {
+            let n = (1..).find(|n| !self.run_dir.join(format!("console-hang-{n}.log")).exists());
+            let kept = self
+                .run_dir
+                .join(format!("console-hang-{}.log", n.unwrap_or(0)));
+            let _ = fs::rename(&console_path, &kept);
+            let last = fs::read_to_string(&kept).unwrap_or_default();
+            let last = last
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("(empty console)");
+            return Ok(Attempt::Hung(format!(
+                "no userspace within {} s (last console line: {}; log: {})",
+                self.boot_timeout.as_secs(),
+                last.trim(),
+                kept.display()
+            )));
+        }
 
         let mut boot_s = None;
         let mut failures = Vec::new();
@@ -156,7 +217,7 @@ impl Boot<'_> {
                 )
             })
             .collect();
-        Ok(RunReport {
+        Ok(Attempt::Finished(RunReport {
             kernel: self.kernel.label.clone(),
             accel: self.accel.describe().into(),
             topology: self.topology.describe(),
@@ -164,8 +225,28 @@ impl Boot<'_> {
             total_s: total.as_secs_f64(),
             tests,
             failures,
+            boot_hangs: Vec::new(),
             console_log: console_path.display().to_string(),
-        })
+        }))
+    }
+
+    /// Every boot hung: no test ran, and the run fails saying so.
+    fn hung_report(&self, hangs: Vec<String>, detail: String, started: Instant) -> RunReport {
+        RunReport {
+            kernel: self.kernel.label.clone(),
+            accel: self.accel.describe().into(),
+            topology: self.topology.describe(),
+            boot_s: None,
+            total_s: started.elapsed().as_secs_f64(),
+            tests: self
+                .tests
+                .iter()
+                .map(|t| report::judge(&t.name, None, String::new()))
+                .collect(),
+            failures: vec![GuestFailure::BootHang { detail }],
+            boot_hangs: hangs,
+            console_log: self.run_dir.join("console.log").display().to_string(),
+        }
     }
 
     fn prepare(&self) -> Result<()> {
@@ -267,10 +348,18 @@ impl Boot<'_> {
 }
 
 /// Waits for QEMU to exit, calling `tick` meanwhile; kills it at the
-/// deadline. True if it had to be killed.
-fn wait_until(child: &mut Child, deadline: Instant, mut tick: impl FnMut()) -> Result<bool> {
+/// deadline or when `tick` says so. True if the deadline killed it.
+fn wait_until(
+    child: &mut Child,
+    deadline: Instant,
+    mut tick: impl FnMut() -> bool,
+) -> Result<bool> {
     loop {
-        tick();
+        if tick() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(false);
+        }
         if child
             .try_wait()
             .ctx(|| "waiting for QEMU".into())?

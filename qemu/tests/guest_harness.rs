@@ -22,10 +22,13 @@ fn boot(args: &[&str]) -> (i32, Value) {
     let text = std::fs::read_to_string(&json)
         .unwrap_or_else(|e| panic!("no report at {} ({e}); stderr:\n{stderr}", json.display()));
     eprintln!("{stderr}");
-    (
-        out.status.code().expect("exited"),
-        serde_json::from_str(&text).unwrap(),
-    )
+    let mut all: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        all["runs"].as_array().map(Vec::len),
+        Some(1),
+        "one boot: {all:#}"
+    );
+    (out.status.code().expect("exited"), all["runs"][0].take())
 }
 
 fn lkdtm(crash: &str) -> String {
@@ -173,4 +176,25 @@ fn a_hung_task_is_named() {
     let (code, r) = boot(&["--timeout", "45", "--", "sh", "-c", &script]);
     assert!(causes(&r).contains(&"splat:hung-task".to_string()), "{r:#}");
     assert_ne!(code, 0);
+}
+
+#[test]
+fn a_boot_that_never_reaches_userspace_is_retried_then_fails() {
+    // init=/bin/sleep replaces the harness's init: the guest never says it is up.
+    let (code, r) = boot(&[
+        "--boot-timeout",
+        "12",
+        "--append",
+        "init=/bin/sleep -- 1000",
+        "--",
+        "true",
+    ]);
+    assert_eq!(code, 125);
+    assert_eq!(causes(&r), ["boot-hang"], "{r:#}");
+    assert_eq!(
+        r["boot_hangs"].as_array().map(Vec::len),
+        Some(1),
+        "one retry: {r:#}"
+    );
+    assert_eq!(statuses(&r), ["not-run"]);
 }
