@@ -12,6 +12,27 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let kernel = modless_btf::Btf::open(btf, base)
         .with_context(|| format!("reading BTF from {}", btf.display()))?;
+    // Checked as a module over that base: its kfunc, hook, stub and type
+    // names must not already exist there (btf_check_kfunc_name refuses them).
+    let mut clashes = 0;
+    if let Some(base) = kernel.base() {
+        let mut names = modless_decl::KernelNames::default();
+        for t in base.type_names(modless_btf::TypeScope::All) {
+            match t.kind {
+                modless_btf::TypeKind::Func => names.funcs.insert(t.name),
+                modless_btf::TypeKind::Struct | modless_btf::TypeKind::Union => {
+                    names.structs.insert(t.name)
+                }
+                _ => false,
+            };
+        }
+        if let Err(errs) = decl.validate_against(&names) {
+            for e in &errs.0 {
+                eprintln!("{e}");
+            }
+            clashes = errs.0.len();
+        }
+    }
     let report = modless_loader::check_kernel(&kernel, decl);
     for p in &report.present {
         println!("present: {p}");
@@ -19,14 +40,17 @@ pub fn run(
     for d in &report.differences {
         println!("{}: {d}", btf.display());
     }
-    if report.differences.is_empty() {
+    if report.differences.is_empty() && clashes == 0 {
         println!(
             "{}: every ops member, kfunc and hook is present",
             btf.display()
         );
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("{} difference(s)", report.differences.len());
+        eprintln!(
+            "{} difference(s), {clashes} name clash(es) with the base kernel",
+            report.differences.len()
+        );
         Ok(ExitCode::FAILURE)
     }
 }
