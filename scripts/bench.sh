@@ -1,0 +1,11 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The benchmarks: each qemu/benches/*.toml in its own guest, output printed.
+# They report ratios measured side by side in one run and assert nothing.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+suites=()
+for b in "$repo"/qemu/benches/*.toml; do
+	suites+=(--suite "$b")
+done
+exec "$repo/scripts/run-qemu.sh" --verbose "${suites[@]}" "$@"
