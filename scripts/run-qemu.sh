@@ -18,12 +18,12 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 	case "${args[i]}" in
 	--) break ;;
 	-h | --help) help=1 ;;
-	--kernel | --kernel-tree) kernel_args+=("${args[i]}" "${args[i + 1]:-}") ;;
+	--kernel | --kernel-tree | --kernel-profile) kernel_args+=("${args[i]}" "${args[i + 1]:-}") ;;
 	--kernel-version)
 		versions="${args[i + 1]:-}"
 		kernel_args+=("${args[i]}" "$versions")
 		;;
-	--kernel=* | --kernel-tree=*) kernel_args+=("${args[i]}") ;;
+	--kernel=* | --kernel-tree=* | --kernel-profile=*) kernel_args+=("${args[i]}") ;;
 	--kernel-version=*)
 		versions="${args[i]#*=}"
 		kernel_args+=("${args[i]}")

@@ -14,6 +14,52 @@ use crate::initramfs;
 
 /// The config fragment modless needs, applied on top of `make tinyconfig`.
 pub const FRAGMENT: &str = include_str!("../kernel/modless.config");
+/// Overrides of the "fast" profile.
+const FAST: &str = include_str!("../kernel/fast.config");
+
+/// Which checkers the kernel carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// lockdep, UBSAN, list and sleep-in-atomic checks: what tests run on.
+    Debug,
+    /// Without them: what benchmarks run on.
+    Fast,
+}
+
+impl Profile {
+    /// The fragment for this profile: the base with the profile's lines
+    /// replacing the base's lines for the same options.
+    pub fn fragment(self) -> String {
+        match self {
+            Profile::Debug => FRAGMENT.to_string(),
+            Profile::Fast => apply_overrides(FRAGMENT, FAST),
+        }
+    }
+}
+
+/// The option a config line sets or unsets, if any.
+fn option_of(line: &str) -> Option<&str> {
+    let l = line.trim();
+    if let Some(rest) = l.strip_prefix("# ").filter(|r| r.ends_with(" is not set")) {
+        return rest.split(' ').next().filter(|o| o.starts_with("CONFIG_"));
+    }
+    l.split_once('=')
+        .map(|(o, _)| o)
+        .filter(|o| o.starts_with("CONFIG_"))
+}
+
+fn apply_overrides(base: &str, overrides: &str) -> String {
+    let replaced: std::collections::HashSet<&str> =
+        overrides.lines().filter_map(option_of).collect();
+    let mut out: String = base
+        .lines()
+        .filter(|l| option_of(l).is_none_or(|o| !replaced.contains(o)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    out.push('\n');
+    out.push_str(overrides);
+    out
+}
 /// Bump when the build recipe (not the fragment) changes what is produced.
 const RECIPE: &str = "tinyconfig+fragment+all/v1";
 
@@ -21,7 +67,7 @@ const RECIPE: &str = "tinyconfig+fragment+all/v1";
 #[derive(Debug, Clone)]
 pub enum KernelSource {
     /// Debian's `linux-source-<version>` tarball, built here and cached.
-    Debian { version: String },
+    Debian { version: String, profile: Profile },
     /// A bzImage the user built or downloaded, and where its modules are
     /// (found next to the image or in /lib/modules/<release> if not given).
     Image {
@@ -100,7 +146,7 @@ impl KernelSource {
                     initrd: None,
                 })
             }
-            KernelSource::Debian { version } => build_debian(version, cache),
+            KernelSource::Debian { version, profile } => build_debian(version, *profile, cache),
         }
     }
 }
@@ -145,18 +191,23 @@ pub fn cache_key(package_version: &str, fragment: &str) -> (String, String) {
     (format!("{ver}-{}", &hex[..12]), hex)
 }
 
-fn build_debian(version: &str, cache: &Path) -> Result<Kernel> {
+fn build_debian(version: &str, profile: Profile, cache: &Path) -> Result<Kernel> {
+    let fragment_text = profile.fragment();
     let (tarball, install) = debian_tarball(version);
     if !tarball.is_file() {
         return Err(Error::SourceMissing { tarball, install });
     }
     let pkgver = package_version(version)?;
-    let (key, config_sha256) = cache_key(&pkgver, FRAGMENT);
+    let (key, config_sha256) = cache_key(&pkgver, &fragment_text);
     let dir = cache.join("kernels").join(&key);
     let tree = dir.join("linux");
     let image = tree.join("arch/x86/boot/bzImage");
     let stamp_path = dir.join("ready.json");
-    let label = format!("linux {pkgver} (modless config {})", &config_sha256[..12]);
+    let name = match profile {
+        Profile::Debug => "debug",
+        Profile::Fast => "fast",
+    };
+    let label = format!("linux {pkgver} ({name} config {})", &config_sha256[..12]);
 
     fs::create_dir_all(&dir).ctx(|| format!("creating {}", dir.display()))?;
     let _lock = DirLock::take(&dir.join(".lock"))?;
@@ -193,7 +244,7 @@ fn build_debian(version: &str, cache: &Path) -> Result<Kernel> {
     )?;
 
     let fragment = dir.join("modless.config");
-    fs::write(&fragment, FRAGMENT).ctx(|| format!("writing {}", fragment.display()))?;
+    fs::write(&fragment, &fragment_text).ctx(|| format!("writing {}", fragment.display()))?;
     eprintln!("[kernel] configuring: tinyconfig + {}", fragment.display());
     run_step(
         make(&tree).arg("tinyconfig"),
@@ -219,7 +270,7 @@ fn build_debian(version: &str, cache: &Path) -> Result<Kernel> {
         &mut logf,
         None,
     )?;
-    let missing = missing_options(&tree.join(".config"), FRAGMENT);
+    let missing = missing_options(&tree.join(".config"), &fragment_text);
     if !missing.is_empty() && version == "7.3" {
         return Err(Error::ConfigMissing {
             missing: missing.join(", "),
@@ -439,6 +490,20 @@ mod tests {
         fs::write(&cfg, "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=16\n").unwrap();
         let missing = missing_options(&cfg, "# comment\nCONFIG_A=y\nCONFIG_B=y\nCONFIG_C=16\n");
         assert_eq!(missing, vec!["CONFIG_B=y".to_string()]);
+    }
+
+    #[test]
+    fn the_fast_profile_replaces_only_the_options_it_names() {
+        let fast = Profile::Fast.fragment();
+        assert!(!fast.lines().any(|l| l == "CONFIG_PROVE_LOCKING=y"));
+        assert!(fast
+            .lines()
+            .any(|l| l == "# CONFIG_PROVE_LOCKING is not set"));
+        assert!(fast.lines().any(|l| l == "CONFIG_SCHED_CLASS_EXT=y"));
+        assert_eq!(Profile::Debug.fragment(), FRAGMENT);
+        let (a, _) = cache_key("v", &Profile::Debug.fragment());
+        let (b, _) = cache_key("v", &fast);
+        assert_ne!(a, b, "profiles are cached apart");
     }
 
     #[test]

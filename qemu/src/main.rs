@@ -51,6 +51,9 @@ struct Cli {
     /// Build Debian's linux-source-VERSION with modless's config (cached).
     #[arg(long, default_value = "7.3")]
     kernel_version: String,
+    /// With --kernel-version: debug (lockdep, UBSAN: for tests) or fast (for benchmarks).
+    #[arg(long, value_enum, default_value_t = kernel::Profile::Debug)]
+    kernel_profile: kernel::Profile,
     /// Number of guest CPUs [default: 4, or NODESxCPUS from --numa].
     #[arg(long)]
     cpus: Option<u32>,
@@ -114,6 +117,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         (_, Some(tree)) => KernelSource::Tree(tree.clone()),
         _ => KernelSource::Debian {
             version: cli.kernel_version.clone(),
+            profile: cli.kernel_profile,
         },
     };
     let kernel = source.acquire(&cache)?;
