@@ -23,6 +23,13 @@ extern "C" fn on_signal(_: libc::c_int) {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // Before anything is attached: a signal that arrives while the kernel
+    // enables the extension must still end in a clean detach.
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+    }
     let ext = match OpenExtension::file(&args.object).and_then(|o| o.load()) {
         Ok(e) => e,
         Err(e) => {
@@ -45,11 +52,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     for s in ext.program_stats()? {
         println!("  {}: verifier processed {} insns", s.name, s.verified_insns);
-    }
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
     }
     let deadline = args
         .seconds

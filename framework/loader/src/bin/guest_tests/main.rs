@@ -3,6 +3,7 @@
 //! Exit 0 pass, 77 skip (jobd.ko not built), 1 fail.
 
 mod bench;
+mod cli;
 mod jobd;
 mod mainline;
 
@@ -39,6 +40,7 @@ const TESTS: &[(&str, Test)] = &[
     ("fentry-rodata-ringbuf", mainline::fentry_rodata_ringbuf),
     ("errors", mainline::each_error_once),
     ("verifier", mainline::verifier_refuses_loop_and_fault),
+    ("cli-load", cli::load_until_sigint),
     ("jobd-hotswap", jobd::hotswap_under_load),
     ("jobd-sigkill", jobd::sigkill_falls_back_to_default),
     ("jobd-unload", jobd::unload_while_attached),
