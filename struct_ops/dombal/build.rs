@@ -1,5 +1,6 @@
 //! Builds dombal.bpf.o and its deliberately broken twin (DOMBAL_BROKEN) for
-//! the target kernel through modless's own BPF build.
+//! the target kernel through modless's own BPF build, with the BPF header
+//! `modless gen` made from sched_ext.toml (generated/) on the include path.
 
 use modless_bpf_build::{target_vmlinux, BpfBuild, KERNEL_TREE_ENV};
 use std::path::PathBuf;
@@ -14,6 +15,9 @@ fn main() {
     });
     println!("cargo:rerun-if-env-changed={KERNEL_TREE_ENV}");
     println!("cargo:rerun-if-changed=bpf");
+    // generated/sched_ext.bpf.h: `modless gen sched_ext.toml` (tests/generated.rs
+    // keeps it equal to the generator's output).
+    println!("cargo:rerun-if-changed=generated/sched_ext.bpf.h");
     for (object, define) in [
         ("dombal.bpf.o", None),
         ("dombal_broken.bpf.o", Some("DOMBAL_BROKEN")),
@@ -21,6 +25,7 @@ fn main() {
         let mut build = BpfBuild::new()
             .source("bpf/dombal.bpf.c")
             .include("bpf")
+            .include("generated")
             .vmlinux_btf(&vmlinux)
             .cache_dir(&out)
             .warnings_as_errors(true);

@@ -29,6 +29,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+/* sched_ext is built in: its types and enums are in vmlinux.h already. */
+#define SCHED_EXT_TYPES_IN_VMLINUX
+#include "sched_ext.bpf.h"	/* generated: op macros, ops map, kfunc externs */
 #include "dombal.h"
 #include "dombal_scx.bpf.h"
 
@@ -335,7 +338,7 @@ static u32 pick_dom(struct task_struct *p, struct task_ctx *t, u64 now)
 	return to;
 }
 
-s32 DOMBAL_OP(dombal_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+s32 SCHED_EXT_OP(dombal_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
 	struct scx_bpf_select_cpu_and_args args = {
 		.prev_cpu = prev_cpu,
@@ -368,7 +371,7 @@ s32 DOMBAL_OP(dombal_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_f
 	return cpu;
 }
 
-void DOMBAL_OP(dombal_enqueue, struct task_struct *p, u64 enq_flags)
+void SCHED_EXT_OP(dombal_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	struct task_ctx *t = task_ctx(p);
 	struct bpf_cpumask *mask;
@@ -411,7 +414,7 @@ void DOMBAL_OP(dombal_enqueue, struct task_struct *p, u64 enq_flags)
 		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 }
 
-void DOMBAL_OP(dombal_dispatch, s32 cpu, struct task_struct *prev)
+void SCHED_EXT_OP(dombal_dispatch, s32 cpu, struct task_struct *prev)
 {
 	u32 dom = dom_of_cpu(cpu), n = nr_doms(), i;
 
@@ -429,7 +432,7 @@ void DOMBAL_OP(dombal_dispatch, s32 cpu, struct task_struct *prev)
 	}
 }
 
-void DOMBAL_OP(dombal_runnable, struct task_struct *p, u64 enq_flags)
+void SCHED_EXT_OP(dombal_runnable, struct task_struct *p, u64 enq_flags)
 {
 	struct task_ctx *t = task_ctx(p);
 	u64 now = scx_bpf_now();
@@ -442,7 +445,7 @@ void DOMBAL_OP(dombal_runnable, struct task_struct *p, u64 enq_flags)
 	dom_account(t->dom, 1, t->weight, 0, now);
 }
 
-void DOMBAL_OP(dombal_quiescent, struct task_struct *p, u64 deq_flags)
+void SCHED_EXT_OP(dombal_quiescent, struct task_struct *p, u64 deq_flags)
 {
 	struct task_ctx *t = task_ctx(p);
 	u64 now = scx_bpf_now();
@@ -454,7 +457,7 @@ void DOMBAL_OP(dombal_quiescent, struct task_struct *p, u64 deq_flags)
 	dom_account(t->dom, -1, t->weight, 0, now);
 }
 
-void DOMBAL_OP(dombal_set_weight, struct task_struct *p, u32 weight)
+void SCHED_EXT_OP(dombal_set_weight, struct task_struct *p, u32 weight)
 {
 	struct task_ctx *t = task_ctx(p);
 	u64 now = scx_bpf_now();
@@ -469,7 +472,7 @@ void DOMBAL_OP(dombal_set_weight, struct task_struct *p, u32 weight)
 	t->weight = weight;
 }
 
-s32 DOMBAL_OP(dombal_init_task, struct task_struct *p, struct scx_init_task_args *args)
+s32 SCHED_EXT_OP(dombal_init_task, struct task_struct *p, struct scx_init_task_args *args)
 {
 	struct task_ctx *t;
 	struct dom_ctx *d;
@@ -492,7 +495,7 @@ s32 DOMBAL_OP(dombal_init_task, struct task_struct *p, struct scx_init_task_args
 	return 0;
 }
 
-void DOMBAL_OP(dombal_exit_task, struct task_struct *p, struct scx_exit_task_args *args)
+void SCHED_EXT_OP(dombal_exit_task, struct task_struct *p, struct scx_exit_task_args *args)
 {
 	struct task_ctx *t = task_ctx(p);
 	struct dom_ctx *d;
@@ -575,7 +578,7 @@ static int balance_timerfn(void *map, int *key, struct bpf_timer *tm)
 	return 0;
 }
 
-s32 DOMBAL_OP_SLEEPABLE(dombal_init)
+s32 SCHED_EXT_OP_SLEEPABLE(dombal_init)
 {
 	u32 n = nr_doms(), zero = 0, i;
 	struct balance_timer *bt;
@@ -618,7 +621,7 @@ s32 DOMBAL_OP_SLEEPABLE(dombal_init)
 	return bpf_timer_start(&bt->timer, interval_ns(), 0);
 }
 
-void DOMBAL_OP(dombal_exit, struct scx_exit_info *ei)
+void SCHED_EXT_OP(dombal_exit, struct scx_exit_info *ei)
 {
 	u32 zero = 0;
 	struct dombal_exit_info *x = bpf_map_lookup_elem(&exit_info, &zero);
@@ -641,7 +644,7 @@ void DOMBAL_OP(dombal_exit, struct scx_exit_info *ei)
 #define DOMBAL_TIMEOUT	0	/* the kernel's default (30 s) */
 #endif
 
-DOMBAL_OPS_DEFINE(dombal_ops,
+SCHED_EXT_OPS_DEFINE(dombal_ops,
 	.select_cpu	= (void *)dombal_select_cpu,
 	.enqueue	= (void *)dombal_enqueue,
 	.dispatch	= (void *)dombal_dispatch,

@@ -1,28 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Hand-written sched_ext glue for dombal: the op/ops-map macros and the
- * printf-style wrappers over the scx_bpf_*_bstr kfuncs. The kfunc prototypes
- * and the sched_ext types and enums come from vmlinux.h.
+ * The part of dombal's sched_ext glue the generator cannot express. The op
+ * and ops-map macros and the kfunc externs come from the generated
+ * generated/sched_ext.bpf.h (modless gen of sched_ext.toml, which
+ * modless import took from the kernel's BTF); the sched_ext types and enums
+ * from vmlinux.h. What is left here is not in BTF at all:
  */
 #ifndef __DOMBAL_SCX_BPF_H
 #define __DOMBAL_SCX_BPF_H
 
-/* Values BPF C cannot take from vmlinux.h (macros, not BTF). */
+/*
+ * Hand-written because they are C preprocessor macros in the kernel's uapi
+ * headers, not types or enums, so neither BTF nor vmlinux.h nor a
+ * declaration carries them.
+ */
 #define ENOENT			2
 #define ENOMEM			12
 #define CLOCK_MONOTONIC		1
 
-#define DOMBAL_OP(name, args...)	\
-	SEC("struct_ops/" #name) BPF_PROG(name, ##args)
-#define DOMBAL_OP_SLEEPABLE(name, args...)	\
-	SEC("struct_ops.s/" #name) BPF_PROG(name, ##args)
-#define DOMBAL_OPS_DEFINE(__name, ...)	\
-	SEC(".struct_ops.link") struct sched_ext_ops __name = { __VA_ARGS__ }
-
 #define __DOMBAL_STR(x)		#x
 #define DOMBAL_STR(x)		__DOMBAL_STR(x)
 
-/* Packs printf arguments the way the *_bstr kfuncs take them. */
+/*
+ * Hand-written because a declaration describes kfuncs one for one: it has no
+ * way to say "a variadic printf-style wrapper that packs its arguments into
+ * the u64 array scx_bpf_error_bstr() takes". This packs them.
+ */
 #define __dombal_bstr(fmt, args...)						\
 	static char ___fmt[] = fmt;						\
 	unsigned long long ___param[___bpf_narg(args) ?: 1] = {};		\
