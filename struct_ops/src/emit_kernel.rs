@@ -569,7 +569,14 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
 
 fn reg_one(ops: &OpsTable, n: &Names) -> String {
     let (t, live, key, lock) = (&ops.name, n.live(), n.static_key(), n.lock());
+    let link_var = format!("{}_bpf_link", n.sub);
     let mut s = String::new();
+    writeln!(
+        s,
+        "/* the attached instance's link, for {}_bpf_eject() */\nstatic struct bpf_link *{link_var};\n",
+        n.sub
+    )
+    .unwrap();
     writeln!(
         s,
         "static int {}(void *kdata, struct bpf_link *link)\n{{",
@@ -580,6 +587,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     s.push_str("\t/* one instance; this also refuses a second link on the same map */\n");
     writeln!(s, "\tif (rcu_access_pointer({live}))\n\t\treturn -EBUSY;").unwrap();
     writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
+    writeln!(s, "\t{link_var} = link;").unwrap();
     writeln!(s, "\tstatic_branch_enable(&{key});\n\treturn 0;\n}}\n").unwrap();
 
     writeln!(
@@ -592,6 +600,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\tif (rcu_access_pointer({live}) != kdata)\n\t\treturn;").unwrap();
     writeln!(s, "\tstatic_branch_disable(&{key});").unwrap();
     writeln!(s, "\tRCU_INIT_POINTER({live}, NULL);").unwrap();
+    writeln!(s, "\t{link_var} = NULL;").unwrap();
     s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n}\n\n");
 
     let up = n.st_cb("update");
@@ -611,7 +620,34 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     )
     .unwrap();
     writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
-    s.push_str("\tsynchronize_rcu();\n\treturn 0;\n}\n");
+    writeln!(s, "\t{link_var} = link;").unwrap();
+    s.push_str("\tsynchronize_rcu();\n\treturn 0;\n}\n\n");
+
+    let sub = &n.sub;
+    for line in [
+        format!("/**\n * {sub}_bpf_eject - detach the attached {t} and say why"),
+        " * @reason: why, for the kernel log\n *".to_string(),
+        format!(" * Lets {sub} drop a misbehaving policy: the default takes over and the"),
+        " * loader sees its link detached (EPOLLHUP). Only link-attached instances".to_string(),
+        format!(" * can be ejected. Call it outside the ops and without {lock} held.\n */"),
+    ] {
+        writeln!(s, "{line}").unwrap();
+    }
+    writeln!(
+        s,
+        "void {sub}_bpf_eject(const char *reason)\n{{\n\tstruct bpf_link *link;\n"
+    )
+    .unwrap();
+    writeln!(s, "\tmutex_lock(&{lock});\n\tlink = {link_var};").unwrap();
+    writeln!(s, "\tif (link)\n\t\tlink = bpf_link_inc_not_zero(link);").unwrap();
+    writeln!(
+        s,
+        "\tmutex_unlock(&{lock});\n\tif (IS_ERR_OR_NULL(link))\n\t\treturn;"
+    )
+    .unwrap();
+    writeln!(s, "\tpr_warn(\"{t}: ejected: %s\\n\", reason);").unwrap();
+    s.push_str("\t/* unreg runs from here, as if the loader had detached */\n");
+    s.push_str("\tlink->ops->detach(link);\n\tbpf_link_put(link);\n}\n");
     s
 }
 

@@ -253,6 +253,9 @@ static int jobd_st_validate(void *kdata)
 	return 0;
 }
 
+/* the attached instance's link, for jobd_bpf_eject() */
+static struct bpf_link *jobd_bpf_link;
+
 static int jobd_st_reg(void *kdata, struct bpf_link *link)
 {
 	guard(mutex)(&jobd_bpf_lock);
@@ -260,6 +263,7 @@ static int jobd_st_reg(void *kdata, struct bpf_link *link)
 	if (rcu_access_pointer(jobd_bpf_ops))
 		return -EBUSY;
 	rcu_assign_pointer(jobd_bpf_ops, (struct jobd_ops *)kdata);
+	jobd_bpf_link = link;
 	static_branch_enable(&jobd_bpf_attached);
 	return 0;
 }
@@ -271,6 +275,7 @@ static void jobd_st_unreg(void *kdata, struct bpf_link *link)
 		return;
 	static_branch_disable(&jobd_bpf_attached);
 	RCU_INIT_POINTER(jobd_bpf_ops, NULL);
+	jobd_bpf_link = NULL;
 	/* no CPU is still inside one of its ops */
 	synchronize_rcu();
 }
@@ -281,8 +286,34 @@ static int jobd_st_update(void *kdata, void *old_kdata, struct bpf_link *link)
 	if (rcu_access_pointer(jobd_bpf_ops) != old_kdata)
 		return -EINVAL;
 	rcu_assign_pointer(jobd_bpf_ops, (struct jobd_ops *)kdata);
+	jobd_bpf_link = link;
 	synchronize_rcu();
 	return 0;
+}
+
+/**
+ * jobd_bpf_eject - detach the attached jobd_ops and say why
+ * @reason: why, for the kernel log
+ *
+ * Lets jobd drop a misbehaving policy: the default takes over and the
+ * loader sees its link detached (EPOLLHUP). Only link-attached instances
+ * can be ejected. Call it outside the ops and without jobd_bpf_lock held.
+ */
+void jobd_bpf_eject(const char *reason)
+{
+	struct bpf_link *link;
+
+	mutex_lock(&jobd_bpf_lock);
+	link = jobd_bpf_link;
+	if (link)
+		link = bpf_link_inc_not_zero(link);
+	mutex_unlock(&jobd_bpf_lock);
+	if (IS_ERR_OR_NULL(link))
+		return;
+	pr_warn("jobd_ops: ejected: %s\n", reason);
+	/* unreg runs from here, as if the loader had detached */
+	link->ops->detach(link);
+	bpf_link_put(link);
 }
 
 static u32 jobd_ops__select_domain(struct jobd_job *job, u32 nr_domains)

@@ -192,10 +192,15 @@ static inline void jobd_call_job_done(struct jobd_job *job, u64 runtime_ns)
 
 #if JOBD_BPF_ENABLED
 int __init jobd_bpf_init(void);
+void jobd_bpf_eject(const char *reason);
 #else
 static inline int jobd_bpf_init(void)
 {
 	return 0;
+}
+
+static inline void jobd_bpf_eject(const char *reason)
+{
 }
 #endif
 

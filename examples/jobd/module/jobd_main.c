@@ -38,6 +38,8 @@
 #define JOBD_MAX_DOMAINS	8
 #define JOBD_MAX_COST_US	10000
 #define JOBD_BALANCE_MS		5
+/* A policy choosing a domain that does not exist this often in a row is ejected. */
+#define JOBD_MAX_BAD_CHOICES	3
 
 static unsigned int domains = 2;
 module_param(domains, uint, 0444);
@@ -70,6 +72,11 @@ static atomic_t live_items;
 static DECLARE_WAIT_QUEUE_HEAD(drained);
 
 static struct delayed_work balance_work;
+
+/* Why the last policy was ejected, for /proc/jobd. */
+static char exit_reason[96] = "-";
+static DEFINE_MUTEX(exit_lock);
+static atomic_t bad_choices;
 
 /* Results of the last "bench" command, in TSC cycles on x86 (ns elsewhere). */
 static struct {
@@ -254,6 +261,21 @@ static void jobd_balance(struct work_struct *work)
 	schedule_delayed_work(&balance_work, msecs_to_jiffies(JOBD_BALANCE_MS));
 }
 
+/* The policy chose domain @d of nr_domains: once is a fallback, often an ejection. */
+static void jobd_bad_choice(u32 d)
+{
+	char reason[sizeof(exit_reason)];
+
+	if (atomic_inc_return(&bad_choices) < JOBD_MAX_BAD_CHOICES)
+		return;
+	atomic_set(&bad_choices, 0);
+	snprintf(reason, sizeof(reason), "select_domain chose domain %u of %u, %d times in a row",
+		 d, nr_domains, JOBD_MAX_BAD_CHOICES);
+	scoped_guard(mutex, &exit_lock)
+		strscpy(exit_reason, reason);
+	jobd_bpf_eject(reason);
+}
+
 static int jobd_submit(u32 count, u32 cost)
 {
 	struct jobd_item *item;
@@ -276,8 +298,12 @@ static int jobd_submit(u32 count, u32 cost)
 			continue;
 		}
 		d = JOBD_CALL(select_domain, &item->job, nr_domains);
-		if (d >= nr_domains)
+		if (d >= nr_domains) {
+			jobd_bad_choice(d);
 			d = jobd_default_select_domain(&item->job, nr_domains);
+		} else {
+			atomic_set(&bad_choices, 0);
+		}
 		atomic64_inc(&jobd_domains[d].placed);
 		jobd_enqueue(d, item);
 	}
@@ -354,6 +380,8 @@ static int jobd_show(struct seq_file *m, void *v)
 	seq_printf(m, "flags: %llu\n", ops ? ops->flags : 0ULL);
 	rcu_read_unlock();
 	seq_printf(m, "domains: %u\n", nr_domains);
+	scoped_guard(mutex, &exit_lock)
+		seq_printf(m, "exit: %s\n", exit_reason);
 	seq_printf(m, "submitted: %lld\nrejected: %lld\ncompleted: %lld\n",
 		   atomic64_read(&submitted), atomic64_read(&rejected),
 		   atomic64_read(&completed));

@@ -145,14 +145,25 @@ pub fn emit(decl: &Declaration) -> String {
     s.push('\n');
     s.push_str(&emit_kernel::h_call_path(&decl.ops, &n));
     s.push('\n');
+    let one = decl.ops.instances == Instances::One;
     writeln!(s, "#if {}", n.enabled_macro()).unwrap();
     writeln!(s, "int __init {sub}_bpf_init(void);").unwrap();
+    if one {
+        writeln!(s, "void {sub}_bpf_eject(const char *reason);").unwrap();
+    }
     s.push_str("#else\n");
     writeln!(
         s,
         "static inline int {sub}_bpf_init(void)\n{{\n\treturn 0;\n}}"
     )
     .unwrap();
+    if one {
+        writeln!(
+            s,
+            "\nstatic inline void {sub}_bpf_eject(const char *reason)\n{{\n}}"
+        )
+        .unwrap();
+    }
     s.push_str("#endif\n\n");
     writeln!(s, "#endif /* {guard} */").unwrap();
     s

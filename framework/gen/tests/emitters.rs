@@ -206,3 +206,16 @@ fn hooks_clamp_and_register_fmodret() {
     ));
     assert!(h.contains("#define DEMO_GATE_RET_MIN\t-5"));
 }
+
+#[test]
+fn a_one_instance_table_can_be_ejected_by_its_subsystem() {
+    let c = c(BASE);
+    assert!(c.contains("void demo_bpf_eject(const char *reason)"), "{c}");
+    // the reg path remembers the link; eject detaches through it, unlocked
+    assert!(c.contains("\tdemo_bpf_link = link;"));
+    assert!(c.contains("\tmutex_unlock(&demo_bpf_lock);\n\tif (IS_ERR_OR_NULL(link))\n\t\treturn;"));
+    assert!(c.contains("\tlink->ops->detach(link);\n\tbpf_link_put(link);"));
+    let h = h(BASE);
+    assert!(h.contains("void demo_bpf_eject(const char *reason);"));
+    assert!(h.contains("static inline void demo_bpf_eject(const char *reason)\n{\n}"));
+}

@@ -321,6 +321,9 @@ static int sched_ext_st_validate(void *kdata)
 	return 0;
 }
 
+/* the attached instance's link, for sched_ext_bpf_eject() */
+static struct bpf_link *sched_ext_bpf_link;
+
 static int sched_ext_st_reg(void *kdata, struct bpf_link *link)
 {
 	guard(mutex)(&sched_ext_bpf_lock);
@@ -328,6 +331,7 @@ static int sched_ext_st_reg(void *kdata, struct bpf_link *link)
 	if (rcu_access_pointer(sched_ext_bpf_ops))
 		return -EBUSY;
 	rcu_assign_pointer(sched_ext_bpf_ops, (struct sched_ext_ops *)kdata);
+	sched_ext_bpf_link = link;
 	static_branch_enable(&sched_ext_bpf_attached);
 	return 0;
 }
@@ -339,6 +343,7 @@ static void sched_ext_st_unreg(void *kdata, struct bpf_link *link)
 		return;
 	static_branch_disable(&sched_ext_bpf_attached);
 	RCU_INIT_POINTER(sched_ext_bpf_ops, NULL);
+	sched_ext_bpf_link = NULL;
 	/* no CPU is still inside one of its ops */
 	synchronize_rcu();
 }
@@ -350,8 +355,34 @@ static int sched_ext_st_update(void *kdata, void *old_kdata,
 	if (rcu_access_pointer(sched_ext_bpf_ops) != old_kdata)
 		return -EINVAL;
 	rcu_assign_pointer(sched_ext_bpf_ops, (struct sched_ext_ops *)kdata);
+	sched_ext_bpf_link = link;
 	synchronize_rcu();
 	return 0;
+}
+
+/**
+ * sched_ext_bpf_eject - detach the attached sched_ext_ops and say why
+ * @reason: why, for the kernel log
+ *
+ * Lets sched_ext drop a misbehaving policy: the default takes over and the
+ * loader sees its link detached (EPOLLHUP). Only link-attached instances
+ * can be ejected. Call it outside the ops and without sched_ext_bpf_lock held.
+ */
+void sched_ext_bpf_eject(const char *reason)
+{
+	struct bpf_link *link;
+
+	mutex_lock(&sched_ext_bpf_lock);
+	link = sched_ext_bpf_link;
+	if (link)
+		link = bpf_link_inc_not_zero(link);
+	mutex_unlock(&sched_ext_bpf_lock);
+	if (IS_ERR_OR_NULL(link))
+		return;
+	pr_warn("sched_ext_ops: ejected: %s\n", reason);
+	/* unreg runs from here, as if the loader had detached */
+	link->ops->detach(link);
+	bpf_link_put(link);
 }
 
 static s32 sched_ext_ops__select_cpu(struct task_struct *p, s32 prev_cpu,

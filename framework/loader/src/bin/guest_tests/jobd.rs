@@ -264,3 +264,64 @@ pub fn unload_while_attached() -> crate::anyhow_like::Result {
     ensure_module()?;
     Ok(Outcome::Pass)
 }
+
+/// jobd ejects a policy that keeps choosing domains that do not exist
+/// (generated `jobd_bpf_eject`); `supervise` sees the kernel detach the link,
+/// re-attaches once as its RestartPolicy says, sees the second ejection and
+/// stops; jobd says why in /proc/jobd and runs on its default.
+pub fn eject_and_restart() -> crate::anyhow_like::Result {
+    use modless_loader::{supervise, ExitKind, RestartPolicy};
+
+    if !ensure_module()? {
+        return Ok(Outcome::Skip("jobd.ko not built".into()));
+    }
+    let ext = OpenExtension::file(object("jobd_bad_domains"))
+        .and_then(|o| o.load())
+        .map_err(|e| e.to_string())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let submitter = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = command("submit 2 1");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let policy = RestartPolicy::Restart {
+        max_restarts: 1,
+        backoff: Duration::from_millis(100),
+    };
+    let exits = supervise(
+        &ext,
+        "bad_domains",
+        policy,
+        Instant::now() + Duration::from_secs(60),
+    );
+    stop.store(true, Ordering::Relaxed);
+    let _ = submitter.join();
+    let exits = exits.map_err(|e| e.to_string())?;
+    for e in &exits {
+        println!("exit: {:?} {}", e.kind, e.reason);
+    }
+    let by_kernel = exits.iter().filter(|e| e.kind == ExitKind::Kernel).count();
+    ensure(
+        by_kernel == 2 && exits.len() == 2,
+        format!(
+            "want two kernel-side exits (the first, then after the one restart), got {exits:?}"
+        ),
+    )?;
+    let text = std::fs::read_to_string(PROC).map_err(|e| e.to_string())?;
+    let reason = text.lines().find(|l| l.starts_with("exit: ")).unwrap_or("");
+    println!("/proc/jobd {reason}");
+    ensure(
+        reason.contains("select_domain chose domain 1000 of"),
+        format!("jobd does not say why it ejected the policy: {reason:?}"),
+    )?;
+    let (policy, _) = stats()?;
+    ensure(
+        policy == "default",
+        format!("policy is {policy:?} after the ejection"),
+    )?;
+    Ok(Outcome::Pass)
+}

@@ -44,6 +44,7 @@ const TESTS: &[(&str, Test)] = &[
     ("jobd-hotswap", jobd::hotswap_under_load),
     ("jobd-sigkill", jobd::sigkill_falls_back_to_default),
     ("jobd-unload", jobd::unload_while_attached),
+    ("jobd-eject", jobd::eject_and_restart),
     ("bench", bench::run),
 ];
 
