@@ -37,27 +37,22 @@ fn errno_of(e: &libbpf_rs::Error) -> io::Error {
 impl OpenExtension {
     /// Opens a `.bpf.o` file.
     pub fn file(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
-        let (open, log) = capture(|| ObjectBuilder::default().open_file(&path));
-        let open = open.map_err(|e| LoadError::Open {
-            object: path.clone(),
-            source: errno_of(&e),
-            log,
-        })?;
-        Ok(Self {
-            path,
-            open,
-            log_level: 0,
-        })
+        Self::open_file(path.as_ref(), None)
     }
 
     /// Opens a `.bpf.o` file whose CO-RE and struct_ops types are resolved
     /// against `kernel_btf` instead of `/sys/kernel/btf/vmlinux`.
     pub fn file_with_kernel_btf(path: impl AsRef<Path>, kernel_btf: &Path) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_file(path.as_ref(), Some(kernel_btf))
+    }
+
+    fn open_file(path: &Path, kernel_btf: Option<&Path>) -> Result<Self> {
+        let path = path.to_path_buf();
         let (open, log) = capture(|| {
             let mut b = ObjectBuilder::default();
-            b.btf_custom_path(kernel_btf)?;
+            if let Some(btf) = kernel_btf {
+                b.btf_custom_path(btf)?;
+            }
             b.open_file(&path)
         });
         let open = open.map_err(|e| LoadError::Open {
