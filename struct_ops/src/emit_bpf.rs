@@ -3,15 +3,74 @@
 
 use std::fmt::Write;
 
-use crate::emit_kernel::{h_flags, struct_def};
-use crate::model::OpsTable;
+use crate::emit_kernel::{exit_info_def, h_flags, struct_def, ZERO_TAG_MACRO};
+use crate::model::{IfMissing, OpsTable};
 use crate::names::Names;
 
 /// Flags and the ops struct, without kernel-private members (libbpf
 /// matches members by name and leaves missing ones zero).
 pub fn bpf_ops_struct(ops: &OpsTable, n: &Names) -> String {
     let mut s = h_flags(ops, n);
+    s.push_str(&exit_info_def(ops, n));
+    let zero = ops.callbacks.iter().map(|c| c.if_missing);
+    if zero
+        .chain(ops.data.iter().map(|d| d.if_missing))
+        .any(|m| m == IfMissing::Zero)
+    {
+        writeln!(
+            s,
+            "/* modless-loader leaves these members out where the kernel lacks them */\n\
+             #ifndef {ZERO_TAG_MACRO}\n\
+             #define {ZERO_TAG_MACRO}\t__attribute__((btf_decl_tag(\"{}\")))\n\
+             #endif\n",
+            IfMissing::ZERO_TAG
+        )
+        .unwrap();
+    }
     s.push_str(&struct_def(ops, n, false));
+    s
+}
+
+/// Where an exit op leaves why its instance stopped, for the loader.
+pub fn bpf_exit_record(ops: &OpsTable, n: &Names) -> String {
+    let Some(op) = ops.exit_op() else {
+        return String::new();
+    };
+    let mut s = String::new();
+    writeln!(
+        s,
+        "/*\n * Record why the program stopped where modless-loader reads it after the\n\
+         \x20* kernel detached it (ExitInfo::record), like sched_ext's UEI:\n\
+         \x20*\tMODLESS_EXIT_RECORD_DEFINE();\n\
+         \x20*\tvoid {}(my_{m}, struct {} *info)\n\
+         \x20*\t{{\n\
+         \x20*\t\tMODLESS_EXIT_RECORD(info);\n\
+         \x20*\t}}\n */",
+        n.op_prog_macro(false),
+        n.exit_info(),
+        m = op.name()
+    )
+    .unwrap();
+    s.push_str(
+        "#ifndef MODLESS_EXIT_RECORD_DEFINE\n\
+         struct modless_exit_record {\n\
+         \ts32 kind;\n\
+         \ts64 exit_code;\n\
+         \tchar reason[128];\n\
+         };\n\n\
+         #define MODLESS_EXIT_RECORD_DEFINE()\t\t\t\t\\\n\
+         \tstruct modless_exit_record modless_exit SEC(\".data\")\n\
+         /* kind last: a record whose kind is set is complete */\n\
+         #define MODLESS_EXIT_RECORD(info) ({\t\t\t\t\\\n\
+         \tbpf_probe_read_kernel_str(modless_exit.reason,\t\t\\\n\
+         \t\t\t\t  sizeof(modless_exit.reason),\t\\\n\
+         \t\t\t\t  (info)->reason);\t\t\\\n\
+         \tmodless_exit.exit_code = (info)->exit_code;\t\t\\\n\
+         \tasm volatile(\"\" ::: \"memory\");\t\t\t\t\\\n\
+         \tmodless_exit.kind = (info)->kind;\t\t\t\\\n\
+         })\n\
+         #endif\n",
+    );
     s
 }
 

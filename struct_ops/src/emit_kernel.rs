@@ -6,7 +6,7 @@ use std::fmt::Write;
 use modless_ctypes::cfmt::{comment, pad, wrapped};
 use modless_ctypes::{CType, FuncProto};
 
-use crate::model::{Callback, DataKind, Instances, OpsTable};
+use crate::model::{Callback, DataKind, IfMissing, Instances, OpsTable};
 use crate::names::Names;
 use crate::validate::plain_arg_name;
 
@@ -67,13 +67,15 @@ pub fn struct_def(ops: &OpsTable, n: &Names, kernel: bool) -> String {
         if let Some(doc) = &cb.doc {
             s.push_str(&comment(1, doc));
         }
-        writeln!(s, "\t{};", cb.proto.render_fn_ptr()).unwrap();
+        let tag = zero_tag(kernel, cb.if_missing);
+        writeln!(s, "\t{}{tag};", cb.proto.render_fn_ptr()).unwrap();
     }
     for d in &ops.data {
         if let Some(doc) = &d.doc {
             s.push_str(&comment(1, doc));
         }
-        writeln!(s, "\t{};", d.decl).unwrap();
+        let tag = zero_tag(kernel, d.if_missing);
+        writeln!(s, "\t{}{tag};", d.decl).unwrap();
     }
     if kernel && ops.instances == Instances::Many {
         writeln!(
@@ -86,6 +88,73 @@ pub fn struct_def(ops: &OpsTable, n: &Names, kernel: bool) -> String {
     s.push_str("};\n");
     s
 }
+
+/// The macro the BPF-side header defines for [`IfMissing::ZERO_TAG`].
+pub const ZERO_TAG_MACRO: &str = "__modless_zero_if_missing";
+
+fn zero_tag(kernel: bool, m: IfMissing) -> String {
+    if !kernel && m == IfMissing::Zero {
+        format!(" {ZERO_TAG_MACRO}")
+    } else {
+        String::new()
+    }
+}
+
+/// The exit kinds and `struct <sub>_exit_info`, if the table has an exit op.
+pub fn exit_info_def(ops: &OpsTable, n: &Names) -> String {
+    let Some(op) = ops.exit_op() else {
+        return String::new();
+    };
+    let t = &ops.name;
+    let mut s = String::new();
+    writeln!(
+        s,
+        "/* Who stopped an instance of {t}; its {} op gets it in kind. */",
+        op.name()
+    )
+    .unwrap();
+    writeln!(s, "enum {}_exit_kind {{", n.sub).unwrap();
+    let kinds = EXIT_KINDS;
+    let items: Vec<String> = kinds
+        .iter()
+        .map(|(k, _)| {
+            let first = if *k == "UNREG" { " = 1" } else { "" };
+            format!("{}{first},", n.exit_kind(k))
+        })
+        .collect();
+    let col = items.iter().map(|i| 8 + i.len()).max().unwrap_or(8) / 8 * 8 + 8;
+    for (item, (_, why)) in items.iter().zip(kinds) {
+        writeln!(s, "\t{item}{}/* {why} */", pad(8 + item.len(), col)).unwrap();
+    }
+    s.push_str(
+        "};
+
+",
+    );
+    writeln!(
+        s,
+        "/* Why an instance of {t} stopped, passed to its {} op. */",
+        op.name()
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "struct {} {{\n\ts32 kind;\n\ts64 exit_code;\n\tchar reason[{EXIT_REASON_LEN}];\n}};\n",
+        n.exit_info()
+    )
+    .unwrap();
+    s
+}
+
+/// The exit kinds (values from 1, in this order) and what each means.
+pub const EXIT_KINDS: [(&str, &str); 3] = [
+    ("UNREG", "its link was detached or closed"),
+    ("SWAP", "another instance replaced it"),
+    ("EJECT", "the subsystem ejected it, see reason"),
+];
+
+/// Bytes of `<sub>_exit_info.reason` (sched_ext's `SCX_EXIT_REASON_LEN`).
+pub const EXIT_REASON_LEN: usize = 128;
 
 fn default_name(cb: &Callback) -> Option<&str> {
     cb.default.as_deref()
@@ -249,12 +318,12 @@ pub fn h_call_path(ops: &OpsTable, n: &Names) -> String {
         Instances::Many => writeln!(s, "extern struct list_head {};", n.live_list()).unwrap(),
     }
     writeln!(s, "DECLARE_STATIC_KEY_FALSE({});", n.static_key()).unwrap();
-    for cb in &ops.callbacks {
+    for cb in ops.called() {
         s.push('\n');
         s.push_str(&call_fn_bpf(ops, n, cb));
     }
     writeln!(s, "#else /* !{} */", n.enabled_macro()).unwrap();
-    for (i, cb) in ops.callbacks.iter().enumerate() {
+    for (i, cb) in ops.called().enumerate() {
         if i > 0 {
             s.push('\n');
         }
@@ -567,16 +636,47 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
     s
 }
 
+/// The exit op's call at the end of unreg/update, or nothing.
+fn exit_call(ops: &OpsTable, var: &str, info: &str) -> String {
+    match ops.exit_op() {
+        Some(op) => format!(
+            "\tif ({var}->{m})\n\t\t{var}->{m}(&{info});\n",
+            m = op.name()
+        ),
+        None => String::new(),
+    }
+}
+
+/// `struct <sub>_exit_info <name> = { .kind = KIND, .reason = "..." };`
+fn exit_info_local(n: &Names, name: &str, kind: &str, reason: &str) -> String {
+    format!(
+        "\tstruct {} {name} = {{\n\t\t.kind = {},\n\t\t.reason = \"{reason}\",\n\t}};\n",
+        n.exit_info(),
+        n.exit_kind(kind)
+    )
+}
+
 fn reg_one(ops: &OpsTable, n: &Names) -> String {
-    let (t, live, key, lock) = (&ops.name, n.live(), n.static_key(), n.lock());
-    let link_var = format!("{}_bpf_link", n.sub);
+    let (t, live, key, lock, sub) = (&ops.name, n.live(), n.static_key(), n.lock(), &n.sub);
+    let link_var = format!("{sub}_bpf_link");
+    let has_exit = ops.exit_op().is_some();
     let mut s = String::new();
     writeln!(
         s,
-        "/* the attached instance's link, for {}_bpf_eject() */\nstatic struct bpf_link *{link_var};\n",
-        n.sub
+        "/* the attached instance's link, for {sub}_bpf_eject() */\nstatic struct bpf_link *{link_var};"
     )
     .unwrap();
+    if has_exit {
+        writeln!(
+            s,
+            "/* what {sub}_bpf_eject() said about the link it detached */\n\
+             static struct bpf_link *{sub}_bpf_ejected;\n\
+             static struct {} {sub}_bpf_eject_info;",
+            n.exit_info()
+        )
+        .unwrap();
+    }
+    s.push('\n');
     writeln!(
         s,
         "static int {}(void *kdata, struct bpf_link *link)\n{{",
@@ -588,6 +688,9 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\tif (rcu_access_pointer({live}))\n\t\treturn -EBUSY;").unwrap();
     writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
     writeln!(s, "\t{link_var} = link;").unwrap();
+    if has_exit {
+        writeln!(s, "\t{sub}_bpf_ejected = NULL;").unwrap();
+    }
     writeln!(s, "\tstatic_branch_enable(&{key});\n\treturn 0;\n}}\n").unwrap();
 
     writeln!(
@@ -596,12 +699,26 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
         n.st_cb("unreg")
     )
     .unwrap();
+    if has_exit {
+        writeln!(s, "\tstruct {t} *ops = kdata;").unwrap();
+        s.push_str(&exit_info_local(n, "info", "UNREG", "detached"));
+        s.push('\n');
+    }
     writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
     writeln!(s, "\tif (rcu_access_pointer({live}) != kdata)\n\t\treturn;").unwrap();
     writeln!(s, "\tstatic_branch_disable(&{key});").unwrap();
     writeln!(s, "\tRCU_INIT_POINTER({live}, NULL);").unwrap();
     writeln!(s, "\t{link_var} = NULL;").unwrap();
-    s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n}\n\n");
+    s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n");
+    if has_exit {
+        writeln!(
+            s,
+            "\tif (link && link == {sub}_bpf_ejected)\n\t\tinfo = {sub}_bpf_eject_info;\n\t{sub}_bpf_ejected = NULL;"
+        )
+        .unwrap();
+        s.push_str(&exit_call(ops, "ops", "info"));
+    }
+    s.push_str("}\n\n");
 
     let up = n.st_cb("update");
     writeln!(
@@ -613,6 +730,11 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
         )
     )
     .unwrap();
+    if has_exit {
+        writeln!(s, "\tstruct {t} *old = old_kdata;").unwrap();
+        s.push_str(&exit_info_local(n, "info", "SWAP", "replaced"));
+        s.push('\n');
+    }
     writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
     writeln!(
         s,
@@ -621,37 +743,71 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     .unwrap();
     writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
     writeln!(s, "\t{link_var} = link;").unwrap();
-    s.push_str("\tsynchronize_rcu();\n\treturn 0;\n}\n\n");
+    s.push_str("\tsynchronize_rcu();\n");
+    s.push_str(&exit_call(ops, "old", "info"));
+    s.push_str("\treturn 0;\n}\n\n");
 
-    let sub = &n.sub;
-    for line in [
-        format!("/**\n * {sub}_bpf_eject - detach the attached {t} and say why"),
-        " * @reason: why, for the kernel log\n *".to_string(),
-        format!(" * Lets {sub} drop a misbehaving policy: the default takes over and the"),
-        " * loader sees its link detached (EPOLLHUP). Only link-attached instances".to_string(),
-        format!(" * can be ejected. Call it outside the ops and without {lock} held.\n */"),
-    ] {
-        writeln!(s, "{line}").unwrap();
+    writeln!(
+        s,
+        "/**\n * {sub}_bpf_eject - detach the attached {t} and say why\n\
+         \x20* @code: exit code, for the exit op and the loader\n\
+         \x20* @fmt: printf-style reason\n *\n\
+         \x20* Lets {sub} drop a misbehaving policy: the default takes over and the\n\
+         \x20* loader sees its link detached (EPOLLHUP)."
+    )
+    .unwrap();
+    if let Some(op) = ops.exit_op() {
+        writeln!(
+            s,
+            " * The policy's {} op gets {} and the reason first.",
+            op.name(),
+            n.exit_kind("EJECT")
+        )
+        .unwrap();
     }
     writeln!(
         s,
-        "void {sub}_bpf_eject(const char *reason)\n{{\n\tstruct bpf_link *link;\n"
+        " * Only link-attached instances can be ejected. Call it outside the ops\n\
+         \x20* and without {lock} held.\n */"
     )
     .unwrap();
+    writeln!(
+        s,
+        "void {sub}_bpf_eject(s64 code, const char *fmt, ...)\n{{\n\tstruct bpf_link *link;\n\
+         \tchar reason[{EXIT_REASON_LEN}];\n\tva_list args;\n"
+    )
+    .unwrap();
+    s.push_str("\tva_start(args, fmt);\n\tvscnprintf(reason, sizeof(reason), fmt, args);\n\tva_end(args);\n\n");
     writeln!(s, "\tmutex_lock(&{lock});\n\tlink = {link_var};").unwrap();
     writeln!(s, "\tif (link)\n\t\tlink = bpf_link_inc_not_zero(link);").unwrap();
+    if has_exit {
+        let info = format!("{sub}_bpf_eject_info");
+        writeln!(
+            s,
+            "\tif (!IS_ERR_OR_NULL(link)) {{\n\t\t{sub}_bpf_ejected = link;\n\
+             \t\t{info}.kind = {};\n\t\t{info}.exit_code = code;\n\
+             \t\tstrscpy({info}.reason, reason);\n\t}}",
+            n.exit_kind("EJECT")
+        )
+        .unwrap();
+    }
     writeln!(
         s,
         "\tmutex_unlock(&{lock});\n\tif (IS_ERR_OR_NULL(link))\n\t\treturn;"
     )
     .unwrap();
-    writeln!(s, "\tpr_warn(\"{t}: ejected: %s\\n\", reason);").unwrap();
+    writeln!(
+        s,
+        "\tpr_warn(\"{t}: ejected (code %lld): %s\\n\", code, reason);"
+    )
+    .unwrap();
     s.push_str("\t/* unreg runs from here, as if the loader had detached */\n");
     s.push_str("\tlink->ops->detach(link);\n\tbpf_link_put(link);\n}\n");
     s
 }
 
-fn reg_many(ops: &OpsTable, n: &Names) -> String {
+fn reg_many(ops_t: &OpsTable, n: &Names) -> String {
+    let ops = ops_t;
     let (t, list, key, lock, node) = (
         &ops.name,
         n.live_list(),
@@ -689,8 +845,11 @@ fn reg_many(ops: &OpsTable, n: &Names) -> String {
         n.st_cb("unreg")
     )
     .unwrap();
-    writeln!(s, "\tstruct {t} *ops;\n").unwrap();
-    writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
+    writeln!(s, "\tstruct {t} *ops;").unwrap();
+    if ops_t.exit_op().is_some() {
+        s.push_str(&exit_info_local(n, "info", "UNREG", "detached"));
+    }
+    writeln!(s, "\n\tguard(mutex)(&{lock});").unwrap();
     writeln!(s, "\tops = {find}(kdata);\n\tif (!ops)\n\t\treturn;").unwrap();
     writeln!(s, "\tlist_del_rcu(&ops->{node});").unwrap();
     writeln!(
@@ -698,7 +857,9 @@ fn reg_many(ops: &OpsTable, n: &Names) -> String {
         "\tif (list_empty(&{list}))\n\t\tstatic_branch_disable(&{key});"
     )
     .unwrap();
-    s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n}\n\n");
+    s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n");
+    s.push_str(&exit_call(ops_t, "ops", "info"));
+    s.push_str("}\n\n");
 
     let up = n.st_cb("update");
     writeln!(
@@ -710,15 +871,20 @@ fn reg_many(ops: &OpsTable, n: &Names) -> String {
         )
     )
     .unwrap();
-    writeln!(s, "\tstruct {t} *old, *ops = kdata;\n").unwrap();
-    writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
+    writeln!(s, "\tstruct {t} *old, *ops = kdata;").unwrap();
+    if ops_t.exit_op().is_some() {
+        s.push_str(&exit_info_local(n, "info", "SWAP", "replaced"));
+    }
+    writeln!(s, "\n\tguard(mutex)(&{lock});").unwrap();
     writeln!(
         s,
         "\told = {find}(old_kdata);\n\tif (!old || {find}(kdata))\n\t\treturn -EINVAL;"
     )
     .unwrap();
     writeln!(s, "\tlist_replace_rcu(&old->{node}, &ops->{node});").unwrap();
-    s.push_str("\tsynchronize_rcu();\n\treturn 0;\n}\n");
+    s.push_str("\tsynchronize_rcu();\n");
+    s.push_str(&exit_call(ops_t, "old", "info"));
+    s.push_str("\treturn 0;\n}\n");
     s
 }
 

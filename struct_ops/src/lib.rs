@@ -13,7 +13,9 @@ mod model;
 mod names;
 mod validate;
 
-pub use model::{Callback, DataKind, DataMember, FlagBit, Instances, OpsTable, WriteRule};
+pub use model::{
+    Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, WriteRule,
+};
 pub use names::Names;
 pub use validate::{
     plain_arg_name, stub_suffix, validate, OpsError, MAX_ARGS, MAX_MEMBERS, MAX_OPS_NAME_LEN,

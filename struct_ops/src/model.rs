@@ -11,6 +11,30 @@ pub enum Instances {
     Many,
 }
 
+/// What a loader does with a member the running kernel's ops type lacks
+/// (a program built against a newer declaration than the kernel's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IfMissing {
+    /// Refuse to load a program that sets it (libbpf's own behaviour).
+    #[default]
+    Fail,
+    /// Leave it out: the program works without it (its op is not loaded).
+    Zero,
+}
+
+impl IfMissing {
+    /// The BTF decl tag the BPF-side header puts on a `Zero` member; the
+    /// loader reads it from the object.
+    pub const ZERO_TAG: &'static str = "modless:zero_if_missing";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IfMissing::Fail => "fail",
+            IfMissing::Zero => "zero",
+        }
+    }
+}
+
 /// A struct_ops type the subsystem exposes (e.g. `struct jobd_ops`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OpsTable {
@@ -39,6 +63,10 @@ pub struct Callback {
     pub default: Option<String>,
     /// BPF may implement it with a sleepable (`struct_ops.s`) program.
     pub sleepable: bool,
+    /// The exit op: the glue calls it once when the instance stops, with
+    /// who stopped it and why (`struct <sub>_exit_info`).
+    pub exit: bool,
+    pub if_missing: IfMissing,
     pub doc: Option<String>,
     pub span: Span,
     /// Where the prototype string is, for parse errors with a column.
@@ -56,6 +84,7 @@ impl Callback {
 pub struct DataMember {
     pub decl: Decl,
     pub kind: DataKind,
+    pub if_missing: IfMissing,
     pub doc: Option<String>,
     pub span: Span,
 }
@@ -94,6 +123,16 @@ impl OpsTable {
 
     pub fn callback(&self, name: &str) -> Option<&Callback> {
         self.callbacks.iter().find(|c| c.name() == name)
+    }
+
+    /// The exit op, if the table has one.
+    pub fn exit_op(&self) -> Option<&Callback> {
+        self.callbacks.iter().find(|c| c.exit)
+    }
+
+    /// Callbacks the subsystem calls through `<SUB>_CALL` (all but exit).
+    pub fn called(&self) -> impl Iterator<Item = &Callback> {
+        self.callbacks.iter().filter(|c| !c.exit)
     }
 
     /// The shared structs named by the write allowlist, first use first.

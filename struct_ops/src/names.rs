@@ -50,6 +50,14 @@ impl Names {
     pub fn list_node(&self) -> &'static str {
         "bpf_node"
     }
+    /// What the exit op receives.
+    pub fn exit_info(&self) -> String {
+        format!("{}_exit_info", self.sub)
+    }
+    /// Prefix of the exit kinds, e.g. `JOBD_EXIT_`.
+    pub fn exit_kind(&self, kind: &str) -> String {
+        format!("{}_EXIT_{kind}", self.upper())
+    }
     pub fn static_key(&self) -> String {
         format!("{}_bpf_attached", self.sub)
     }

@@ -4,7 +4,7 @@
 use modless_ctypes::{check_ident, CType, IdentError, Span};
 use thiserror::Error;
 
-use crate::model::{DataKind, Instances, OpsTable};
+use crate::model::{Callback, DataKind, IfMissing, Instances, OpsTable};
 
 /// `strlen(name) + strlen("bpf_struct_ops_") < 128`.
 pub const MAX_OPS_NAME_LEN: usize = 112;
@@ -63,6 +63,14 @@ pub enum OpsError {
     },
     #[error("ops callback `{member}` is sleepable but `instances = \"many\"`; sleepable ops need `instances = \"one\"`")]
     SleepableMany { member: String },
+    #[error("ops callback `{member}` is required and `if_missing = \"zero\"`; a required op cannot be left out: use `if_missing = \"fail\"` (the default) or make it optional")]
+    RequiredZeroIfMissing { member: String },
+    #[error("ops `{ops}` has more than one exit op (`{member}` is the second); mark one callback `exit = true`")]
+    SecondExitOp { ops: String, member: String },
+    #[error("exit op `{member}` must be `void (*{member})(struct <subsystem>_exit_info *info)`, not `{proto}`")]
+    ExitOpShape { member: String, proto: String },
+    #[error("exit op `{member}` cannot be {what}: the glue calls it once, from unreg, with its lock held")]
+    ExitOpFlag { member: String, what: &'static str },
     #[error("ops data member `{member}` has kind `name` but type `{ty}`; declare it as `char {member}[N]`")]
     NameNotCharArray { member: String, ty: String },
     #[error(
@@ -231,6 +239,17 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
             }
             None => {}
         }
+        if cb.required && cb.if_missing == IfMissing::Zero {
+            push(
+                cb.span,
+                OpsError::RequiredZeroIfMissing {
+                    member: member.clone(),
+                },
+            );
+        }
+        if cb.exit {
+            check_exit_op(ops, cb, &mut push);
+        }
         if cb.sleepable && ops.instances == Instances::Many {
             push(cb.span, OpsError::SleepableMany { member });
         }
@@ -318,6 +337,50 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
         }
     }
     errs
+}
+
+fn check_exit_op(ops: &OpsTable, cb: &Callback, push: &mut impl FnMut(Span, OpsError)) {
+    let member = cb.name().to_string();
+    if ops.exit_op().is_some_and(|first| !std::ptr::eq(first, cb)) {
+        push(
+            cb.span,
+            OpsError::SecondExitOp {
+                ops: ops.name.clone(),
+                member: member.clone(),
+            },
+        );
+    }
+    let p = &cb.proto;
+    let shaped = p.ret.is_void()
+        && p.params.len() == 1
+        && p.params[0]
+            .ty
+            .struct_ptr_tag()
+            .is_some_and(|t| t.ends_with("_exit_info"));
+    if !shaped {
+        push(
+            cb.span,
+            OpsError::ExitOpShape {
+                member: member.clone(),
+                proto: p.render_fn_ptr(),
+            },
+        );
+    }
+    for (bad, what) in [
+        (cb.required, "required"),
+        (cb.sleepable, "sleepable"),
+        (cb.default.is_some(), "given a default"),
+    ] {
+        if bad {
+            push(
+                cb.span,
+                OpsError::ExitOpFlag {
+                    member: member.clone(),
+                    what,
+                },
+            );
+        }
+    }
 }
 
 /// The annotation suffix of a parameter name, if it has one the verifier

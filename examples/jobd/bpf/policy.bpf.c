@@ -3,7 +3,7 @@
  * Two jobd placement policies in one object: "pack_first" puts every job in
  * domain 0, "pack_last" in the last domain. Neither lets jobd rebalance, so
  * where jobs ran shows which policy placed them. Both look at the previous
- * job through the acquire/release kfunc pair.
+ * job through the acquire/release kfunc pair, and count how they stopped.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,6 +17,10 @@ enum policy_stat {
 	POLICY_ACQUIRED,
 	POLICY_BALANCE,
 	POLICY_DONE,
+	/* POLICY_DONE + JOBD_EXIT_*: how instances stopped */
+	POLICY_EXIT_UNREG,
+	POLICY_EXIT_SWAP,
+	POLICY_EXIT_EJECT,
 	NR_POLICY_STATS,
 };
 
@@ -73,15 +77,23 @@ void JOBD_OP(note_done, struct jobd_job *job, u64 runtime_ns)
 	count(POLICY_DONE);
 }
 
+void JOBD_OP(count_exit, struct jobd_exit_info *info)
+{
+	if (info->kind >= JOBD_EXIT_UNREG && info->kind <= JOBD_EXIT_EJECT)
+		count(POLICY_DONE + info->kind);
+}
+
 JOBD_OPS_DEFINE(pack_first,
 	.select_domain = (void *)pack_first_select,
 	.balance = (void *)never_balance,
 	.job_done = (void *)note_done,
+	.exit = (void *)count_exit,
 	.name = "pack_first");
 
 JOBD_OPS_DEFINE(pack_last,
 	.select_domain = (void *)pack_last_select,
 	.balance = (void *)never_balance,
 	.job_done = (void *)note_done,
+	.exit = (void *)count_exit,
 	.name = "pack_last",
 	.flags = JOBD_OPS_F_STRICT);

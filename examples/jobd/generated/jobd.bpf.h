@@ -33,6 +33,25 @@ struct jobd_job {
 #define JOBD_OPS_FLAGS_ALL	(JOBD_OPS_F_STRICT | \
 				 JOBD_OPS_F_STEAL)
 
+/* Who stopped an instance of jobd_ops; its exit op gets it in kind. */
+enum jobd_exit_kind {
+	JOBD_EXIT_UNREG = 1,	/* its link was detached or closed */
+	JOBD_EXIT_SWAP,		/* another instance replaced it */
+	JOBD_EXIT_EJECT,	/* the subsystem ejected it, see reason */
+};
+
+/* Why an instance of jobd_ops stopped, passed to its exit op. */
+struct jobd_exit_info {
+	s32 kind;
+	s64 exit_code;
+	char reason[128];
+};
+
+/* modless-loader leaves these members out where the kernel lacks them */
+#ifndef __modless_zero_if_missing
+#define __modless_zero_if_missing	__attribute__((btf_decl_tag("modless:zero_if_missing")))
+#endif
+
 /* Placement and rebalancing policy for jobd. */
 struct jobd_ops {
 	/*
@@ -46,7 +65,12 @@ struct jobd_ops {
 	 */
 	u32 (*balance)(u32 busiest, u32 nr_domains);
 	/* A job finished. */
-	void (*job_done)(struct jobd_job *job, u64 runtime_ns);
+	void (*job_done)(struct jobd_job *job, u64 runtime_ns) __modless_zero_if_missing;
+	/*
+	 * The policy stopped: detached, replaced by another, or ejected by
+	 * jobd.
+	 */
+	void (*exit)(struct jobd_exit_info *info) __modless_zero_if_missing;
 	/* Policy name, shown in /proc/jobd. */
 	char name[16];
 	u64 flags;
@@ -70,6 +94,35 @@ struct jobd_ops {
 #define JOBD_OPS_DEFINE(__name, ...)			\
 	SEC(".struct_ops.link")			\
 	struct jobd_ops __name = { __VA_ARGS__ }
+
+/*
+ * Record why the program stopped where modless-loader reads it after the
+ * kernel detached it (ExitInfo::record), like sched_ext's UEI:
+ *	MODLESS_EXIT_RECORD_DEFINE();
+ *	void JOBD_OP(my_exit, struct jobd_exit_info *info)
+ *	{
+ *		MODLESS_EXIT_RECORD(info);
+ *	}
+ */
+#ifndef MODLESS_EXIT_RECORD_DEFINE
+struct modless_exit_record {
+	s32 kind;
+	s64 exit_code;
+	char reason[128];
+};
+
+#define MODLESS_EXIT_RECORD_DEFINE()				\
+	struct modless_exit_record modless_exit SEC(".data")
+/* kind last: a record whose kind is set is complete */
+#define MODLESS_EXIT_RECORD(info) ({				\
+	bpf_probe_read_kernel_str(modless_exit.reason,		\
+				  sizeof(modless_exit.reason),	\
+				  (info)->reason);		\
+	modless_exit.exit_code = (info)->exit_code;		\
+	asm volatile("" ::: "memory");				\
+	modless_exit.kind = (info)->kind;			\
+})
+#endif
 
 /* __weak: probe with bpf_ksym_exists() where a kfunc is optional */
 extern u64 bpf_jobd_domain_load(u32 dom) __ksym __weak;

@@ -10,6 +10,9 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sprintf.h>
+#include <linux/stdarg.h>
+#include <linux/string.h>
 
 #include "jobd_bpf.h"
 
@@ -255,6 +258,9 @@ static int jobd_st_validate(void *kdata)
 
 /* the attached instance's link, for jobd_bpf_eject() */
 static struct bpf_link *jobd_bpf_link;
+/* what jobd_bpf_eject() said about the link it detached */
+static struct bpf_link *jobd_bpf_ejected;
+static struct jobd_exit_info jobd_bpf_eject_info;
 
 static int jobd_st_reg(void *kdata, struct bpf_link *link)
 {
@@ -264,12 +270,19 @@ static int jobd_st_reg(void *kdata, struct bpf_link *link)
 		return -EBUSY;
 	rcu_assign_pointer(jobd_bpf_ops, (struct jobd_ops *)kdata);
 	jobd_bpf_link = link;
+	jobd_bpf_ejected = NULL;
 	static_branch_enable(&jobd_bpf_attached);
 	return 0;
 }
 
 static void jobd_st_unreg(void *kdata, struct bpf_link *link)
 {
+	struct jobd_ops *ops = kdata;
+	struct jobd_exit_info info = {
+		.kind = JOBD_EXIT_UNREG,
+		.reason = "detached",
+	};
+
 	guard(mutex)(&jobd_bpf_lock);
 	if (rcu_access_pointer(jobd_bpf_ops) != kdata)
 		return;
@@ -278,39 +291,67 @@ static void jobd_st_unreg(void *kdata, struct bpf_link *link)
 	jobd_bpf_link = NULL;
 	/* no CPU is still inside one of its ops */
 	synchronize_rcu();
+	if (link && link == jobd_bpf_ejected)
+		info = jobd_bpf_eject_info;
+	jobd_bpf_ejected = NULL;
+	if (ops->exit)
+		ops->exit(&info);
 }
 
 static int jobd_st_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
+	struct jobd_ops *old = old_kdata;
+	struct jobd_exit_info info = {
+		.kind = JOBD_EXIT_SWAP,
+		.reason = "replaced",
+	};
+
 	guard(mutex)(&jobd_bpf_lock);
 	if (rcu_access_pointer(jobd_bpf_ops) != old_kdata)
 		return -EINVAL;
 	rcu_assign_pointer(jobd_bpf_ops, (struct jobd_ops *)kdata);
 	jobd_bpf_link = link;
 	synchronize_rcu();
+	if (old->exit)
+		old->exit(&info);
 	return 0;
 }
 
 /**
  * jobd_bpf_eject - detach the attached jobd_ops and say why
- * @reason: why, for the kernel log
+ * @code: exit code, for the exit op and the loader
+ * @fmt: printf-style reason
  *
  * Lets jobd drop a misbehaving policy: the default takes over and the
- * loader sees its link detached (EPOLLHUP). Only link-attached instances
- * can be ejected. Call it outside the ops and without jobd_bpf_lock held.
+ * loader sees its link detached (EPOLLHUP).
+ * The policy's exit op gets JOBD_EXIT_EJECT and the reason first.
+ * Only link-attached instances can be ejected. Call it outside the ops
+ * and without jobd_bpf_lock held.
  */
-void jobd_bpf_eject(const char *reason)
+void jobd_bpf_eject(s64 code, const char *fmt, ...)
 {
 	struct bpf_link *link;
+	char reason[128];
+	va_list args;
+
+	va_start(args, fmt);
+	vscnprintf(reason, sizeof(reason), fmt, args);
+	va_end(args);
 
 	mutex_lock(&jobd_bpf_lock);
 	link = jobd_bpf_link;
 	if (link)
 		link = bpf_link_inc_not_zero(link);
+	if (!IS_ERR_OR_NULL(link)) {
+		jobd_bpf_ejected = link;
+		jobd_bpf_eject_info.kind = JOBD_EXIT_EJECT;
+		jobd_bpf_eject_info.exit_code = code;
+		strscpy(jobd_bpf_eject_info.reason, reason);
+	}
 	mutex_unlock(&jobd_bpf_lock);
 	if (IS_ERR_OR_NULL(link))
 		return;
-	pr_warn("jobd_ops: ejected: %s\n", reason);
+	pr_warn("jobd_ops: ejected (code %lld): %s\n", code, reason);
 	/* unreg runs from here, as if the loader had detached */
 	link->ops->detach(link);
 	bpf_link_put(link);
@@ -330,10 +371,15 @@ static void jobd_ops__job_done(struct jobd_job *job, u64 runtime_ns)
 {
 }
 
+static void jobd_ops__exit(struct jobd_exit_info *info)
+{
+}
+
 static struct jobd_ops __bpf_ops_jobd_ops = {
 	.select_domain = jobd_ops__select_domain,
 	.balance = jobd_ops__balance,
 	.job_done = jobd_ops__job_done,
+	.exit = jobd_ops__exit,
 };
 
 static struct bpf_struct_ops bpf_jobd_ops = {

@@ -43,6 +43,20 @@ struct jobd_job {
 #define JOBD_OPS_FLAGS_ALL	(JOBD_OPS_F_STRICT | \
 				 JOBD_OPS_F_STEAL)
 
+/* Who stopped an instance of jobd_ops; its exit op gets it in kind. */
+enum jobd_exit_kind {
+	JOBD_EXIT_UNREG = 1,	/* its link was detached or closed */
+	JOBD_EXIT_SWAP,		/* another instance replaced it */
+	JOBD_EXIT_EJECT,	/* the subsystem ejected it, see reason */
+};
+
+/* Why an instance of jobd_ops stopped, passed to its exit op. */
+struct jobd_exit_info {
+	s32 kind;
+	s64 exit_code;
+	char reason[128];
+};
+
 /* Placement and rebalancing policy for jobd. */
 struct jobd_ops {
 	/*
@@ -57,6 +71,11 @@ struct jobd_ops {
 	u32 (*balance)(u32 busiest, u32 nr_domains);
 	/* A job finished. */
 	void (*job_done)(struct jobd_job *job, u64 runtime_ns);
+	/*
+	 * The policy stopped: detached, replaced by another, or ejected by
+	 * jobd.
+	 */
+	void (*exit)(struct jobd_exit_info *info);
 	/* Policy name, shown in /proc/jobd. */
 	char name[16];
 	u64 flags;
@@ -192,14 +211,15 @@ static inline void jobd_call_job_done(struct jobd_job *job, u64 runtime_ns)
 
 #if JOBD_BPF_ENABLED
 int __init jobd_bpf_init(void);
-void jobd_bpf_eject(const char *reason);
+__printf(2, 3) void jobd_bpf_eject(s64 code, const char *fmt, ...);
 #else
 static inline int jobd_bpf_init(void)
 {
 	return 0;
 }
 
-static inline void jobd_bpf_eject(const char *reason)
+static inline __printf(2, 3)
+void jobd_bpf_eject(s64 code, const char *fmt, ...)
 {
 }
 #endif

@@ -13,12 +13,29 @@ pub const OPS_CALLBACKS: &[&str] = &[
     "select_domain",
     "balance",
     "job_done",
+    "exit",
 ];
 
 /// Callbacks every instance must implement.
 pub const OPS_REQUIRED: &[&str] = &[
     "select_domain",
 ];
+
+/// Members a loader leaves out where the kernel's type lacks them.
+pub const OPS_ZERO_IF_MISSING: &[&str] = &[
+    "job_done",
+    "exit",
+];
+
+/// The exit op: it gets `struct jobd_exit_info` when an instance stops.
+pub const OPS_EXIT: &str = "exit";
+
+/// Exit record kind: its link was detached or closed.
+pub const JOBD_EXIT_UNREG: i32 = 1;
+/// Exit record kind: another instance replaced it.
+pub const JOBD_EXIT_SWAP: i32 = 2;
+/// Exit record kind: the subsystem ejected it, see reason.
+pub const JOBD_EXIT_EJECT: i32 = 3;
 
 /// kfuncs the subsystem registers.
 pub const KFUNCS: &[&str] = &[

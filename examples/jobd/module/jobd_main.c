@@ -273,7 +273,7 @@ static void jobd_bad_choice(u32 d)
 		 d, nr_domains, JOBD_MAX_BAD_CHOICES);
 	scoped_guard(mutex, &exit_lock)
 		strscpy(exit_reason, reason);
-	jobd_bpf_eject(reason);
+	jobd_bpf_eject(-EINVAL, "%s", reason);
 }
 
 static int jobd_submit(u32 count, u32 cost)

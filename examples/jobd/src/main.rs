@@ -156,6 +156,11 @@ fn policy() -> anyhow::Result<()> {
         "flags were copied by init_member",
         a.get("flags") == names::JOBD_OPS_F_STRICT as i64,
     )?;
+    let exit_stat = |kind: i32| stat(&obj, 3 + kind as u32);
+    check(
+        "the replaced instance's exit op got JOBD_EXIT_SWAP",
+        exit_stat(names::JOBD_EXIT_SWAP)? == 1 && exit_stat(names::JOBD_EXIT_UNREG)? == 0,
+    )?;
 
     drop(link);
     let (b, a) = run_jobs(JOBS, 50)?;
@@ -168,6 +173,10 @@ fn policy() -> anyhow::Result<()> {
     check(
         "every job ran exactly once",
         a.get("double_runs") == 0 && a.get("live") == 0,
+    )?;
+    check(
+        "the detached instance's exit op got JOBD_EXIT_UNREG",
+        exit_stat(names::JOBD_EXIT_UNREG)? == 1 && exit_stat(names::JOBD_EXIT_EJECT)? == 0,
     )?;
     check(
         "the module refuses to unload while a policy object exists",

@@ -78,3 +78,59 @@ fn gen_reproduces_the_committed_jobd_output() {
     }
     assert_eq!(n, std::fs::read_dir(dir.path()).unwrap().count());
 }
+
+/// `modless check DECL --btf jobd.ko --base vmlinux`: the built jobd has
+/// everything jobd.toml declares; a newer jobd declaration gets a named
+/// difference per missing member, saying which ones programs can do without.
+#[test]
+fn check_btf_names_each_difference_of_a_kernel() {
+    let Some(vmlinux) = modless_bpf_build::target_vmlinux().filter(|v| v.exists()) else {
+        eprintln!("skipping: no built kernel tree (scripts/run-qemu.sh builds one)");
+        return;
+    };
+    let ko = jobd().join("module/jobd.ko");
+    if !ko.exists() {
+        eprintln!(
+            "skipping: {} is not built (scripts/build-modules.sh)",
+            ko.display()
+        );
+        return;
+    }
+    let check = |decl: &Path| {
+        let out = modless()
+            .arg("check")
+            .arg(decl)
+            .arg("--btf")
+            .arg(&ko)
+            .arg("--base")
+            .arg(&vmlinux)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, text) = check(&jobd().join("jobd.toml"));
+    assert!(ok, "{text}");
+    assert!(text.contains("present: op exit"), "{text}");
+
+    let next = Path::new(env!("CARGO_MANIFEST_DIR")).join("../loader/bpf/jobd_next/jobd.toml");
+    let (ok, text) = check(&next);
+    assert!(
+        !ok,
+        "a kernel lacking declared members must fail the check:\n{text}"
+    );
+    assert!(
+        text.contains(
+            "op `jobd_ops.job_started` is missing (if_missing = \"zero\": programs that set it load without it)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("data member `jobd_ops.max_moves` is missing\n"),
+        "{text}"
+    );
+}

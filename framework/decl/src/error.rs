@@ -95,6 +95,12 @@ pub enum DeclErrorKind {
         first: String,
         second: String,
     },
+    #[error("exit op `{op}` takes `struct {given} *`; the glue passes `struct {want} *`, declare it `void (*{op})(struct {want} *info)`")]
+    ExitInfoType {
+        op: String,
+        given: String,
+        want: String,
+    },
     #[error("{what} `{name}` already exists in the target kernel's BTF; module {what}s must be globally unique, rename it")]
     KernelNameClash { what: &'static str, name: String },
 }

@@ -5,7 +5,9 @@ use std::path::Path;
 use modless_ctypes::{parse_decl, parse_fn_ptr, parse_prototype, ParseError, Span, StructDef};
 use modless_hooks::{Hook, HookKind, RetValue};
 use modless_kfuncs::{KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
-use modless_struct_ops::{Callback, DataKind, DataMember, FlagBit, Instances, OpsTable, WriteRule};
+use modless_struct_ops::{
+    Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, WriteRule,
+};
 use toml::Spanned;
 
 use crate::error::{DeclError, DeclErrorKind, DeclErrors};
@@ -60,6 +62,17 @@ impl Loader<'_> {
                 expected: expected.join(", "),
             },
         );
+    }
+
+    fn if_missing(&mut self, v: &Option<Spanned<String>>, item: String) -> IfMissing {
+        match v.as_ref().map(|s| (s, s.get_ref().as_str())) {
+            None | Some((_, "fail")) => IfMissing::Fail,
+            Some((_, "zero")) => IfMissing::Zero,
+            Some((s, _)) => {
+                self.bad_value(s, item, "if_missing", &["fail", "zero"]);
+                IfMissing::Fail
+            }
+        }
     }
 
     fn ret_value(&mut self, v: &IntOrStr, span: Span, item: &str) -> Option<RetValue> {
@@ -158,11 +171,14 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
     for rc in &ro.callbacks {
         let c = rc.get_ref();
         if let Some(proto) = l.c(format!("ops `{ops_name}` callback"), &c.proto, parse_fn_ptr) {
+            let if_missing = l.if_missing(&c.if_missing, format!("ops callback `{}`", proto.name));
             callbacks.push(Callback {
                 proto,
                 required: c.required,
                 default: c.default.clone(),
                 sleepable: c.sleepable,
+                exit: c.exit,
+                if_missing,
                 doc: c.doc.clone(),
                 span: span_of(&c.proto),
                 proto_span: span_of(&c.proto),
@@ -198,9 +214,11 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
                 continue;
             }
         };
+        let if_missing = l.if_missing(&d.if_missing, item);
         data.push(DataMember {
             decl,
             kind,
+            if_missing,
             doc: d.doc.clone(),
             span: span_of(&d.field),
         });

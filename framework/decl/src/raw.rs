@@ -58,6 +58,9 @@ pub struct RawCallback {
     pub default: Option<String>,
     #[serde(default)]
     pub sleepable: bool,
+    #[serde(default)]
+    pub exit: bool,
+    pub if_missing: Option<S<String>>,
     pub doc: Option<String>,
 }
 
@@ -66,6 +69,7 @@ pub struct RawCallback {
 pub struct RawData {
     pub field: S<String>,
     pub kind: S<String>,
+    pub if_missing: Option<S<String>>,
     #[serde(default)]
     pub flags: Vec<RawFlag>,
     pub max: Option<u64>,

@@ -108,6 +108,22 @@ impl Declaration {
             }
         }
 
+        // the exit op receives the struct the glue defines
+        let names = Names::new(&sub.name, &self.ops.name);
+        if let Some(op) = self.ops.exit_op() {
+            let given = op.proto.params.first().and_then(|p| p.ty.struct_ptr_tag());
+            if let Some(given) = given.filter(|g| *g != names.exit_info()) {
+                at(
+                    op.span,
+                    DeclErrorKind::ExitInfoType {
+                        op: op.name().into(),
+                        given: given.into(),
+                        want: names.exit_info(),
+                    },
+                );
+            }
+        }
+
         // write allowlist
         for w in &self.ops.writes {
             let rule = format!("{}.{}", w.strukt, w.field);
@@ -136,7 +152,6 @@ impl Declaration {
         }
 
         // one C namespace for everything the generated code defines
-        let names = Names::new(&sub.name, &self.ops.name);
         let mut funcs: Vec<(String, String, Span)> = Vec::new();
         for k in &self.kfuncs {
             funcs.push((k.name().into(), format!("kfunc `{}`", k.name()), k.span));
@@ -183,6 +198,13 @@ impl Declaration {
         }
         let mut types: Vec<(String, String, Span)> =
             vec![(self.ops.name.clone(), "the ops type".into(), self.ops.span)];
+        if let Some(op) = self.ops.exit_op() {
+            types.push((
+                names.exit_info(),
+                format!("the info struct of exit op `{}`", op.name()),
+                op.span,
+            ));
+        }
         for s in &self.structs {
             types.push((
                 s.def.name.clone(),

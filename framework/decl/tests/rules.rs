@@ -433,6 +433,100 @@ fn jobd_example_is_valid() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/jobd/jobd.toml");
     let decl = modless_decl::load(std::path::Path::new(path)).unwrap();
     decl.validate().unwrap();
-    assert_eq!(decl.ops.callbacks.len(), 3);
+    assert_eq!(decl.ops.callbacks.len(), 4);
+    assert_eq!(decl.ops.exit_op().map(|c| c.name()), Some("exit"));
     assert_eq!(decl.kfuncs.len(), 4);
+}
+
+const EXIT_OP: &str = "[[ops.callback]]\nfn = \"void (*exit)(struct demo_exit_info *info)\"\nexit = true\nif_missing = \"zero\"\n\n[[ops.data]]";
+
+#[test]
+fn an_exit_op_and_zero_if_missing_members_are_valid() {
+    let (_, errs) = mutate("[[ops.data]]", EXIT_OP);
+    assert_eq!(errs, vec![]);
+    let d = parse(&BASE.replacen("[[ops.data]]", EXIT_OP, 1), "demo.toml").unwrap();
+    let exit = d.ops.exit_op().expect("the exit op");
+    assert_eq!(exit.if_missing, modless_decl::struct_ops::IfMissing::Zero);
+    assert!(d.ops.called().all(|c| c.name() != "exit"));
+}
+
+#[test]
+fn a_required_op_cannot_be_zero_if_missing() {
+    let (text, errs) = mutate(
+        "required = true\n",
+        "required = true\nif_missing = \"zero\"\n",
+    );
+    let e = single(&errs);
+    assert!(
+        matches!(&e.kind, DeclErrorKind::Ops(OpsError::RequiredZeroIfMissing { member }) if member == "pick")
+    );
+    assert_located(e, &text, "int (*pick)", "if_missing");
+}
+
+#[test]
+fn if_missing_takes_fail_or_zero() {
+    let (text, errs) = mutate("kind = \"name\"", "kind = \"name\"\nif_missing = \"skip\"");
+    let e = single(&errs);
+    assert!(matches!(
+        &e.kind,
+        DeclErrorKind::BadValue {
+            key: "if_missing",
+            ..
+        }
+    ));
+    assert_located(e, &text, "if_missing = \"skip\"", "zero");
+}
+
+#[test]
+fn the_exit_op_gets_the_generated_info_struct() {
+    let op = EXIT_OP.replace("demo_exit_info", "demo_obj");
+    let (_, errs) = mutate("[[ops.data]]", &op);
+    assert!(
+        errs.iter()
+            .any(|e| matches!(&e.kind, DeclErrorKind::Ops(OpsError::ExitOpShape { .. }))),
+        "{errs:#?}"
+    );
+    let op = EXIT_OP.replace("demo_exit_info", "other_exit_info");
+    let (text2, errs) = mutate("[[ops.data]]", &op);
+    let e = single(&errs);
+    assert!(
+        matches!(&e.kind, DeclErrorKind::ExitInfoType { want, .. } if want == "demo_exit_info")
+    );
+    assert_located(e, &text2, "(*exit)", "demo_exit_info");
+}
+
+#[test]
+fn one_exit_op_not_required_nor_sleepable() {
+    let two = EXIT_OP.replace(
+        "[[ops.data]]",
+        "[[ops.callback]]\nfn = \"void (*bye)(struct demo_exit_info *info)\"\nexit = true\nsleepable = true\n\n[[ops.data]]",
+    );
+    let (_, errs) = mutate("[[ops.data]]", &two);
+    assert!(errs.iter().any(|e| matches!(&e.kind, DeclErrorKind::Ops(OpsError::SecondExitOp { member, .. }) if member == "bye")), "{errs:#?}");
+    assert!(
+        errs.iter().any(|e| matches!(
+            &e.kind,
+            DeclErrorKind::Ops(OpsError::ExitOpFlag {
+                what: "sleepable",
+                ..
+            })
+        )),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn the_exit_info_struct_name_is_taken() {
+    let (_, errs) = mutate(
+        "[ops]",
+        "[[struct]]\nname = \"demo_exit_info\"\nfields = [\"u32 x\"]\n\n[ops]",
+    );
+    assert_eq!(errs, vec![], "no exit op, no clash");
+    let text = BASE.replacen("[[ops.data]]", EXIT_OP, 1).replacen(
+        "[ops]",
+        "[[struct]]\nname = \"demo_exit_info\"\nfields = [\"u32 x\"]\n\n[ops]",
+        1,
+    );
+    let errs = errors(&text);
+    assert!(errs.iter().any(|e| matches!(&e.kind, DeclErrorKind::NameCollision { name, .. } if name == "demo_exit_info")), "{errs:#?}");
 }

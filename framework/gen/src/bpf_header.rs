@@ -38,6 +38,11 @@ pub fn emit(decl: &Declaration) -> String {
     s.push_str("\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n");
     writeln!(s, "#endif /* {up}_TYPES_IN_VMLINUX */\n").unwrap();
     s.push_str(&emit_bpf::bpf_macros(&decl.ops, &n));
+    let record = emit_bpf::bpf_exit_record(&decl.ops, &n);
+    if !record.is_empty() {
+        s.push('\n');
+        s.push_str(&record);
+    }
     if !decl.kfuncs.is_empty() {
         s.push_str("\n/* __weak: probe with bpf_ksym_exists() where a kfunc is optional */\n");
         s.push_str(&kfuncs::emit::bpf_externs(&decl.kfuncs));

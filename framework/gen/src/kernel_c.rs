@@ -42,6 +42,9 @@ pub fn emit(decl: &Declaration) -> String {
     }
     if ops.instances == modless_decl::struct_ops::Instances::Many {
         includes.push("linux/rculist.h");
+    } else {
+        // <sub>_bpf_eject()
+        includes.extend(["linux/sprintf.h", "linux/stdarg.h", "linux/string.h"]);
     }
     includes.sort_unstable();
     for i in includes {
@@ -57,7 +60,12 @@ pub fn emit(decl: &Declaration) -> String {
     writeln!(s, "#if {}\n", n.enabled_macro()).unwrap();
     s.push_str(&emit_kernel::c_prelude(ops, &n));
     s.push('\n');
-    s.push_str(&emit_kernel::c_btf_ids(ops, &n, !decl.kfuncs.is_empty()));
+    // the kfunc filter (struct_ops kfuncs only) is the one user of the local id
+    let filtered = decl
+        .kfuncs
+        .iter()
+        .any(|k| k.prog_types.contains(&kfuncs::ProgType::StructOps));
+    s.push_str(&emit_kernel::c_btf_ids(ops, &n, filtered));
     s.push('\n');
     s.push_str(&emit_kernel::c_verifier(ops, &n));
     s.push('\n');

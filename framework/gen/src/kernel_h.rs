@@ -36,6 +36,9 @@ pub fn foreign_structs(decl: &Declaration) -> BTreeSet<String> {
         s.def.fields.iter().for_each(|f| add(&f.ty));
     }
     tags.remove(&decl.ops.name);
+    if decl.ops.exit_op().is_some() {
+        tags.remove(&names(decl).exit_info());
+    }
     for s in &decl.structs {
         tags.remove(&s.def.name);
     }
@@ -123,6 +126,7 @@ pub fn emit(decl: &Declaration) -> String {
     }
     s.push_str(&shared_structs(decl));
     s.push_str(&emit_kernel::h_flags(&decl.ops, &n));
+    s.push_str(&emit_kernel::exit_info_def(&decl.ops, &n));
     s.push_str(&emit_kernel::struct_def(&decl.ops, &n, true));
 
     let defaults = emit_kernel::h_defaults(&decl.ops);
@@ -149,7 +153,11 @@ pub fn emit(decl: &Declaration) -> String {
     writeln!(s, "#if {}", n.enabled_macro()).unwrap();
     writeln!(s, "int __init {sub}_bpf_init(void);").unwrap();
     if one {
-        writeln!(s, "void {sub}_bpf_eject(const char *reason);").unwrap();
+        writeln!(
+            s,
+            "__printf(2, 3) void {sub}_bpf_eject(s64 code, const char *fmt, ...);"
+        )
+        .unwrap();
     }
     s.push_str("#else\n");
     writeln!(
@@ -160,7 +168,7 @@ pub fn emit(decl: &Declaration) -> String {
     if one {
         writeln!(
             s,
-            "\nstatic inline void {sub}_bpf_eject(const char *reason)\n{{\n}}"
+            "\nstatic inline __printf(2, 3)\nvoid {sub}_bpf_eject(s64 code, const char *fmt, ...)\n{{\n}}"
         )
         .unwrap();
     }

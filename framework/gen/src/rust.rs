@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use modless_decl::ctypes::{CType, Decl};
 use modless_decl::hooks::HookKind;
-use modless_decl::struct_ops::DataKind;
+use modless_decl::struct_ops::{emit_kernel, DataKind, IfMissing};
 use modless_decl::Declaration;
 
 use crate::banner::generated_line;
@@ -124,6 +124,44 @@ pub fn emit(decl: &Declaration) -> String {
         "OPS_REQUIRED",
         &req,
     );
+    let zero: Vec<&str> = ops
+        .callbacks
+        .iter()
+        .filter(|c| c.if_missing == IfMissing::Zero)
+        .map(|c| c.name())
+        .chain(
+            ops.data
+                .iter()
+                .filter(|d| d.if_missing == IfMissing::Zero)
+                .map(|d| d.decl.name.as_str()),
+        )
+        .collect();
+    str_list(
+        &mut s,
+        "Members a loader leaves out where the kernel's type lacks them.",
+        "OPS_ZERO_IF_MISSING",
+        &zero,
+    );
+    if let Some(op) = ops.exit_op() {
+        writeln!(
+            s,
+            "/// The exit op: it gets `struct {}` when an instance stops.\n\
+             pub const OPS_EXIT: &str = \"{}\";\n",
+            n.exit_info(),
+            op.name()
+        )
+        .unwrap();
+        for (i, (kind, why)) in emit_kernel::EXIT_KINDS.iter().enumerate() {
+            writeln!(
+                s,
+                "/// Exit record kind: {why}.\npub const {}: i32 = {};",
+                n.exit_kind(kind),
+                i + 1
+            )
+            .unwrap();
+        }
+        s.push('\n');
+    }
     let kf: Vec<&str> = decl.kfuncs.iter().map(|k| k.name()).collect();
     str_list(&mut s, "kfuncs the subsystem registers.", "KFUNCS", &kf);
     let fentry: Vec<&str> = decl

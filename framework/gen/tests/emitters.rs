@@ -210,12 +210,66 @@ fn hooks_clamp_and_register_fmodret() {
 #[test]
 fn a_one_instance_table_can_be_ejected_by_its_subsystem() {
     let c = c(BASE);
-    assert!(c.contains("void demo_bpf_eject(const char *reason)"), "{c}");
+    assert!(
+        c.contains("void demo_bpf_eject(s64 code, const char *fmt, ...)"),
+        "{c}"
+    );
+    assert!(c.contains("\tvscnprintf(reason, sizeof(reason), fmt, args);"));
     // the reg path remembers the link; eject detaches through it, unlocked
     assert!(c.contains("\tdemo_bpf_link = link;"));
     assert!(c.contains("\tmutex_unlock(&demo_bpf_lock);\n\tif (IS_ERR_OR_NULL(link))\n\t\treturn;"));
     assert!(c.contains("\tlink->ops->detach(link);\n\tbpf_link_put(link);"));
     let h = h(BASE);
-    assert!(h.contains("void demo_bpf_eject(const char *reason);"));
-    assert!(h.contains("static inline void demo_bpf_eject(const char *reason)\n{\n}"));
+    assert!(h.contains("__printf(2, 3) void demo_bpf_eject(s64 code, const char *fmt, ...);"));
+    assert!(h.contains(
+        "static inline __printf(2, 3)\nvoid demo_bpf_eject(s64 code, const char *fmt, ...)\n{\n}"
+    ));
+}
+
+#[test]
+fn the_exit_op_is_called_on_unreg_and_swap_and_gets_the_ejection() {
+    let text = BASE.replacen(
+        "[[ops.data]]",
+        "[[ops.callback]]\nfn = \"void (*exit)(struct demo_exit_info *info)\"\nexit = true\n\n[[ops.data]]",
+        1,
+    );
+    let g = gen(&text);
+    let (c, h, b) = (
+        g.get("demo_bpf.c").unwrap(),
+        g.get("demo_bpf.h").unwrap(),
+        g.get("demo.bpf.h").unwrap(),
+    );
+    for hdr in [h, b] {
+        assert!(hdr.contains(
+            "struct demo_exit_info {\n\ts32 kind;\n\ts64 exit_code;\n\tchar reason[128];\n};"
+        ));
+        assert!(hdr.contains("\tDEMO_EXIT_UNREG = 1,"));
+    }
+    // the subsystem never calls it through DEMO_CALL
+    assert!(!h.contains("demo_call_exit"), "{h}");
+    assert!(
+        c.contains("\tif (ops->exit)\n\t\tops->exit(&info);\n}"),
+        "{c}"
+    );
+    assert!(c.contains("\tif (old->exit)\n\t\told->exit(&info);\n\treturn 0;"));
+    assert!(c.contains("\tif (link && link == demo_bpf_ejected)\n\t\tinfo = demo_bpf_eject_info;"));
+    assert!(c.contains("\t\tdemo_bpf_eject_info.kind = DEMO_EXIT_EJECT;"));
+    assert!(b.contains("#define MODLESS_EXIT_RECORD(info)"));
+}
+
+#[test]
+fn zero_if_missing_members_are_tagged_for_the_loader_only() {
+    let text = BASE.replacen(
+        "kind = \"value\"",
+        "kind = \"value\"\nif_missing = \"zero\"",
+        1,
+    );
+    let g = gen(&text);
+    let b = g.get("demo.bpf.h").unwrap();
+    assert!(b.contains("__attribute__((btf_decl_tag(\"modless:zero_if_missing\")))"));
+    assert!(b.contains("\tu32 mode __modless_zero_if_missing;"), "{b}");
+    assert!(!g
+        .get("demo_bpf.h")
+        .unwrap()
+        .contains("__modless_zero_if_missing"));
 }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use modless_btf::{Btf, FuncInfo};
 use modless_decl::ctypes::FuncProto;
+use modless_decl::struct_ops::IfMissing;
 use modless_decl::Declaration;
 
 /// One way the kernel differs from the declaration.
@@ -12,10 +13,19 @@ use modless_decl::Declaration;
 pub enum KernelDifference {
     /// The ops struct type is not in this BTF.
     OpsTypeMissing { type_name: String },
-    /// An op (function-pointer member) is missing.
-    OpMissing { type_name: String, op: String },
-    /// A data member is missing.
-    DataMemberMissing { type_name: String, member: String },
+    /// An op (function-pointer member) is missing; `zero` when it is
+    /// declared `if_missing = "zero"` (programs setting it still load).
+    OpMissing {
+        type_name: String,
+        op: String,
+        zero: bool,
+    },
+    /// A data member is missing; `zero` as for ops.
+    DataMemberMissing {
+        type_name: String,
+        member: String,
+        zero: bool,
+    },
     /// A member's type differs.
     MemberType {
         type_name: String,
@@ -43,10 +53,18 @@ impl fmt::Display for KernelDifference {
         use KernelDifference::*;
         match self {
             OpsTypeMissing { type_name } => write!(f, "ops type `struct {type_name}` is missing"),
-            OpMissing { type_name, op } => write!(f, "op `{type_name}.{op}` is missing"),
-            DataMemberMissing { type_name, member } => {
-                write!(f, "data member `{type_name}.{member}` is missing")
+            OpMissing { type_name, op, zero } => {
+                write!(f, "op `{type_name}.{op}` is missing{}", zero_note(*zero))
             }
+            DataMemberMissing {
+                type_name,
+                member,
+                zero,
+            } => write!(
+                f,
+                "data member `{type_name}.{member}` is missing{}",
+                zero_note(*zero)
+            ),
             MemberType { type_name, member, expected, found } => write!(
                 f,
                 "member `{type_name}.{member}` is `{found}`, declared `{expected}`"
@@ -62,6 +80,14 @@ impl fmt::Display for KernelDifference {
             ),
             HookMissing { name } => write!(f, "hook site `{name}` is missing"),
         }
+    }
+}
+
+fn zero_note(zero: bool) -> &'static str {
+    if zero {
+        " (if_missing = \"zero\": programs that set it load without it)"
+    } else {
+        ""
     }
 }
 
@@ -104,6 +130,7 @@ pub fn check_kernel(btf: &Btf, decl: &Declaration) -> KernelReport {
                     r.differences.push(KernelDifference::OpMissing {
                         type_name: ops.name.clone(),
                         op: cb.name().to_string(),
+                        zero: cb.if_missing == IfMissing::Zero,
                     });
                     continue;
                 };
@@ -131,6 +158,7 @@ pub fn check_kernel(btf: &Btf, decl: &Declaration) -> KernelReport {
                     r.differences.push(KernelDifference::DataMemberMissing {
                         type_name: ops.name.clone(),
                         member: d.decl.name.clone(),
+                        zero: d.if_missing == IfMissing::Zero,
                     });
                 }
             }

@@ -4,13 +4,15 @@
 use std::ffi::CString;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
 
 use libbpf_rs::{AsRawLibbpf, Link, MapCore, MapFlags, MapType, Object, ProgramType};
 
 use crate::error::{classify, LoadError, Result, Step};
 use crate::link::{Attached, HookLink, OpsLink};
 use crate::log::capture;
-use crate::open::datasec_vars;
+use crate::members::SkippedMember;
+use crate::obj_btf::{datasec_vars, struct_members, ObjMember};
 
 /// A BPF object whose maps and programs are in the kernel.
 ///
@@ -20,6 +22,7 @@ pub struct Extension {
     path: PathBuf,
     obj: Object,
     load_log: String,
+    skipped: Vec<SkippedMember>,
 }
 
 /// What kind of program, as the loader treats it.
@@ -45,12 +48,24 @@ pub struct ProgramInfo {
 }
 
 impl Extension {
-    pub(crate) fn new(path: PathBuf, obj: Object, load_log: String) -> Self {
+    pub(crate) fn new(
+        path: PathBuf,
+        obj: Object,
+        load_log: String,
+        skipped: Vec<SkippedMember>,
+    ) -> Self {
         Self {
             path,
             obj,
             load_log,
+            skipped,
         }
+    }
+
+    /// Ops members left out at load because this kernel's type lacks them
+    /// and their declaration says `if_missing = "zero"`.
+    pub fn skipped_members(&self) -> &[SkippedMember] {
+        &self.skipped
     }
 
     /// The object's file or name.
@@ -264,12 +279,11 @@ impl Extension {
         Ok(info.info.id)
     }
 
-    /// Current bytes of global `var` (in `.bss` or `.data`), read from the
-    /// kernel's memory-mapped copy.
-    pub fn global(&self, var: &str) -> Result<Vec<u8>> {
+    /// The live bytes of global `var` (in `.bss` or `.data`) and its BTF type.
+    fn global_slot(&self, var: &str) -> Option<(*mut u8, usize, u32)> {
         let obj = self.obj.as_libbpf_object().as_ptr();
         for sec in [".bss", ".data"] {
-            for (map, name, off, size) in datasec_vars(obj, sec) {
+            for (map, name, off, size, type_id) in datasec_vars(obj, sec) {
                 if name != var {
                     continue;
                 }
@@ -278,21 +292,55 @@ impl Extension {
                 // live mmap()ed image of `len` bytes.
                 let data = unsafe { libbpf_sys::bpf_map__initial_value(map, &mut len) };
                 if data.is_null() || (off + size) as u64 > len {
-                    break;
+                    return None;
                 }
-                let mut out = vec![0u8; size];
-                // SAFETY: `off + size <= len`; volatile-ish copy of shared memory.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        data.cast::<u8>().add(off),
-                        out.as_mut_ptr(),
-                        size,
-                    )
-                };
-                return Ok(out);
+                // SAFETY: `off + size <= len`, inside the mapping.
+                return Some((unsafe { data.cast::<u8>().add(off) }, size, type_id));
             }
         }
-        Err(self.not_found("global variable", var))
+        None
+    }
+
+    /// Current bytes of global `var` (in `.bss` or `.data`), read from the
+    /// kernel's memory-mapped copy.
+    pub fn global(&self, var: &str) -> Result<Vec<u8>> {
+        let (p, size, _) = self
+            .global_slot(var)
+            .ok_or_else(|| self.not_found("global variable", var))?;
+        let mut out = vec![0u8; size];
+        // SAFETY: `p` points at `size` bytes of the live mapping; the program
+        // may write them concurrently, as with any shared BPF global.
+        unsafe { std::ptr::copy_nonoverlapping(p, out.as_mut_ptr(), size) };
+        Ok(out)
+    }
+
+    /// Overwrites global `var` (in `.bss` or `.data`) in the kernel's
+    /// memory-mapped copy; `value` must be exactly its size.
+    pub fn set_global(&self, var: &str, value: &[u8]) -> Result<()> {
+        let (p, size, _) = self
+            .global_slot(var)
+            .ok_or_else(|| self.not_found("global variable", var))?;
+        if value.len() != size {
+            return Err(LoadError::RodataSize {
+                object: self.path.clone(),
+                var: var.to_string(),
+                expected: size,
+                given: value.len(),
+            });
+        }
+        // SAFETY: `p` points at `size` writable bytes of the live mapping
+        // (.bss/.data are mapped read-write).
+        unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), p, size) };
+        Ok(())
+    }
+
+    /// Members (name, byte offset, size) of global `var` if it is a struct.
+    pub(crate) fn global_members(&self, var: &str) -> Option<Vec<ObjMember>> {
+        let (_, _, type_id) = self.global_slot(var)?;
+        let obj = self.obj.as_libbpf_object().as_ptr();
+        // SAFETY: a live object; its BTF lives as long.
+        let btf = NonNull::new(unsafe { libbpf_sys::bpf_object__btf(obj) })?;
+        struct_members(btf, type_id).map(|(_, m)| m)
     }
 
     /// A `u64` global, see [`Extension::global`].

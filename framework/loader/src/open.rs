@@ -1,22 +1,24 @@
 //! Opening an object and preparing it before the kernel sees it:
 //! `.rodata` values, verifier log level.
 
-use std::ffi::CStr;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::ptr::NonNull;
 
 use libbpf_rs::{AsRawLibbpf, ObjectBuilder, OpenObject};
 
 use crate::error::{classify, LoadError, Result, Step};
 use crate::extension::Extension;
 use crate::log::capture;
+use crate::members;
+use crate::obj_btf::datasec_vars;
 
 /// A BPF object opened (parsed) but not loaded: set `.rodata` here.
 #[derive(Debug)]
 pub struct OpenExtension {
     pub(crate) path: PathBuf,
     pub(crate) open: OpenObject,
+    /// The kernel BTF libbpf resolves against, when not the running one.
+    kernel_btf: Option<PathBuf>,
     log_level: u32,
 }
 
@@ -63,6 +65,7 @@ impl OpenExtension {
         Ok(Self {
             path,
             open,
+            kernel_btf: kernel_btf.map(Path::to_path_buf),
             log_level: 0,
         })
     }
@@ -84,6 +87,7 @@ impl OpenExtension {
         Ok(Self {
             path,
             open,
+            kernel_btf: None,
             log_level: 0,
         })
     }
@@ -142,9 +146,20 @@ impl OpenExtension {
     }
 
     /// Loads every map and program into the kernel: the verifier runs here.
+    ///
+    /// Ops members this kernel's type lacks are handled first as their
+    /// declaration says: `if_missing = "zero"` members are left out (see
+    /// [`Extension::skipped_members`]), others fail with
+    /// [`LoadError::MemberMissing`].
     pub fn load(self) -> Result<Extension> {
-        let Self { path, open, .. } = self;
+        let Self {
+            path,
+            open,
+            kernel_btf,
+            ..
+        } = self;
         let raw = open.as_libbpf_object().as_ptr();
+        let skipped = members::apply(raw, &path, kernel_btf.as_deref())?;
         // SAFETY: `raw` is the open object owned by `open`; libbpf loads it
         // in place and reports failure by a negative errno.
         let (ret, log) = capture(|| unsafe { libbpf_sys::bpf_object__load(raw) });
@@ -154,7 +169,7 @@ impl OpenExtension {
         // SAFETY: the object was just loaded; `take_ptr` hands its ownership
         // over so exactly one of OpenObject/Object closes it.
         let obj = unsafe { libbpf_rs::Object::from_ptr(open.take_ptr()) };
-        Ok(Extension::new(path, obj, log))
+        Ok(Extension::new(path, obj, log, skipped))
     }
 }
 
@@ -165,88 +180,13 @@ fn find_rodata_var(
 ) -> Option<(*mut libbpf_sys::bpf_map, usize, usize)> {
     datasec_vars(obj, ".rodata")
         .into_iter()
-        .find(|(_, name, _, _)| name == var)
-        .map(|(map, _, off, size)| (map, off, size))
+        .find(|(_, name, _, _, _)| name == var)
+        .map(|(map, _, off, size, _)| (map, off, size))
 }
 
 fn rodata_vars(obj: *mut libbpf_sys::bpf_object) -> Vec<String> {
     datasec_vars(obj, ".rodata")
         .into_iter()
-        .map(|(_, n, _, _)| n)
+        .map(|(_, n, _, _, _)| n)
         .collect()
-}
-
-/// Variables of the internal map backing section `sec`: (map, name, offset, size).
-pub(crate) fn datasec_vars(
-    obj: *mut libbpf_sys::bpf_object,
-    sec: &str,
-) -> Vec<(*mut libbpf_sys::bpf_map, String, usize, usize)> {
-    let mut out = Vec::new();
-    // SAFETY: `obj` is a live object; the BTF it returns lives as long.
-    let btf = unsafe { libbpf_sys::bpf_object__btf(obj) };
-    let Some(btf) = NonNull::new(btf) else {
-        return out;
-    };
-    let mut map: *mut libbpf_sys::bpf_map = std::ptr::null_mut();
-    loop {
-        // SAFETY: `map` is NULL or the previous map of `obj`.
-        map = unsafe { libbpf_sys::bpf_object__next_map(obj, map) };
-        if map.is_null() {
-            break;
-        }
-        // SAFETY: `map` is a live map of `obj`.
-        let type_id = unsafe { libbpf_sys::bpf_map__btf_value_type_id(map) };
-        let Some(t) = type_at(btf, type_id) else {
-            continue;
-        };
-        if kind_of(t) != libbpf_sys::BTF_KIND_DATASEC || name_at(btf, t.name_off) != sec {
-            continue;
-        }
-        let vlen = (t.info & 0xffff) as usize;
-        // SAFETY: a DATASEC is followed in memory by `vlen` btf_var_secinfo.
-        let infos = unsafe {
-            std::slice::from_raw_parts(
-                (t as *const libbpf_sys::btf_type)
-                    .add(1)
-                    .cast::<libbpf_sys::btf_var_secinfo>(),
-                vlen,
-            )
-        };
-        for vi in infos {
-            if let Some(v) = type_at(btf, vi.type_) {
-                out.push((
-                    map,
-                    name_at(btf, v.name_off),
-                    vi.offset as usize,
-                    vi.size as usize,
-                ));
-            }
-        }
-    }
-    out
-}
-
-pub(crate) fn type_at<'a>(
-    btf: NonNull<libbpf_sys::btf>,
-    id: u32,
-) -> Option<&'a libbpf_sys::btf_type> {
-    if id == 0 {
-        return None;
-    }
-    // SAFETY: libbpf returns NULL for a bad id, else a type owned by `btf`.
-    unsafe { libbpf_sys::btf__type_by_id(btf.as_ptr(), id).as_ref() }
-}
-
-pub(crate) fn kind_of(t: &libbpf_sys::btf_type) -> u32 {
-    (t.info >> 24) & 0x1f
-}
-
-pub(crate) fn name_at(btf: NonNull<libbpf_sys::btf>, off: u32) -> String {
-    // SAFETY: libbpf returns a NUL-terminated string owned by `btf`, or NULL.
-    let p = unsafe { libbpf_sys::btf__name_by_offset(btf.as_ptr(), off) };
-    if p.is_null() {
-        return String::new();
-    }
-    // SAFETY: non-NULL and NUL-terminated, as above.
-    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
 }

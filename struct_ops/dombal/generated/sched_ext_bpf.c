@@ -10,6 +10,9 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sprintf.h>
+#include <linux/stdarg.h>
+#include <linux/string.h>
 
 #include "sched_ext_bpf.h"
 
@@ -362,15 +365,23 @@ static int sched_ext_st_update(void *kdata, void *old_kdata,
 
 /**
  * sched_ext_bpf_eject - detach the attached sched_ext_ops and say why
- * @reason: why, for the kernel log
+ * @code: exit code, for the exit op and the loader
+ * @fmt: printf-style reason
  *
  * Lets sched_ext drop a misbehaving policy: the default takes over and the
- * loader sees its link detached (EPOLLHUP). Only link-attached instances
- * can be ejected. Call it outside the ops and without sched_ext_bpf_lock held.
+ * loader sees its link detached (EPOLLHUP).
+ * Only link-attached instances can be ejected. Call it outside the ops
+ * and without sched_ext_bpf_lock held.
  */
-void sched_ext_bpf_eject(const char *reason)
+void sched_ext_bpf_eject(s64 code, const char *fmt, ...)
 {
 	struct bpf_link *link;
+	char reason[128];
+	va_list args;
+
+	va_start(args, fmt);
+	vscnprintf(reason, sizeof(reason), fmt, args);
+	va_end(args);
 
 	mutex_lock(&sched_ext_bpf_lock);
 	link = sched_ext_bpf_link;
@@ -379,7 +390,7 @@ void sched_ext_bpf_eject(const char *reason)
 	mutex_unlock(&sched_ext_bpf_lock);
 	if (IS_ERR_OR_NULL(link))
 		return;
-	pr_warn("sched_ext_ops: ejected: %s\n", reason);
+	pr_warn("sched_ext_ops: ejected (code %lld): %s\n", code, reason);
 	/* unreg runs from here, as if the loader had detached */
 	link->ops->detach(link);
 	bpf_link_put(link);

@@ -1145,14 +1145,15 @@ static inline void sched_ext_call_cpu_release(s32 cpu,
 
 #if SCHED_EXT_BPF_ENABLED
 int __init sched_ext_bpf_init(void);
-void sched_ext_bpf_eject(const char *reason);
+__printf(2, 3) void sched_ext_bpf_eject(s64 code, const char *fmt, ...);
 #else
 static inline int sched_ext_bpf_init(void)
 {
 	return 0;
 }
 
-static inline void sched_ext_bpf_eject(const char *reason)
+static inline __printf(2, 3)
+void sched_ext_bpf_eject(s64 code, const char *fmt, ...)
 {
 }
 #endif

@@ -55,6 +55,9 @@ pub const OPS_CALLBACKS: &[&str] = &[
 /// Callbacks every instance must implement.
 pub const OPS_REQUIRED: &[&str] = &[];
 
+/// Members a loader leaves out where the kernel's type lacks them.
+pub const OPS_ZERO_IF_MISSING: &[&str] = &[];
+
 /// kfuncs the subsystem registers.
 pub const KFUNCS: &[&str] = &[
     "__scx_bpf_dsq_insert_vtime",

@@ -44,6 +44,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    for s in ext.skipped_members() {
+        println!(
+            "left out {}.{}: this kernel lacks it and it is declared if_missing = \"zero\"",
+            s.map, s.member
+        );
+    }
     for o in &attached.ops {
         println!("attached struct_ops map {}", o.map());
     }
@@ -64,15 +70,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             None => "SIGINT/SIGTERM detaches".into(),
         }
     );
+    ext.clear_exit_record();
+    let mut gone = vec![false; attached.ops.len()];
     while !STOP.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
-        for o in &attached.ops {
-            if !o.is_attached().unwrap_or(true) {
+        for (o, gone) in attached.ops.iter().zip(gone.iter_mut()) {
+            if !*gone && !o.is_attached().unwrap_or(true) {
+                *gone = true;
                 println!("the kernel detached struct_ops map {}", o.map());
+                if let Some(r) = ext.exit_record() {
+                    println!("  exit kind {} code {}: {}", r.kind, r.code, r.reason);
+                    if let Some(m) = r.message {
+                        println!("  {m}");
+                    }
+                }
             }
+        }
+        // nothing left to hold
+        if attached.hooks.is_empty() && !gone.is_empty() && gone.iter().all(|g| *g) {
+            return Ok(ExitCode::FAILURE);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(attached);
     println!("detached");
+    if let Some(r) = ext.exit_record() {
+        println!("exit record: kind {} code {}: {}", r.kind, r.code, r.reason);
+    }
     Ok(ExitCode::SUCCESS)
 }

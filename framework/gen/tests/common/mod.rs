@@ -7,7 +7,7 @@ use modless_decl::ctypes::{CType, Decl, FuncProto, Scalar, Span, StructDef};
 use modless_decl::hooks::{Hook, HookKind, RetValue};
 use modless_decl::kfuncs::{KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
 use modless_decl::struct_ops::{
-    Callback, DataKind, DataMember, FlagBit, Instances, OpsTable, WriteRule,
+    Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, WriteRule,
 };
 use modless_decl::{Declaration, SharedStruct};
 use quickcheck::{Arbitrary, Gen};
@@ -113,16 +113,44 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
             })
             .collect();
         let needs_default = !ret.is_void() || bool::arbitrary(g);
+        let required = bool::arbitrary(g);
+        let if_missing = if !required && bool::arbitrary(g) {
+            IfMissing::Zero
+        } else {
+            IfMissing::Fail
+        };
         callbacks.push(Callback {
             proto: FuncProto {
                 ret,
                 name: format!("op{i}"),
                 params,
             },
-            required: bool::arbitrary(g),
+            required,
             default: needs_default.then(|| format!("{sub}_default_op{i}")),
             sleepable: instances == Instances::One && below(g, 4) == 0,
+            exit: false,
+            if_missing,
             doc: bool::arbitrary(g).then(|| "an op ".repeat(1 + below(g, 20))),
+            span: Span::UNKNOWN,
+            proto_span: Span::UNKNOWN,
+        });
+    }
+    if bool::arbitrary(g) {
+        callbacks.push(Callback {
+            proto: FuncProto {
+                ret: CType::Void,
+                name: "exit".into(),
+                params: vec![Decl::new(
+                    CType::struct_ptr(&format!("{sub}_exit_info")),
+                    "info",
+                )],
+            },
+            required: false,
+            default: None,
+            sleepable: false,
+            exit: true,
+            if_missing: IfMissing::Zero,
+            doc: None,
             span: Span::UNKNOWN,
             proto_span: Span::UNKNOWN,
         });
@@ -134,6 +162,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
         data.push(DataMember {
             decl: Decl::new(CType::Array { of, len: 16 }, "name"),
             kind: DataKind::Name,
+            if_missing: IfMissing::Fail,
             doc: None,
             span: Span::UNKNOWN,
         });
@@ -150,6 +179,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
         data.push(DataMember {
             decl: Decl::new(CType::Scalar(Scalar::U64), "flags"),
             kind: DataKind::Flags(flags),
+            if_missing: IfMissing::Zero,
             doc: None,
             span: Span::UNKNOWN,
         });
@@ -160,6 +190,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
             kind: DataKind::Value {
                 max: bool::arbitrary(g).then_some(100),
             },
+            if_missing: IfMissing::Fail,
             doc: None,
             span: Span::UNKNOWN,
         });

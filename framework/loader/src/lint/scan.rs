@@ -9,7 +9,7 @@ use std::ptr::NonNull;
 
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex, SymbolKind};
 
-use crate::open::{kind_of, name_at, type_at};
+use crate::obj_btf::{kind_of, name_at, resolve, type_at};
 
 /// One program as the linter sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,26 +310,6 @@ fn scan_struct_ops(path: &Path) -> Result<Vec<ScannedOps>, ScanError> {
         });
     }
     Ok(out)
-}
-
-fn resolve(
-    btf: NonNull<libbpf_sys::btf>,
-    mut id: u32,
-) -> Option<(u32, &'static libbpf_sys::btf_type)> {
-    loop {
-        let t = type_at(btf, id)?;
-        match kind_of(t) {
-            libbpf_sys::BTF_KIND_TYPEDEF
-            | libbpf_sys::BTF_KIND_CONST
-            | libbpf_sys::BTF_KIND_VOLATILE
-            | libbpf_sys::BTF_KIND_RESTRICT
-            | libbpf_sys::BTF_KIND_TYPE_TAG => {
-                // SAFETY: for these kinds the union holds the referenced type id.
-                id = unsafe { t.__bindgen_anon_1.type_ };
-            }
-            _ => return Some((id, t)),
-        }
-    }
 }
 
 fn is_func_ptr(btf: NonNull<libbpf_sys::btf>, id: u32) -> bool {

@@ -24,7 +24,8 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) -> Result<(), String> {
 }
 
 /// `modless load OBJ` attaches a sched_ext scheduler, holds it until SIGINT,
-/// then detaches and exits 0; the kernel's default scheduler is back.
+/// then detaches, prints the exit record sched_ext gave the scheduler and
+/// exits 0; the kernel's default scheduler is back.
 pub fn load_until_sigint() -> crate::anyhow_like::Result {
     let modless = std::env::current_exe()
         .map_err(|e| e.to_string())?
@@ -52,6 +53,10 @@ pub fn load_until_sigint() -> crate::anyhow_like::Result {
     }
     if !stdout.contains("modless_load") {
         return Err("modless load did not say what it attached".into());
+    }
+    // sched_ext's own words, through the scheduler's UEI-style record
+    if !stdout.contains("exit record: kind 64 code 0: unregistered from user space") {
+        return Err("modless load did not report the scheduler's exit record".into());
     }
     wait_for("sched_ext is disabled again", || {
         sched_ext("state") == "disabled"

@@ -267,8 +267,9 @@ pub fn unload_while_attached() -> crate::anyhow_like::Result {
 
 /// jobd ejects a policy that keeps choosing domains that do not exist
 /// (generated `jobd_bpf_eject`); `supervise` sees the kernel detach the link,
-/// re-attaches once as its RestartPolicy says, sees the second ejection and
-/// stops; jobd says why in /proc/jobd and runs on its default.
+/// reads why from the policy's exit record, re-attaches once as its
+/// RestartPolicy says, sees the second ejection and stops; jobd says why in
+/// /proc/jobd too and runs on its default.
 pub fn eject_and_restart() -> crate::anyhow_like::Result {
     use modless_loader::{supervise, ExitKind, RestartPolicy};
 
@@ -311,6 +312,19 @@ pub fn eject_and_restart() -> crate::anyhow_like::Result {
             "want two kernel-side exits (the first, then after the one restart), got {exits:?}"
         ),
     )?;
+    // JOBD_EXIT_EJECT (generated jobd_bpf.rs), -EINVAL as jobd passes it
+    const JOBD_EXIT_EJECT: i64 = 3;
+    for e in &exits {
+        let ok = e.record.as_ref().is_some_and(|r| {
+            r.kind == JOBD_EXIT_EJECT
+                && r.code == -22
+                && r.reason.contains("select_domain chose domain 1000 of")
+        });
+        ensure(
+            ok && e.reason.starts_with("select_domain chose domain 1000"),
+            format!("the exit op's record does not carry jobd's ejection: {e:?}"),
+        )?;
+    }
     let text = std::fs::read_to_string(PROC).map_err(|e| e.to_string())?;
     let reason = text.lines().find(|l| l.starts_with("exit: ")).unwrap_or("");
     println!("/proc/jobd {reason}");
@@ -324,4 +338,67 @@ pub fn eject_and_restart() -> crate::anyhow_like::Result {
         format!("policy is {policy:?} after the ejection"),
     )?;
     Ok(Outcome::Pass)
+}
+
+/// Policies built against a newer jobd declaration meet this (older) jobd:
+/// the op declared `if_missing = "zero"` is left out and the policy runs;
+/// the data member declared `fail` is refused by name before the kernel
+/// sees anything.
+pub fn newer_policy_on_older_jobd() -> crate::anyhow_like::Result {
+    use modless_loader::{LoadError, SkippedMember};
+
+    if !ensure_module()? {
+        return Ok(Outcome::Skip("jobd.ko not built".into()));
+    }
+    let ext = OpenExtension::file(object("next_optional"))
+        .and_then(|o| o.load())
+        .map_err(|e| format!("a policy with a zero-if-missing op does not load: {e}"))?;
+    ensure(
+        ext.skipped_members()
+            == [SkippedMember {
+                map: "next_optional".into(),
+                member: "job_started".into(),
+            }],
+        format!("skipped: {:?}", ext.skipped_members()),
+    )?;
+    let link = ext.attach_ops("next_optional").map_err(|e| e.to_string())?;
+    let before = placed_in_domain0()?;
+    command("submit 8 1")?;
+    std::thread::sleep(Duration::from_millis(300));
+    let (policy, _) = stats()?;
+    let placed = placed_in_domain0()? - before;
+    println!("policy {policy}: {placed} of 8 jobs placed in domain 0");
+    ensure(
+        policy == "next_optional" && placed == 8,
+        format!("the newer policy is not in charge: {policy}, {placed} of 8 in domain 0"),
+    )?;
+    drop(link);
+
+    let err = OpenExtension::file(object("next_needed"))
+        .and_then(|o| o.load())
+        .map(|_| ())
+        .expect_err("a policy needing a member jobd lacks must not load");
+    println!("{err}");
+    ensure(
+        matches!(&err, LoadError::MemberMissing { map, member, log, .. }
+            if map == "next_needed" && member == "max_moves"
+                && log.contains("if_missing = \"fail\"")),
+        format!("want MemberMissing for max_moves with the declared policy, got: {err}"),
+    )?;
+    let (policy, _) = stats()?;
+    ensure(
+        policy == "default",
+        format!("policy is {policy:?} after the refused load"),
+    )?;
+    Ok(Outcome::Pass)
+}
+
+/// The `placed` count of `domain 0:` in /proc/jobd.
+fn placed_in_domain0() -> Result<i64, String> {
+    let text = std::fs::read_to_string(PROC).map_err(|e| format!("{PROC}: {e}"))?;
+    text.lines()
+        .find(|l| l.starts_with("domain 0:"))
+        .and_then(|l| l.split_once(" placed "))
+        .and_then(|(_, rest)| rest.split_whitespace().next()?.parse().ok())
+        .ok_or_else(|| format!("no `domain 0: ... placed N` line in {PROC}:\n{text}"))
 }

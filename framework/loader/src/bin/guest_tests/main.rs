@@ -45,6 +45,7 @@ const TESTS: &[(&str, Test)] = &[
     ("jobd-sigkill", jobd::sigkill_falls_back_to_default),
     ("jobd-unload", jobd::unload_while_attached),
     ("jobd-eject", jobd::eject_and_restart),
+    ("jobd-newer-policy", jobd::newer_policy_on_older_jobd),
     ("bench", bench::run),
 ];
 
