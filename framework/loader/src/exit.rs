@@ -209,6 +209,7 @@ mod tests {
             offset,
             size,
             tags: Vec::new(),
+            type_id: 0,
         }
     }
 

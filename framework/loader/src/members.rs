@@ -179,6 +179,7 @@ mod tests {
             } else {
                 Vec::new()
             },
+            type_id: 0,
         }
     }
 

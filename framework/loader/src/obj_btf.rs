@@ -111,6 +111,8 @@ pub(crate) struct ObjMember {
     pub offset: usize,
     /// Bytes (0 when BTF cannot size it).
     pub size: usize,
+    /// Its BTF type id.
+    pub type_id: u32,
     /// Decl tags on the member (`btf_decl_tag("...")`).
     pub tags: Vec<String>,
 }
@@ -151,6 +153,7 @@ pub(crate) fn struct_members(
                 name: name_at(btf, m.name_off),
                 offset: bits as usize / 8,
                 size: usize::try_from(size).unwrap_or(0),
+                type_id: m.type_,
                 tags: Vec::new(),
             }
         })

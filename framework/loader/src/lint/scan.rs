@@ -9,7 +9,7 @@ use std::ptr::NonNull;
 
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex, SymbolKind};
 
-use crate::obj_btf::{kind_of, name_at, resolve, type_at};
+use crate::obj_btf::{kind_of, resolve, struct_members};
 
 /// One program as the linter sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,32 +266,20 @@ fn scan_struct_ops(path: &Path) -> Result<Vec<ScannedOps>, ScanError> {
         let map = cstr(unsafe { libbpf_sys::bpf_map__name(m) });
         // SAFETY: as above; at open time this is the object's own struct type.
         let tid = unsafe { libbpf_sys::bpf_map__btf_value_type_id(m) };
-        let t = type_at(btf, tid).ok_or_else(|| ScanError::Btf {
+        let (type_name, members) = struct_members(btf, tid).ok_or_else(|| ScanError::Btf {
             path: path.display().to_string(),
-            msg: format!("struct_ops map `{map}` has no BTF type"),
+            msg: format!("struct_ops map `{map}` has no BTF struct type"),
         })?;
-        let type_name = name_at(btf, t.name_off);
         let mut size = 0u64;
         // SAFETY: for a struct_ops map libbpf returns its `size`-byte shadow
         // value, in which function-pointer members hold `struct bpf_program *`.
         let data = unsafe { libbpf_sys::bpf_map__initial_value(m, &mut size) }.cast::<u8>();
-        let vlen = (t.info & 0xffff) as usize;
-        // SAFETY: a STRUCT type is followed in memory by `vlen` btf_member.
-        let members = unsafe {
-            std::slice::from_raw_parts(
-                (t as *const libbpf_sys::btf_type)
-                    .add(1)
-                    .cast::<libbpf_sys::btf_member>(),
-                vlen,
-            )
-        };
         let mut set = Vec::new();
         for mem in members {
-            let mname = name_at(btf, mem.name_off);
-            if !is_func_ptr(btf, mem.type_) || data.is_null() {
+            if !is_func_ptr(btf, mem.type_id) || data.is_null() {
                 continue;
             }
-            let off = (mem.offset & 0xff_ffff) as usize / 8;
+            let off = mem.offset;
             if (off + 8) as u64 > size {
                 continue;
             }
@@ -300,7 +288,7 @@ fn scan_struct_ops(path: &Path) -> Result<Vec<ScannedOps>, ScanError> {
             unsafe { std::ptr::copy_nonoverlapping(data.add(off), ptr.as_mut_ptr(), 8) };
             let ptr = usize::from_ne_bytes(ptr);
             if let Some(prog) = progs.get(&ptr) {
-                set.push((mname, prog.clone()));
+                set.push((mem.name, prog.clone()));
             }
         }
         out.push(ScannedOps {
