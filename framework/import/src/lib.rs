@@ -37,6 +37,64 @@ pub struct ImportOptions {
     /// Callbacks that may be sleepable programs: kernel code decides this
     /// (sched_ext: `check_member`), BTF cannot tell.
     pub sleepable: Vec<String>,
+    /// Which ops may call the kfuncs of a set: the kernel's kfunc filter
+    /// is code (sched_ext: `scx_kf_allow_flags[]`), BTF cannot tell.
+    pub set_ops: Vec<(String, SetOps)>,
+}
+
+/// The ops a kfunc set is callable from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetOps {
+    /// Any op (`SET=*`): a kfunc in such a set is never restricted.
+    Any,
+    /// These ops (`SET=a,b`).
+    Ops(Vec<String>),
+}
+
+impl SetOps {
+    /// `*` or a comma-separated list of op names.
+    pub fn parse(s: &str) -> Self {
+        if s.trim() == "*" {
+            SetOps::Any
+        } else {
+            SetOps::Ops(
+                s.split(',')
+                    .map(|o| o.trim().to_string())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// The ops a kfunc in `in_sets` may be called from, as the kernel's filter
+/// decides with `set_ops`: any op if one of its sets says so or none of its
+/// sets is mapped; else the union of its mapped sets' ops, less the ops
+/// that cannot sleep when the kfunc does. `None` means any op.
+pub fn kfunc_ops(
+    in_sets: &[String],
+    set_ops: &[(String, SetOps)],
+    sleepable_kfunc: bool,
+    sleepable_ops: &[String],
+) -> Option<Vec<String>> {
+    let mapped: Vec<&SetOps> = in_sets
+        .iter()
+        .filter_map(|s| set_ops.iter().find(|(n, _)| n == s).map(|(_, o)| o))
+        .collect();
+    if mapped.is_empty() || mapped.contains(&&SetOps::Any) {
+        return None;
+    }
+    let mut ops: Vec<String> = Vec::new();
+    for m in mapped {
+        if let SetOps::Ops(list) = m {
+            for o in list {
+                if !ops.contains(o) && (!sleepable_kfunc || sleepable_ops.contains(o)) {
+                    ops.push(o.clone());
+                }
+            }
+        }
+    }
+    Some(ops)
 }
 
 /// The result: the declaration text and what happened on the way.
@@ -84,7 +142,13 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
             r.push(data_entry(m));
         }
     }
-    for e in kfunc_entries(&btf, &sets, opts)? {
+    let callbacks: Vec<String> = ops
+        .members
+        .iter()
+        .filter(|m| m.c_decl.contains("(*"))
+        .map(|m| m.name.clone())
+        .collect();
+    for e in kfunc_entries(&btf, &sets, opts, &callbacks)? {
         r.push(e);
     }
     r.finish()
@@ -151,6 +215,7 @@ fn kfunc_entries(
     btf: &Btf,
     sets: &[KfuncSet],
     opts: &ImportOptions,
+    callbacks: &[String],
 ) -> Result<Vec<Entry>, ImportError> {
     // BTF id -> (sets it is in, union of its flags across sets).
     let mut membership: BTreeMap<u32, (Vec<String>, u32)> = BTreeMap::new();
@@ -198,7 +263,24 @@ fn kfunc_entries(
         if !inexpressible.is_empty() {
             doc.push_str(&format!("; also {}", inexpressible.join(", ")));
         }
-        out.push(Entry::kfunc(&f.name, proto, names, doc));
+        let sleepable = names.contains(&"KF_SLEEPABLE");
+        let scope = kfunc_ops(&in_sets, &opts.set_ops, sleepable, &opts.sleepable).map(|ops| {
+            // ops this kernel's struct lacks (config-dependent members)
+            ops.into_iter()
+                .filter(|o| callbacks.contains(o))
+                .collect::<Vec<_>>()
+        });
+        if scope.as_ref().is_some_and(|o| o.is_empty()) {
+            out.push(Entry::dropped(
+                &f.name,
+                format!(
+                    "its sets ({}) allow it in no op of this struct",
+                    in_sets.join(", ")
+                ),
+            ));
+            continue;
+        }
+        out.push(Entry::kfunc(&f.name, proto, names, doc, scope));
     }
     Ok(out)
 }
@@ -226,4 +308,38 @@ fn normalize_types(proto: &str) -> String {
 /// Writes `imported.toml` to `path`.
 pub fn write(imported: &Imported, path: &Path) -> std::io::Result<()> {
     std::fs::write(path, &imported.toml)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sets(v: &[(&str, &str)]) -> Vec<(String, SetOps)> {
+        v.iter()
+            .map(|(s, o)| (s.to_string(), SetOps::parse(o)))
+            .collect()
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_kernel_filter_rules() {
+        let map = sets(&[("any", "*"), ("disp", "dispatch"), ("unl", "init, dump")]);
+        // a set open to every op wins
+        assert_eq!(kfunc_ops(&names(&["disp", "any"]), &map, false, &[]), None);
+        // no mapped set: nothing known, nothing restricted
+        assert_eq!(kfunc_ops(&names(&["cpu_only"]), &map, false, &[]), None);
+        // unmapped sets are ignored, mapped ones add up
+        assert_eq!(
+            kfunc_ops(&names(&["cpu_only", "disp", "unl"]), &map, false, &[]),
+            Some(names(&["dispatch", "init", "dump"]))
+        );
+        // a sleepable kfunc keeps only the ops that may sleep
+        assert_eq!(
+            kfunc_ops(&names(&["unl"]), &map, true, &names(&["init"])),
+            Some(names(&["init"]))
+        );
+    }
 }

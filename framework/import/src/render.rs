@@ -56,20 +56,32 @@ impl Entry {
         }
     }
 
-    pub fn kfunc(name: &str, proto: String, flags: Vec<&str>, doc: String) -> Self {
+    /// `ops`: the ops that may call it, `None` for any.
+    pub fn kfunc(
+        name: &str,
+        proto: String,
+        flags: Vec<&str>,
+        doc: String,
+        ops: Option<Vec<String>>,
+    ) -> Self {
         let flags: Vec<String> = flags.iter().map(|f| q(f)).collect();
+        // A comment, not `doc`: a kfunc doc must then describe every
+        // argument, which BTF cannot supply.
+        let mut lines = vec![
+            format!("# {doc}"),
+            "[[kfunc]]".into(),
+            format!("proto = {}", q(&proto)),
+            format!("flags = [{}]", flags.join(", ")),
+            "prog_types = [\"struct_ops\"]".into(),
+        ];
+        if let Some(ops) = ops {
+            let ops: Vec<String> = ops.iter().map(|o| q(o)).collect();
+            lines.push(format!("ops = [{}]", ops.join(", ")));
+        }
         Self {
             name: name.into(),
             kind: Kind::Kfunc,
-            // A comment, not `doc`: a kfunc doc must then describe every
-            // argument, which BTF cannot supply.
-            lines: vec![
-                format!("# {doc}"),
-                "[[kfunc]]".into(),
-                format!("proto = {}", q(&proto)),
-                format!("flags = [{}]", flags.join(", ")),
-                "prog_types = [\"struct_ops\"]".into(),
-            ],
+            lines,
             dropped: None,
         }
     }
@@ -101,7 +113,8 @@ impl Render {
             "# Callback parameter names come from the kernel's cfi stubs (<ops>__<member>),".into(),
             "# so __nullable/__ref suffixes survive; kfunc flags and sets from .BTF_ids.".into(),
             "# Which callbacks may sleep and which kfunc set each op may call are kernel".into(),
-            "# code (check_member, the kfunc filter), not BTF: add them by hand.".into(),
+            "# code (check_member, the kfunc filter), not BTF: they come from --sleepable".into(),
+            "# and --set-ops (SET=op,op or SET=*), as given to the import.".into(),
             String::new(),
             "[subsystem]".into(),
             format!("name = {}", q(subsystem)),

@@ -1,7 +1,34 @@
 //! Imports sched_ext_ops from the harness's 7.3 vmlinux (skips with a
 //! printed reason when no built kernel is there).
 
-use modless_import::{import, ImportOptions};
+use modless_import::{import, ImportOptions, SetOps};
+
+/// sched_ext's kfunc filter in 7.3 (`scx_kf_allow_flags[]` and
+/// `scx_kfunc_context_filter()` in kernel/sched/ext/ext.c), which BTF cannot tell.
+fn scx_set_ops() -> Vec<(String, SetOps)> {
+    [
+        ("scx_kfunc_ids_any", "*"),
+        ("scx_kfunc_ids_idle", "*"),
+        ("scx_kfunc_ids_cid", "*"),
+        (
+            "scx_kfunc_ids_enqueue_dispatch",
+            "select_cpu,enqueue,dispatch,sub_ecaps_updated",
+        ),
+        ("scx_kfunc_ids_dispatch", "dispatch,sub_ecaps_updated"),
+        ("scx_kfunc_ids_cpu_release", "cpu_release"),
+        ("scx_kfunc_ids_select_cpu", "select_cpu,enqueue"),
+        (
+            "scx_kfunc_ids_unlocked",
+            "init_task,dump,cgroup_init,cgroup_exit,cgroup_prep_move,cgroup_cancel_move,\
+             cgroup_set_weight,cgroup_set_bandwidth,cgroup_set_idle,sub_attach,sub_detach,\
+             cpu_online,cpu_offline,init_cids,init,exit",
+        ),
+        ("scx_kfunc_ids_init_cids", "init_cids"),
+    ]
+    .into_iter()
+    .map(|(set, ops)| (set.to_string(), SetOps::parse(ops)))
+    .collect()
+}
 
 fn vmlinux() -> Option<std::path::PathBuf> {
     let v = modless_bpf_build::target_vmlinux()?;
@@ -38,6 +65,7 @@ fn sched_ext_ops_and_scx_kfuncs_import_and_validate() {
         ]
         .map(String::from)
         .to_vec(),
+        set_ops: scx_set_ops(),
     })
     .expect("import");
     for (what, why) in &imported.dropped {
@@ -61,6 +89,27 @@ fn sched_ext_ops_and_scx_kfuncs_import_and_validate() {
     assert!(t.contains("scx_bpf_create_dsq"));
     assert!(t.contains("sets: scx_kfunc_ids_unlocked"));
     assert!(t.contains("\"KF_SLEEPABLE\""));
+    // Per-op allowlists from the filter's table: dispatch-only and
+    // enqueue/dispatch kfuncs are scoped, `any` ones are not.
+    let entry = |name: &str| {
+        let at = t
+            .find(&format!(" {name}("))
+            .unwrap_or_else(|| panic!("{name} in {t}"));
+        t[at..].split("\n\n").next().unwrap().to_string()
+    };
+    assert!(
+        entry("scx_bpf_dsq_insert")
+            .contains("ops = [\"select_cpu\", \"enqueue\", \"dispatch\", \"sub_ecaps_updated\"]"),
+        "{}",
+        entry("scx_bpf_dsq_insert")
+    );
+    assert!(!entry("scx_bpf_kick_cpu").contains("ops = "));
+    // a sleepable kfunc is scoped to the sleepable ops of its sets only
+    let create = entry("scx_bpf_create_dsq");
+    assert!(
+        create.contains("\"init\"") && !create.contains("\"dump\""),
+        "{create}"
+    );
     assert!(imported.callbacks >= 30, "{} callbacks", imported.callbacks);
     assert!(imported.kfuncs >= 20, "{} kfuncs", imported.kfuncs);
     // And the text is a valid declaration.

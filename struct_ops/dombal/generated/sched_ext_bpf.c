@@ -140,8 +140,6 @@ BTF_ID_FLAGS(func, scx_bpf_tid_to_task, KF_RET_NULL | KF_RCU_PROTECTED)
 BTF_KFUNCS_END(sched_ext_kfunc_ids)
 
 BTF_SET_START(sched_ext_any_op_kfunc_set)
-BTF_ID(func, __scx_bpf_dsq_insert_vtime)
-BTF_ID(func, __scx_bpf_select_cpu_and)
 BTF_ID(func, bpf_iter_scx_dsq_destroy)
 BTF_ID(func, bpf_iter_scx_dsq_new)
 BTF_ID(func, bpf_iter_scx_dsq_next)
@@ -157,17 +155,7 @@ BTF_ID(func, scx_bpf_cpu_to_cid)
 BTF_ID(func, scx_bpf_cpuperf_cap)
 BTF_ID(func, scx_bpf_cpuperf_cur)
 BTF_ID(func, scx_bpf_cpuperf_set)
-BTF_ID(func, scx_bpf_create_dsq)
 BTF_ID(func, scx_bpf_destroy_dsq)
-BTF_ID(func, scx_bpf_dispatch_cancel)
-BTF_ID(func, scx_bpf_dispatch_nr_slots)
-BTF_ID(func, scx_bpf_dsq_insert)
-BTF_ID(func, scx_bpf_dsq_insert_vtime)
-BTF_ID(func, scx_bpf_dsq_move)
-BTF_ID(func, scx_bpf_dsq_move_set_slice)
-BTF_ID(func, scx_bpf_dsq_move_set_vtime)
-BTF_ID(func, scx_bpf_dsq_move_to_local)
-BTF_ID(func, scx_bpf_dsq_move_vtime)
 BTF_ID(func, scx_bpf_dsq_nr_queued)
 BTF_ID(func, scx_bpf_dsq_peek)
 BTF_ID(func, scx_bpf_dsq_reenq)
@@ -195,10 +183,6 @@ BTF_ID(func, scx_bpf_pick_idle_cpu)
 BTF_ID(func, scx_bpf_pick_idle_cpu_node)
 BTF_ID(func, scx_bpf_put_cpumask)
 BTF_ID(func, scx_bpf_put_idle_cpumask)
-BTF_ID(func, scx_bpf_reenqueue_local)
-BTF_ID(func, scx_bpf_select_cpu_and)
-BTF_ID(func, scx_bpf_select_cpu_dfl)
-BTF_ID(func, scx_bpf_sub_dispatch)
 BTF_ID(func, scx_bpf_sub_kill_bstr)
 BTF_ID(func, scx_bpf_task_cid)
 BTF_ID(func, scx_bpf_task_cpu)
@@ -210,9 +194,256 @@ BTF_ID(func, scx_bpf_this_cid)
 BTF_ID(func, scx_bpf_tid_to_task)
 BTF_SET_END(sched_ext_any_op_kfunc_set)
 
+BTF_SET_START(sched_ext_select_cpu_kfunc_set)
+BTF_ID(func, __scx_bpf_dsq_insert_vtime)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_dsq_insert)
+BTF_ID(func, scx_bpf_dsq_insert_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_select_cpu_kfunc_set)
+
+BTF_SET_START(sched_ext_enqueue_kfunc_set)
+BTF_ID(func, __scx_bpf_dsq_insert_vtime)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_dsq_insert)
+BTF_ID(func, scx_bpf_dsq_insert_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_enqueue_kfunc_set)
+
+BTF_SET_START(sched_ext_dispatch_kfunc_set)
+BTF_ID(func, __scx_bpf_dsq_insert_vtime)
+BTF_ID(func, scx_bpf_dispatch_cancel)
+BTF_ID(func, scx_bpf_dispatch_nr_slots)
+BTF_ID(func, scx_bpf_dsq_insert)
+BTF_ID(func, scx_bpf_dsq_insert_vtime)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_to_local)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_sub_dispatch)
+BTF_SET_END(sched_ext_dispatch_kfunc_set)
+
+BTF_SET_START(sched_ext_init_task_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_init_task_kfunc_set)
+
+BTF_SET_START(sched_ext_dump_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_dump_kfunc_set)
+
+BTF_SET_START(sched_ext_cgroup_init_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_cgroup_init_kfunc_set)
+
+BTF_SET_START(sched_ext_cgroup_exit_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_cgroup_exit_kfunc_set)
+
+BTF_SET_START(sched_ext_cgroup_prep_move_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_cgroup_prep_move_kfunc_set)
+
+BTF_SET_START(sched_ext_cgroup_cancel_move_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_cgroup_cancel_move_kfunc_set)
+
+BTF_SET_START(sched_ext_cgroup_set_weight_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_cgroup_set_weight_kfunc_set)
+
+BTF_SET_START(sched_ext_cgroup_set_bandwidth_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_cgroup_set_bandwidth_kfunc_set)
+
+BTF_SET_START(sched_ext_cgroup_set_idle_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_cgroup_set_idle_kfunc_set)
+
+BTF_SET_START(sched_ext_sub_attach_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_sub_attach_kfunc_set)
+
+BTF_SET_START(sched_ext_sub_detach_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_sub_detach_kfunc_set)
+
+BTF_SET_START(sched_ext_sub_ecaps_updated_kfunc_set)
+BTF_ID(func, __scx_bpf_dsq_insert_vtime)
+BTF_ID(func, scx_bpf_dispatch_cancel)
+BTF_ID(func, scx_bpf_dispatch_nr_slots)
+BTF_ID(func, scx_bpf_dsq_insert)
+BTF_ID(func, scx_bpf_dsq_insert_vtime)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_to_local)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_sub_dispatch)
+BTF_SET_END(sched_ext_sub_ecaps_updated_kfunc_set)
+
+BTF_SET_START(sched_ext_cpu_online_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_cpu_online_kfunc_set)
+
+BTF_SET_START(sched_ext_cpu_offline_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_cpu_offline_kfunc_set)
+
+BTF_SET_START(sched_ext_init_cids_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_init_cids_kfunc_set)
+
+BTF_SET_START(sched_ext_init_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_init_kfunc_set)
+
+BTF_SET_START(sched_ext_exit_kfunc_set)
+BTF_ID(func, __scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_create_dsq)
+BTF_ID(func, scx_bpf_dsq_move)
+BTF_ID(func, scx_bpf_dsq_move_set_slice)
+BTF_ID(func, scx_bpf_dsq_move_set_vtime)
+BTF_ID(func, scx_bpf_dsq_move_vtime)
+BTF_ID(func, scx_bpf_select_cpu_and)
+BTF_ID(func, scx_bpf_select_cpu_dfl)
+BTF_SET_END(sched_ext_exit_kfunc_set)
+
+BTF_SET_START(sched_ext_cpu_release_kfunc_set)
+BTF_ID(func, scx_bpf_reenqueue_local)
+BTF_SET_END(sched_ext_cpu_release_kfunc_set)
+
+/* kfuncs each op may call besides the ones any op may call */
+static const struct btf_id_set *const sched_ext_op_kfunc_sets[] = {
+	[SCHED_EXT_OP_IDX(select_cpu)]			= &sched_ext_select_cpu_kfunc_set,
+	[SCHED_EXT_OP_IDX(enqueue)]			= &sched_ext_enqueue_kfunc_set,
+	[SCHED_EXT_OP_IDX(dispatch)]			= &sched_ext_dispatch_kfunc_set,
+	[SCHED_EXT_OP_IDX(init_task)]			= &sched_ext_init_task_kfunc_set,
+	[SCHED_EXT_OP_IDX(dump)]			= &sched_ext_dump_kfunc_set,
+	[SCHED_EXT_OP_IDX(cgroup_init)]			= &sched_ext_cgroup_init_kfunc_set,
+	[SCHED_EXT_OP_IDX(cgroup_exit)]			= &sched_ext_cgroup_exit_kfunc_set,
+	[SCHED_EXT_OP_IDX(cgroup_prep_move)]		= &sched_ext_cgroup_prep_move_kfunc_set,
+	[SCHED_EXT_OP_IDX(cgroup_cancel_move)]		= &sched_ext_cgroup_cancel_move_kfunc_set,
+	[SCHED_EXT_OP_IDX(cgroup_set_weight)]		= &sched_ext_cgroup_set_weight_kfunc_set,
+	[SCHED_EXT_OP_IDX(cgroup_set_bandwidth)]	= &sched_ext_cgroup_set_bandwidth_kfunc_set,
+	[SCHED_EXT_OP_IDX(cgroup_set_idle)]		= &sched_ext_cgroup_set_idle_kfunc_set,
+	[SCHED_EXT_OP_IDX(sub_attach)]			= &sched_ext_sub_attach_kfunc_set,
+	[SCHED_EXT_OP_IDX(sub_detach)]			= &sched_ext_sub_detach_kfunc_set,
+	[SCHED_EXT_OP_IDX(sub_ecaps_updated)]		= &sched_ext_sub_ecaps_updated_kfunc_set,
+	[SCHED_EXT_OP_IDX(cpu_online)]			= &sched_ext_cpu_online_kfunc_set,
+	[SCHED_EXT_OP_IDX(cpu_offline)]			= &sched_ext_cpu_offline_kfunc_set,
+	[SCHED_EXT_OP_IDX(init_cids)]			= &sched_ext_init_cids_kfunc_set,
+	[SCHED_EXT_OP_IDX(init)]			= &sched_ext_init_kfunc_set,
+	[SCHED_EXT_OP_IDX(exit)]			= &sched_ext_exit_kfunc_set,
+	[SCHED_EXT_OP_IDX(cpu_release)]			= &sched_ext_cpu_release_kfunc_set,
+};
+
 static int sched_ext_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
 {
-	u32 id;
+	u32 id, idx;
 
 #ifndef MODULE
 	/* built in, this filter sees every vmlinux kfunc of the hook */
@@ -227,6 +458,10 @@ static int sched_ext_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
 
 	id = sched_ext_btf_local_id(kfunc_id);
 	if (btf_id_set_contains(&sched_ext_any_op_kfunc_set, id))
+		return 0;
+	idx = SCHED_EXT_MOFF_IDX(prog->aux->attach_st_ops_member_off);
+	if (idx < ARRAY_SIZE(sched_ext_op_kfunc_sets) && sched_ext_op_kfunc_sets[idx] &&
+	    btf_id_set_contains(sched_ext_op_kfunc_sets[idx], id))
 		return 0;
 	return -EACCES;
 }

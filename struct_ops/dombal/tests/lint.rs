@@ -109,3 +109,34 @@ fn lint_reports_a_sleepable_program_on_a_non_sleepable_op() {
         ]
     );
 }
+
+/// The per-op kfunc allowlists imported from sched_ext's filter table
+/// (`modless import --set-ops`) are enforced: scoping scx_bpf_dsq_insert to
+/// dispatch alone makes dombal's select_cpu and enqueue programs violations.
+#[test]
+fn lint_enforces_sched_ext_per_op_kfunc_rules() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sched_ext.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let from = "scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags, const struct bpf_prog_aux *aux)\"\nflags = [\"KF_RCU\", \"KF_IMPLICIT_ARGS\"]\nprog_types = [\"struct_ops\"]\nops = [\"select_cpu\", \"enqueue\", \"dispatch\", \"sub_ecaps_updated\"]";
+    assert!(
+        text.contains(from),
+        "scx_bpf_dsq_insert's entry moved in sched_ext.toml"
+    );
+    let edited = text.replace(from, &from.replace("\"select_cpu\", \"enqueue\", ", ""));
+    let decl = modless_decl::parse(&edited, "sched_ext.toml").expect("parses");
+    let report = lint(Path::new(OBJECTS[0]), &decl).expect("lint");
+    let mut ops: Vec<String> = report
+        .problems
+        .iter()
+        .map(|p| match p {
+            modless_loader::lint::LintProblem::KfuncNotAllowedInOp { op, kfunc, .. } => {
+                assert_eq!(kfunc, "scx_bpf_dsq_insert", "{p}");
+                op.clone()
+            }
+            other => panic!("unexpected problem: {other}"),
+        })
+        .collect();
+    ops.sort();
+    ops.dedup();
+    assert_eq!(ops, ["enqueue", "select_cpu"], "{:?}", report.problems);
+}

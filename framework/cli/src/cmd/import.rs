@@ -21,6 +21,10 @@ pub struct Args {
     /// Callbacks that may be sleepable (comma-separated; kernel code decides, not BTF).
     #[arg(long, value_delimiter = ',')]
     sleepable: Vec<String>,
+    /// Ops that may call the kfuncs of a set, `SET=op,op` or `SET=*` for any (repeatable;
+    /// the kernel's kfunc filter is code, not BTF). Sets not named do not restrict.
+    #[arg(long = "set-ops", value_name = "SET=OPS", value_parser = parse_set_ops)]
+    set_ops: Vec<(String, modless_import::SetOps)>,
     /// Where to write the declaration.
     #[arg(short, long)]
     out: PathBuf,
@@ -33,6 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         kfunc_prefixes: args.kfuncs,
         kfunc_sets: args.kfunc_sets,
         sleepable: args.sleepable,
+        set_ops: args.set_ops,
     })?;
     modless_import::write(&imported, &args.out)
         .with_context(|| format!("writing {}", args.out.display()))?;
@@ -48,4 +53,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         imported.dropped.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn parse_set_ops(s: &str) -> Result<(String, modless_import::SetOps), String> {
+    let (set, ops) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: want SET=op,op or SET=*"))?;
+    Ok((set.trim().to_string(), modless_import::SetOps::parse(ops)))
 }
