@@ -3,7 +3,7 @@
  * Two jobd policies for hot-swap tests: "first" places every job in domain
  * 0, "last" in the last domain; both count their calls and peek at the
  * previous job through the acquire/release pair (via a subprogram, so lint
- * has to follow calls).
+ * has to follow calls); their exit op counts how instances stopped.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,6 +15,8 @@ char _license[] SEC("license") = "GPL";
 u64 first_calls;
 u64 last_calls;
 u64 done_calls;
+u64 swap_exits;
+u64 unreg_exits;
 
 static __noinline int peek_previous(u64 id)
 {
@@ -44,12 +46,22 @@ void JOBD_OP(count_done, struct jobd_job *job, u64 runtime_ns)
 	__sync_fetch_and_add(&done_calls, 1);
 }
 
+void JOBD_OP(count_exit, struct jobd_exit_info *info)
+{
+	if (info->kind == JOBD_EXIT_SWAP)
+		__sync_fetch_and_add(&swap_exits, 1);
+	else if (info->kind == JOBD_EXIT_UNREG)
+		__sync_fetch_and_add(&unreg_exits, 1);
+}
+
 JOBD_OPS_DEFINE(swap_first,
 	.select_domain = (void *)first_select,
 	.job_done = (void *)count_done,
+	.exit = (void *)count_exit,
 	.name = "swap_first");
 
 JOBD_OPS_DEFINE(swap_last,
 	.select_domain = (void *)last_select,
 	.job_done = (void *)count_done,
+	.exit = (void *)count_exit,
 	.name = "swap_last");

@@ -104,7 +104,8 @@ macro_rules! need_module {
 }
 
 /// 1,000 swaps between two tables while jobs are submitted continuously:
-/// every job placed by one of them, run exactly once, none lost.
+/// every job placed by one of them, run exactly once, none lost; the
+/// replaced instance's exit op ran once per swap, the detached one's once.
 pub fn hotswap_under_load() -> crate::anyhow_like::Result {
     need_module!();
     let ext = OpenExtension::file(object("jobd_swap"))
@@ -137,7 +138,15 @@ pub fn hotswap_under_load() -> crate::anyhow_like::Result {
     let batches = submitter.join().map_err(|_| "submitter panicked")??;
     command("drain 20000")?;
     let (policy, after) = stats()?;
+    let swap_exits = ext.global_u64("swap_exits").map_err(|e| e.to_string())?;
     drop(link);
+    let unreg_exits = ext.global_u64("unreg_exits").map_err(|e| e.to_string())?;
+    ensure(
+        swap_exits == SWAPS as u64 && unreg_exits == 1,
+        format!(
+            "exit op: {swap_exits} SWAP exits for {SWAPS} swaps, {unreg_exits} UNREG for one detach"
+        ),
+    )?;
     let d = |k: &str| after.get(k).copied().unwrap_or(0) - before.get(k).copied().unwrap_or(0);
     let placed_by_bpf =
         ext.global_u64("first_calls").unwrap_or(0) + ext.global_u64("last_calls").unwrap_or(0);
