@@ -12,10 +12,9 @@ use crate::model::{Kfunc, OpScope, ProgType};
 pub struct FilterCtx {
     /// Subsystem prefix, e.g. `jobd`.
     pub sub: String,
-    /// `bpf_<ops type>`, compared with `prog->aux->st_ops`.
-    pub st_ops_var: String,
+    /// Whether a prog attaches to the ops type (`bool f(const struct bpf_prog *)`).
+    pub is_ours_fn: String,
     pub op_idx: String,
-    pub moff_idx: String,
     /// Maps a runtime BTF id to the build-time one of the sets.
     pub local_id_fn: String,
     /// Callback names in struct order.
@@ -194,14 +193,9 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
         set8_name(sub, ProgType::StructOps)
     )
     .unwrap();
-    s.push_str("\t/* early CFG pass: the prog is not attached to a member yet */\n");
-    s.push_str("\tif (!prog->aux->st_ops)\n\t\treturn 0;\n");
-    writeln!(
-        s,
-        "\tif (prog->aux->st_ops != &{})\n\t\treturn -EACCES;\n",
-        f.st_ops_var
-    )
-    .unwrap();
+    s.push_str("\t/* early CFG pass: the prog is not checked against its member yet */\n");
+    s.push_str("\tif (!prog->aux->attach_func_name)\n\t\treturn 0;\n");
+    writeln!(s, "\tif (!{}(prog))\n\t\treturn -EACCES;\n", f.is_ours_fn).unwrap();
     writeln!(s, "\tid = {}(kfunc_id);", f.local_id_fn).unwrap();
     if !any.is_empty() {
         writeln!(
@@ -212,12 +206,8 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
         .unwrap();
     }
     if !op_sets.is_empty() {
-        writeln!(
-            s,
-            "\tidx = {}(prog->aux->attach_st_ops_member_off);",
-            f.moff_idx
-        )
-        .unwrap();
+        s.push_str("\t/* a struct_ops prog's member index; callbacks come first */\n");
+        s.push_str("\tidx = prog->expected_attach_type;\n");
         writeln!(s, "\tif (idx < ARRAY_SIZE({table}) && {table}[idx] &&").unwrap();
         writeln!(
             s,

@@ -418,6 +418,32 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
     if with_local_id {
         writeln!(s, "\nstatic u32 {}(u32 id)\n{{", n.btf_local_id()).unwrap();
         writeln!(s, "\treturn id - READ_ONCE({});\n}}", n.btf_shift()).unwrap();
+        s.push('\n');
+        s.push_str(&comment(
+            0,
+            "The BTF holding this ops type, from init. The kfunc filter asks \
+             whether a prog attaches to this type from attach_btf and \
+             attach_btf_id, which every kernel since struct_ops sets at load \
+             (prog->aux->st_ops came later).",
+        ));
+        writeln!(s, "static const struct btf *{};\n", n.btf_var()).unwrap();
+        writeln!(
+            s,
+            "static bool {}(const struct bpf_prog *prog)\n{{",
+            n.prog_is_ours()
+        )
+        .unwrap();
+        writeln!(
+            s,
+            "\treturn prog->aux->attach_btf == READ_ONCE({}) &&\n\
+             \t       prog->aux->attach_btf_id ==\n\
+             \t       {}[{}] + READ_ONCE({});\n}}",
+            n.btf_var(),
+            n.btf_ids(),
+            n.btf_idx(None),
+            n.btf_shift()
+        )
+        .unwrap();
     }
     s
 }
@@ -538,10 +564,27 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
     let mut s = String::new();
     let t = &ops.name;
 
+    if ops.data.iter().any(|d| d.kind == DataKind::Name) {
+        // bpf_obj_name_cpy()'s rule; 6.12 does not export it to modules
+        writeln!(
+            s,
+            "/* A name: 1 to size - 1 of [A-Za-z0-9_.], NUL-terminated within @size. */\n\
+             static bool {}(const char *name, size_t size)\n{{\n\
+             \tsize_t len = strnlen(name, size);\n\n\
+             \tif (!len || len == size)\n\t\treturn false;\n\
+             \twhile (len--)\n\
+             \t\tif (!isalnum(name[len]) && name[len] != '_' && name[len] != '.')\n\
+             \t\t\treturn false;\n\
+             \treturn true;\n}}\n",
+            n.name_valid()
+        )
+        .unwrap();
+    }
     writeln!(
         s,
-        "static int {}(struct btf *btf)\n{{\n\treturn 0;\n}}\n",
-        n.st_cb("init")
+        "static int {}(struct btf *btf)\n{{\n\tWRITE_ONCE({}, btf);\n\treturn 0;\n}}\n",
+        n.st_cb("init"),
+        n.btf_var()
     )
     .unwrap();
 
@@ -584,12 +627,18 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
             writeln!(s, "\tcase offsetof(struct {t}, {m}):").unwrap();
             match &d.kind {
                 DataKind::Name => {
-                    writeln!(s, "\t\tif (bpf_obj_name_cpy(ops->{m}, uops->{m},").unwrap();
                     writeln!(
                         s,
-                        "\t\t\t\t      sizeof(ops->{m})) <= 0) {{\n\t\t\tpr_warn_ratelimited(\"{t}: {m} must be a non-empty name of at most %zu characters\\n\",\n\t\t\t\t\t    sizeof(ops->{m}) - 1);\n\t\t\treturn -EINVAL;\n\t\t}}"
+                        "\t\tif (!{}(uops->{m}, sizeof(uops->{m}))) {{",
+                        n.name_valid()
                     )
                     .unwrap();
+                    writeln!(
+                        s,
+                        "\t\t\tpr_warn_ratelimited(\"{t}: {m} must be 1 to %zu of [A-Za-z0-9_.]\\n\",\n\t\t\t\t\t    sizeof(ops->{m}) - 1);\n\t\t\treturn -EINVAL;\n\t\t}}"
+                    )
+                    .unwrap();
+                    writeln!(s, "\t\tstrscpy(ops->{m}, uops->{m});").unwrap();
                 }
                 DataKind::Flags(_) => {
                     writeln!(

@@ -91,7 +91,7 @@ pub struct DataMember {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataKind {
-    /// `char name[N]`, copied with `bpf_obj_name_cpy` (non-empty,
+    /// `char name[N]`, checked like `bpf_obj_name_cpy` (non-empty,
     /// alphanumerics, `_` and `.`).
     Name,
     /// An unsigned integer whose set bits must be among these flags.

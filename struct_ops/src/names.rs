@@ -50,6 +50,18 @@ impl Names {
     pub fn list_node(&self) -> &'static str {
         "bpf_node"
     }
+    /// Checks a `kind = "name"` data member.
+    pub fn name_valid(&self) -> String {
+        format!("{}_bpf_name_valid", self.sub)
+    }
+    /// The BTF that holds the ops type (recorded by init).
+    pub fn btf_var(&self) -> String {
+        format!("{}_bpf_btf", self.sub)
+    }
+    /// Whether a prog attaches to this ops type.
+    pub fn prog_is_ours(&self) -> String {
+        format!("{}_bpf_prog_is_ours", self.sub)
+    }
     /// What the exit op receives.
     pub fn exit_info(&self) -> String {
         format!("{}_exit_info", self.sub)

@@ -58,7 +58,17 @@ fn module_btf() -> anyhow::Result<()> {
         .into_iter()
         .map(|f| f.name)
         .collect();
+    // The bpf_kfunc decl tags come from the kernel's BTF tooling (6.13+ with
+    // a recent pahole); where vmlinux has none either, check presence only.
+    let untagged = !vmlinux_kfuncs_tagged()?;
     for k in names::KFUNCS {
+        if untagged {
+            check(
+                &format!("kfunc {k} is in jobd's BTF (this kernel does not tag kfuncs)"),
+                btf.find_func(k).is_ok(),
+            )?;
+            continue;
+        }
         check(
             &format!("kfunc {k} is tagged bpf_kfunc in jobd's BTF"),
             kfuncs.iter().any(|n| n == k),
@@ -73,6 +83,12 @@ fn module_btf() -> anyhow::Result<()> {
         &format!("cfi stub {stub} is in BTF"),
         btf.find_func(&stub).is_ok(),
     )
+}
+
+/// Whether this kernel's own kfuncs carry the `bpf_kfunc` decl tag.
+fn vmlinux_kfuncs_tagged() -> anyhow::Result<bool> {
+    let vmlinux = modless_btf::Btf::running_vmlinux()?;
+    Ok(!vmlinux.kfuncs(modless_btf::TypeScope::Own)?.is_empty())
 }
 
 fn map<'a>(obj: &'a mut Object, name: &str) -> anyhow::Result<libbpf_rs::MapMut<'a>> {

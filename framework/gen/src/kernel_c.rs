@@ -44,7 +44,17 @@ pub fn emit(decl: &Declaration) -> String {
         includes.push("linux/rculist.h");
     } else {
         // <sub>_bpf_eject()
-        includes.extend(["linux/sprintf.h", "linux/stdarg.h", "linux/string.h"]);
+        includes.extend(["linux/sprintf.h", "linux/stdarg.h"]);
+    }
+    let names = ops
+        .data
+        .iter()
+        .any(|d| d.kind == modless_decl::struct_ops::DataKind::Name);
+    if names {
+        includes.push("linux/ctype.h");
+    }
+    if names || ops.instances == modless_decl::struct_ops::Instances::One {
+        includes.push("linux/string.h");
     }
     includes.sort_unstable();
     for i in includes {
@@ -72,9 +82,8 @@ pub fn emit(decl: &Declaration) -> String {
     if !decl.kfuncs.is_empty() {
         let ctx = FilterCtx {
             sub: sub.clone(),
-            st_ops_var: n.st_ops_var(),
+            is_ours_fn: n.prog_is_ours(),
             op_idx: n.op_idx(),
-            moff_idx: n.moff_idx(),
             local_id_fn: n.btf_local_id(),
             ops: ops.callbacks.iter().map(|c| c.name().to_string()).collect(),
         };

@@ -128,11 +128,18 @@ fn filter_has_the_three_step_contract_and_per_op_sets() {
     let outside = f
         .find("#ifndef MODULE\n\t/* built in, this filter sees every vmlinux kfunc of the hook */\n\tif (!btf_id_set8_contains(&demo_kfunc_ids, kfunc_id))\n\t\treturn 0;\n#endif")
         .unwrap();
-    let foreign = f
-        .find("if (prog->aux->st_ops != &bpf_demo_ops)\n\t\treturn -EACCES;")
+    let early = f
+        .find("if (!prog->aux->attach_func_name)\n\t\treturn 0;")
         .unwrap();
-    let per_op = f.find("attach_st_ops_member_off").unwrap();
-    assert!(outside < foreign && foreign < per_op);
+    let foreign = f
+        .find("if (!demo_bpf_prog_is_ours(prog))\n\t\treturn -EACCES;")
+        .unwrap();
+    let per_op = f.find("idx = prog->expected_attach_type;").unwrap();
+    assert!(outside < early && early < foreign && foreign < per_op);
+    // ours: the BTF init saw and the ops type's id in it, no 7.x-only fields
+    assert!(c.contains("\tWRITE_ONCE(demo_bpf_btf, btf);"));
+    assert!(c.contains("\treturn prog->aux->attach_btf == READ_ONCE(demo_bpf_btf) &&"));
+    assert!(!c.contains("!prog->aux->st_ops") && !c.contains("aux->attach_st_ops_member_off"));
     assert!(c.contains(
         "BTF_SET_START(demo_pick_kfunc_set)\nBTF_ID(func, bpf_demo_obj_get)\nBTF_SET_END"
     ));

@@ -5,6 +5,7 @@
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 #include <linux/cleanup.h>
+#include <linux/ctype.h>
 #include <linux/init.h>
 #include <linux/jump_label.h>
 #include <linux/module.h>
@@ -53,6 +54,20 @@ static void sched_ext_btf_shift_note(const struct bpf_prog *prog)
 static u32 sched_ext_btf_local_id(u32 id)
 {
 	return id - READ_ONCE(sched_ext_btf_shift);
+}
+
+/*
+ * The BTF holding this ops type, from init. The kfunc filter asks whether a
+ * prog attaches to this type from attach_btf and attach_btf_id, which every
+ * kernel since struct_ops sets at load (prog->aux->st_ops came later).
+ */
+static const struct btf *sched_ext_bpf_btf;
+
+static bool sched_ext_bpf_prog_is_ours(const struct bpf_prog *prog)
+{
+	return prog->aux->attach_btf == READ_ONCE(sched_ext_bpf_btf) &&
+	       prog->aux->attach_btf_id ==
+	       sched_ext_btf_ids[SCHED_EXT_BTF_OPS] + READ_ONCE(sched_ext_btf_shift);
 }
 
 static bool sched_ext_is_valid_access(int off, int size,
@@ -450,16 +465,17 @@ static int sched_ext_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
 	if (!btf_id_set8_contains(&sched_ext_kfunc_ids, kfunc_id))
 		return 0;
 #endif
-	/* early CFG pass: the prog is not attached to a member yet */
-	if (!prog->aux->st_ops)
+	/* early CFG pass: the prog is not checked against its member yet */
+	if (!prog->aux->attach_func_name)
 		return 0;
-	if (prog->aux->st_ops != &bpf_sched_ext_ops)
+	if (!sched_ext_bpf_prog_is_ours(prog))
 		return -EACCES;
 
 	id = sched_ext_btf_local_id(kfunc_id);
 	if (btf_id_set_contains(&sched_ext_any_op_kfunc_set, id))
 		return 0;
-	idx = SCHED_EXT_MOFF_IDX(prog->aux->attach_st_ops_member_off);
+	/* a struct_ops prog's member index; callbacks come first */
+	idx = prog->expected_attach_type;
 	if (idx < ARRAY_SIZE(sched_ext_op_kfunc_sets) && sched_ext_op_kfunc_sets[idx] &&
 	    btf_id_set_contains(sched_ext_op_kfunc_sets[idx], id))
 		return 0;
@@ -472,8 +488,22 @@ static const struct btf_kfunc_id_set sched_ext_kfunc_set = {
 	.filter	= sched_ext_kfunc_filter,
 };
 
+/* A name: 1 to size - 1 of [A-Za-z0-9_.], NUL-terminated within @size. */
+static bool sched_ext_bpf_name_valid(const char *name, size_t size)
+{
+	size_t len = strnlen(name, size);
+
+	if (!len || len == size)
+		return false;
+	while (len--)
+		if (!isalnum(name[len]) && name[len] != '_' && name[len] != '.')
+			return false;
+	return true;
+}
+
 static int sched_ext_st_init(struct btf *btf)
 {
+	WRITE_ONCE(sched_ext_bpf_btf, btf);
 	return 0;
 }
 
@@ -543,12 +573,12 @@ static int sched_ext_st_init_member(const struct btf_type *t,
 		ops->sub_cgroup_id = uops->sub_cgroup_id;
 		return 1;
 	case offsetof(struct sched_ext_ops, name):
-		if (bpf_obj_name_cpy(ops->name, uops->name,
-				      sizeof(ops->name)) <= 0) {
-			pr_warn_ratelimited("sched_ext_ops: name must be a non-empty name of at most %zu characters\n",
+		if (!sched_ext_bpf_name_valid(uops->name, sizeof(uops->name))) {
+			pr_warn_ratelimited("sched_ext_ops: name must be 1 to %zu of [A-Za-z0-9_.]\n",
 					    sizeof(ops->name) - 1);
 			return -EINVAL;
 		}
+		strscpy(ops->name, uops->name);
 		return 1;
 	}
 	return 0;
