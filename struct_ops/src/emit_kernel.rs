@@ -414,19 +414,19 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
         n.btf_idx(None)
     )
     .unwrap();
-    writeln!(s, "\tWRITE_ONCE({}, shift);\n}}", n.btf_shift()).unwrap();
+    writeln!(s, "\tWRITE_ONCE({}, shift);\n}}\n", n.btf_shift()).unwrap();
+    s.push_str(&comment(
+        0,
+        "The BTF holding this ops type, from init. The kfunc filter asks \
+         whether a prog attaches to this type from attach_btf and \
+         attach_btf_id, which every kernel since struct_ops sets at load \
+         (prog->aux->st_ops came later).",
+    ));
+    writeln!(s, "static const struct btf *{};", n.btf_var()).unwrap();
     if with_local_id {
         writeln!(s, "\nstatic u32 {}(u32 id)\n{{", n.btf_local_id()).unwrap();
         writeln!(s, "\treturn id - READ_ONCE({});\n}}", n.btf_shift()).unwrap();
         s.push('\n');
-        s.push_str(&comment(
-            0,
-            "The BTF holding this ops type, from init. The kfunc filter asks \
-             whether a prog attaches to this type from attach_btf and \
-             attach_btf_id, which every kernel since struct_ops sets at load \
-             (prog->aux->st_ops came later).",
-        ));
-        writeln!(s, "static const struct btf *{};\n", n.btf_var()).unwrap();
         writeln!(
             s,
             "static bool {}(const struct bpf_prog *prog)\n{{",

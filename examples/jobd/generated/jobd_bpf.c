@@ -66,17 +66,17 @@ static void jobd_btf_shift_note(const struct bpf_prog *prog)
 	WRITE_ONCE(jobd_btf_shift, shift);
 }
 
-static u32 jobd_btf_local_id(u32 id)
-{
-	return id - READ_ONCE(jobd_btf_shift);
-}
-
 /*
  * The BTF holding this ops type, from init. The kfunc filter asks whether a
  * prog attaches to this type from attach_btf and attach_btf_id, which every
  * kernel since struct_ops sets at load (prog->aux->st_ops came later).
  */
 static const struct btf *jobd_bpf_btf;
+
+static u32 jobd_btf_local_id(u32 id)
+{
+	return id - READ_ONCE(jobd_btf_shift);
+}
 
 static bool jobd_bpf_prog_is_ours(const struct bpf_prog *prog)
 {
