@@ -280,7 +280,32 @@ fn verifier() -> anyhow::Result<()> {
         .find(|l| l.contains("required op select_domain is missing"))
         .unwrap_or("");
     println!("  kernel log: {}", line.trim());
-    check("the kernel log names the missing op", !line.is_empty())
+    check("the kernel log names the missing op", !line.is_empty())?;
+
+    // init_member refuses a name outside [A-Za-z0-9_.] and says why.
+    let err = match objects::load(objects::BAD_NAME) {
+        Ok(mut obj) => map(&mut obj, "bad_name")?
+            .attach_struct_ops()
+            .err()
+            .context("a table named \"no spaces!\" attached")?
+            .into(),
+        Err(e) => e,
+    };
+    println!(
+        "  a bad name: {}",
+        format!("{err:#}").lines().next().unwrap_or("")
+    );
+    let log = kernel_log()?;
+    let line = log
+        .lines()
+        .rev()
+        .find(|l| l.contains("jobd_ops: name must be 1 to 15 of [A-Za-z0-9_.]"))
+        .unwrap_or("");
+    println!("  kernel log: {}", line.trim());
+    check(
+        "a bad policy name is refused, and the log says why",
+        !line.is_empty(),
+    )
 }
 
 /// The kernel's log buffer, as dmesg reads it (syslog(2)).

@@ -23,6 +23,7 @@ pub const BAD_USE_AFTER_RELEASE: Embedded = object!("bad_use_after_release");
 pub const BAD_WRITE: Embedded = object!("bad_write");
 pub const BAD_SLEEPABLE: Embedded = object!("bad_sleepable");
 pub const BAD_MISSING_REQUIRED: Embedded = object!("bad_missing_required");
+pub const BAD_NAME: Embedded = object!("bad_name");
 
 static LOG: Mutex<String> = Mutex::new(String::new());
 
