@@ -88,6 +88,14 @@ pub fn h_prototypes(kfuncs: &[Kfunc]) -> String {
 
 /// `BTF_KFUNCS_START` sets, per-op BTF sets, the filter and the
 /// `btf_kfunc_id_set`s.
+/// Whether [`c_sets`] emits a struct_ops kfunc filter (its only user of
+/// the ops glue's id translation and ownership check).
+pub fn has_filter(kfuncs: &[Kfunc]) -> bool {
+    kfuncs
+        .iter()
+        .any(|k| k.prog_types.contains(&ProgType::StructOps))
+}
+
 pub fn c_sets(kfuncs: &[Kfunc], f: &FilterCtx) -> String {
     let sub = &f.sub;
     let mut s = String::new();
@@ -103,11 +111,11 @@ pub fn c_sets(kfuncs: &[Kfunc], f: &FilterCtx) -> String {
         writeln!(s, "BTF_KFUNCS_END({set})\n").unwrap();
     }
 
-    let st: Vec<&Kfunc> = kfuncs
-        .iter()
-        .filter(|k| k.prog_types.contains(&ProgType::StructOps))
-        .collect();
-    if !st.is_empty() {
+    if has_filter(kfuncs) {
+        let st: Vec<&Kfunc> = kfuncs
+            .iter()
+            .filter(|k| k.prog_types.contains(&ProgType::StructOps))
+            .collect();
         s.push_str(&c_filter(&st, f));
     }
 

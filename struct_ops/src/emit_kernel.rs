@@ -685,21 +685,18 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
     s
 }
 
-/// The exit op's call at the end of unreg/update, or nothing.
-fn exit_call(ops: &OpsTable, var: &str, info: &str) -> String {
+/// The exit op's call on `var` with the local `info`, or nothing.
+fn exit_call(ops: &OpsTable, var: &str) -> String {
     match ops.exit_op() {
-        Some(op) => format!(
-            "\tif ({var}->{m})\n\t\t{var}->{m}(&{info});\n",
-            m = op.name()
-        ),
+        Some(op) => format!("\tif ({var}->{m})\n\t\t{var}->{m}(&info);\n", m = op.name()),
         None => String::new(),
     }
 }
 
-/// `struct <sub>_exit_info <name> = { .kind = KIND, .reason = "..." };`
-fn exit_info_local(n: &Names, name: &str, kind: &str, reason: &str) -> String {
+/// `struct <sub>_exit_info info = { .kind = KIND, .reason = "..." };`
+fn exit_info_local(n: &Names, kind: &str, reason: &str) -> String {
     format!(
-        "\tstruct {} {name} = {{\n\t\t.kind = {},\n\t\t.reason = \"{reason}\",\n\t}};\n",
+        "\tstruct {} info = {{\n\t\t.kind = {},\n\t\t.reason = \"{reason}\",\n\t}};\n",
         n.exit_info(),
         n.exit_kind(kind)
     )
@@ -750,7 +747,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     .unwrap();
     if has_exit {
         writeln!(s, "\tstruct {t} *ops = kdata;").unwrap();
-        s.push_str(&exit_info_local(n, "info", "UNREG", "detached"));
+        s.push_str(&exit_info_local(n, "UNREG", "detached"));
         s.push('\n');
     }
     writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
@@ -765,7 +762,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
             "\tif (link && link == {sub}_bpf_ejected)\n\t\tinfo = {sub}_bpf_eject_info;\n\t{sub}_bpf_ejected = NULL;"
         )
         .unwrap();
-        s.push_str(&exit_call(ops, "ops", "info"));
+        s.push_str(&exit_call(ops, "ops"));
     }
     s.push_str("}\n\n");
 
@@ -781,7 +778,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     .unwrap();
     if has_exit {
         writeln!(s, "\tstruct {t} *old = old_kdata;").unwrap();
-        s.push_str(&exit_info_local(n, "info", "SWAP", "replaced"));
+        s.push_str(&exit_info_local(n, "SWAP", "replaced"));
         s.push('\n');
     }
     writeln!(s, "\tguard(mutex)(&{lock});").unwrap();
@@ -793,7 +790,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
     writeln!(s, "\t{link_var} = link;").unwrap();
     s.push_str("\tsynchronize_rcu();\n");
-    s.push_str(&exit_call(ops, "old", "info"));
+    s.push_str(&exit_call(ops, "old"));
     s.push_str("\treturn 0;\n}\n\n");
 
     writeln!(
@@ -896,7 +893,7 @@ fn reg_many(ops_t: &OpsTable, n: &Names) -> String {
     .unwrap();
     writeln!(s, "\tstruct {t} *ops;").unwrap();
     if ops_t.exit_op().is_some() {
-        s.push_str(&exit_info_local(n, "info", "UNREG", "detached"));
+        s.push_str(&exit_info_local(n, "UNREG", "detached"));
     }
     writeln!(s, "\n\tguard(mutex)(&{lock});").unwrap();
     writeln!(s, "\tops = {find}(kdata);\n\tif (!ops)\n\t\treturn;").unwrap();
@@ -907,7 +904,7 @@ fn reg_many(ops_t: &OpsTable, n: &Names) -> String {
     )
     .unwrap();
     s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n");
-    s.push_str(&exit_call(ops_t, "ops", "info"));
+    s.push_str(&exit_call(ops_t, "ops"));
     s.push_str("}\n\n");
 
     let up = n.st_cb("update");
@@ -922,7 +919,7 @@ fn reg_many(ops_t: &OpsTable, n: &Names) -> String {
     .unwrap();
     writeln!(s, "\tstruct {t} *old, *ops = kdata;").unwrap();
     if ops_t.exit_op().is_some() {
-        s.push_str(&exit_info_local(n, "info", "SWAP", "replaced"));
+        s.push_str(&exit_info_local(n, "SWAP", "replaced"));
     }
     writeln!(s, "\n\tguard(mutex)(&{lock});").unwrap();
     writeln!(
@@ -932,7 +929,7 @@ fn reg_many(ops_t: &OpsTable, n: &Names) -> String {
     .unwrap();
     writeln!(s, "\tlist_replace_rcu(&old->{node}, &ops->{node});").unwrap();
     s.push_str("\tsynchronize_rcu();\n");
-    s.push_str(&exit_call(ops_t, "old", "info"));
+    s.push_str(&exit_call(ops_t, "old"));
     s.push_str("\treturn 0;\n}\n");
     s
 }

@@ -70,12 +70,11 @@ pub fn emit(decl: &Declaration) -> String {
     writeln!(s, "#if {}\n", n.enabled_macro()).unwrap();
     s.push_str(&emit_kernel::c_prelude(ops, &n));
     s.push('\n');
-    // the kfunc filter (struct_ops kfuncs only) is the one user of the local id
-    let filtered = decl
-        .kfuncs
-        .iter()
-        .any(|k| k.prog_types.contains(&kfuncs::ProgType::StructOps));
-    s.push_str(&emit_kernel::c_btf_ids(ops, &n, filtered));
+    s.push_str(&emit_kernel::c_btf_ids(
+        ops,
+        &n,
+        kfuncs::emit::has_filter(&decl.kfuncs),
+    ));
     s.push('\n');
     s.push_str(&emit_kernel::c_verifier(ops, &n));
     s.push('\n');

@@ -5,7 +5,7 @@
 //! this applies it before libbpf sees the map: `zero` members are left out
 //! (their program is not loaded), `fail` members are a typed error.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -90,6 +90,7 @@ pub(crate) fn apply(
     kernel_btf: Option<&Path>,
 ) -> Result<Vec<SkippedMember>> {
     let mut skipped = Vec::new();
+    let mut kernel_types: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
     // SAFETY: `obj` is a live open object; its BTF lives as long.
     let Some(btf) = NonNull::new(unsafe { libbpf_sys::bpf_object__btf(obj) }) else {
         return Ok(skipped);
@@ -114,7 +115,11 @@ pub(crate) fn apply(
         if !members.iter().any(is_zero_if_missing) {
             continue;
         }
-        let Some(kernel) = kernel_members(without_flavor(&type_name), kernel_btf) else {
+        // one BTF lookup per ops type, however many maps of it the object has
+        let kernel = kernel_types
+            .entry(without_flavor(&type_name).to_string())
+            .or_insert_with_key(|name| kernel_members(name, kernel_btf));
+        let Some(kernel) = kernel.as_ref() else {
             continue;
         };
         // SAFETY: as above.

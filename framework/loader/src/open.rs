@@ -57,6 +57,15 @@ impl OpenExtension {
             }
             b.open_file(&path)
         });
+        Self::opened(path, open, log, kernel_btf)
+    }
+
+    fn opened(
+        path: PathBuf,
+        open: libbpf_rs::Result<OpenObject>,
+        log: String,
+        kernel_btf: Option<&Path>,
+    ) -> Result<Self> {
         let open = open.map_err(|e| LoadError::Open {
             object: path.clone(),
             source: errno_of(&e),
@@ -79,17 +88,7 @@ impl OpenExtension {
             b.name(name)?;
             b.open_memory(bytes)
         });
-        let open = open.map_err(|e| LoadError::Open {
-            object: path.clone(),
-            source: errno_of(&e),
-            log,
-        })?;
-        Ok(Self {
-            path,
-            open,
-            kernel_btf: None,
-            log_level: 0,
-        })
+        Self::opened(path, open, log, None)
     }
 
     /// The object's file or name.
