@@ -1,13 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Everything modless tests, in the order a failure is cheapest to read:
-# the guest suites (which also build or reuse the kernel), Debian's prebuilt
-# image, bookworm's 6.12 (a kernel matrix: every suite but dombal, whose
-# sched_ext kfuncs are 6.13+), then the workspace's unit, property and in-guest
-# harness tests.
+# the host tier (unit and property tests: no kernel needed), the guest suites
+# (which also build or reuse the kernel), Debian's prebuilt image, bookworm's
+# 6.12 (a kernel matrix: every suite but dombal, whose sched_ext kfuncs are
+# 6.13+), the warm-build check, then the host tests that need a built kernel
+# (`#[ignore = "needs a built kernel ..."]`, run here with --ignored).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+
+scripts/deps.sh
+cargo test --workspace
 
 scripts/run-qemu.sh
 # Debian's prebuilt 7.3 image too (its 9p modules go in through an initramfs).
@@ -19,4 +23,5 @@ scripts/run-qemu.sh --kernel-version 6.12 --suite qemu/suites/smoke.toml \
 MODLESS_KERNEL_TREE=$(target/debug/modless-qemu --print-kernel-tree)
 export MODLESS_KERNEL_TREE
 scripts/build-modules.sh "$MODLESS_KERNEL_TREE"
-cargo test --workspace
+scripts/check-warm-build.sh
+cargo test --workspace -- --ignored

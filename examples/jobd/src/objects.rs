@@ -40,6 +40,11 @@ pub fn take_log() -> String {
 }
 
 pub fn open((name, bytes): Embedded) -> anyhow::Result<OpenObject> {
+    anyhow::ensure!(
+        !bytes.is_empty(),
+        "{name}.bpf.o is an empty placeholder: jobd was built without clang or a target \
+         kernel; run scripts/run-qemu.sh once (it builds the kernel), then build again"
+    );
     ObjectBuilder::default()
         .open_memory(bytes)
         .with_context(|| format!("opening {name}.bpf.o"))

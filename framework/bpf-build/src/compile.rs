@@ -274,9 +274,14 @@ impl BpfBuild {
                 command,
             });
         }
-        let dependencies = std::fs::read_to_string(&depfile)
+        let mut dependencies = std::fs::read_to_string(&depfile)
             .map(|d| parse_depfile(&d))
             .unwrap_or_else(|_| vec![source.clone()]);
+        // vmlinux.h sits in a cache keyed by the BTF's content: the BTF file
+        // is the input that changes when its kernel is rebuilt in place.
+        if let Vmlinux::Btf { btf, base } = &self.vmlinux {
+            dependencies.extend([btf].into_iter().chain(base).cloned());
+        }
         let _ = std::fs::remove_file(&depfile);
         Ok(Compiled {
             object: out.to_path_buf(),

@@ -12,6 +12,7 @@
 //! [`BpfBuild::cache_dir`] says otherwise.
 #![deny(missing_docs, missing_debug_implementations)]
 
+mod build_script;
 mod cache;
 mod clang;
 mod compile;
@@ -20,6 +21,7 @@ mod libbpf_headers;
 mod object_info;
 mod target_kernel;
 
+pub use build_script::{build_script_vmlinux, write_placeholders};
 pub use cache::{default_cache_dir, CACHE_ENV};
 pub use clang::{Clang, CLANG_ENV, MIN_CLANG_MAJOR};
 pub use compile::{compile_file, BpfBuild, Compiled, BPF_CFLAGS};

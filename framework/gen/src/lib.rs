@@ -59,18 +59,36 @@ impl Generated {
             .map(|a| a.contents.as_str())
     }
 
-    /// Writes every file under `dir` (created if missing).
-    pub fn write_to(&self, dir: &Path) -> Result<(), GenError> {
+    /// Writes every file under `dir` (created if missing) whose content
+    /// differs from what is there, and returns the paths it wrote. Unchanged
+    /// files keep their mtime, so builds that track them (cargo, make) stay
+    /// fresh.
+    pub fn write_to(&self, dir: &Path) -> Result<Vec<PathBuf>, GenError> {
         std::fs::create_dir_all(dir).map_err(|source| GenError::Io {
             path: dir.into(),
             source,
         })?;
+        let mut written = Vec::new();
         for a in &self.files {
             let path = dir.join(&a.path);
-            std::fs::write(&path, &a.contents).map_err(|source| GenError::Io { path, source })?;
+            match write_if_changed(&path, a.contents.as_bytes()) {
+                Ok(true) => written.push(path),
+                Ok(false) => {}
+                Err(source) => return Err(GenError::Io { path, source }),
+            }
         }
-        Ok(())
+        Ok(written)
     }
+}
+
+/// Writes `contents` to `path` unless it already holds exactly that;
+/// returns whether it wrote.
+fn write_if_changed(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
+    if std::fs::read(path).is_ok_and(|old| old == contents) {
+        return Ok(false);
+    }
+    std::fs::write(path, contents)?;
+    Ok(true)
 }
 
 /// The file names generated for subsystem `sub`.

@@ -30,6 +30,8 @@ pub enum DombalError {
     },
     #[error("the BPF object lacks {kind} `{name}`; it does not match this loader, rebuild the dombal crate")]
     Missing { kind: &'static str, name: String },
+    #[error("{0} is an empty placeholder: the dombal crate was built without clang or a target kernel; run scripts/run-qemu.sh once (it builds the kernel), then build again")]
+    NotBuilt(&'static str),
     #[error("the kernel accepted dombal but ejected it while enabling: {0}")]
     EnableFailed(Box<ExitInfo>),
 }

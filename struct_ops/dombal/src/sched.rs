@@ -36,6 +36,13 @@ impl Variant {
         }
     }
 
+    fn object_name(self) -> &'static str {
+        match self {
+            Self::Dombal => "dombal.bpf.o",
+            Self::Broken { .. } => "dombal_broken.bpf.o",
+        }
+    }
+
     fn object(self) -> &'static [u8] {
         match self {
             Self::Dombal => DOMBAL_OBJ,
@@ -100,6 +107,9 @@ impl Loaded {
     /// here) and fills its configuration maps.
     pub fn load(variant: Variant, topology: &Topology, t: Tunables) -> Result<Self, DombalError> {
         check_free()?;
+        if variant.object().is_empty() {
+            return Err(DombalError::NotBuilt(variant.object_name()));
+        }
         let open = ObjectBuilder::default()
             .open_memory(variant.object())
             .map_err(DombalError::bpf("opening the dombal BPF object"))?;
