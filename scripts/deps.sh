@@ -17,10 +17,12 @@ for v in ${MODLESS_KERNEL_VERSIONS:-}; do
 	[ "$v" = 7.3 ] || packages+=("linux-source-$v")
 done
 
+# One dpkg-query for every package: this runs before each run-qemu.sh.
+installed=$(dpkg-query -W -f '${Package} ${Status}\n' 2>/dev/null | awk '$NF == "installed" { print $1 }')
 missing() {
 	local p
 	for p in "$@"; do
-		dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"
+		[[ $'\n'$installed$'\n' == *$'\n'$p$'\n'* ]] || echo "$p"
 	done
 }
 
