@@ -119,7 +119,7 @@ impl Boot<'_> {
                 if echo {
                     eprint!("{line}");
                 }
-                if let Some(ev) = scanner.feed(&line) {
+                for ev in scanner.feed(&line) {
                     let _ = tx.send((ev, Instant::now()));
                 }
                 buf.clear();
@@ -178,13 +178,12 @@ impl Boot<'_> {
             }
         }
         let done = self.run_dir.join("done").is_file();
-        // The kernel log is complete and ordered; the console may lag behind it
-        // and lose its tail at reboot. Without a log (the guest died), the
-        // console is all there is.
-        let splats = match fs::read_to_string(self.run_dir.join("kmsg.log")) {
+        // Without a log (the guest died), the console is all there is.
+        let logged = match fs::read_to_string(self.run_dir.join("kmsg.log")) {
             Ok(kmsg) if done => console::splats_in(&kmsg),
-            _ => console_splats,
+            _ => Vec::new(),
         };
+        let splats = console::merge(logged, console_splats);
         failures.extend(splats.into_iter().map(GuestFailure::Splat));
         if timed_out {
             failures.push(GuestFailure::Timeout {

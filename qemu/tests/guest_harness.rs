@@ -127,6 +127,30 @@ fn a_warning_fails_a_test_that_exited_zero() {
 }
 
 #[test]
+fn a_warning_is_named_after_the_log_buffer_wrapped_past_it() {
+    // 2000 records of 200-odd bytes at level 6 (kept off the console):
+    // over 400 KiB through the guest's 128 KiB log buffer.
+    let script = format!(
+        "{}; pad=$(printf '%0200d' 0); i=0; \
+         while [ $i -lt 2000 ]; do echo \"<6>flood $i $pad\"; i=$((i + 1)); done >/dev/kmsg",
+        lkdtm("WARNING")
+    );
+    let (code, r) = boot(&["--", "sh", "-c", &script]);
+    assert_eq!(statuses(&r), ["pass"], "the test itself exits 0: {r:#}");
+    let run_dir = Path::new(r["console_log"].as_str().unwrap())
+        .parent()
+        .unwrap();
+    let kmsg = std::fs::read_to_string(run_dir.join("kmsg.log")).unwrap();
+    assert!(
+        kmsg.contains("flood 1999") && !kmsg.contains("lkdtm_WARNING"),
+        "the flood must have pushed the warning out of the kernel log"
+    );
+    assert_eq!(causes(&r), ["splat:warn"], "{r:#}");
+    assert_eq!(r["failures"][0]["during_test"], 0);
+    assert_eq!(code, 125);
+}
+
+#[test]
 fn a_ubsan_report_fails_the_run() {
     let (code, r) = boot(&["--", "sh", "-c", &lkdtm("ARRAY_BOUNDS")]);
     assert!(causes(&r).contains(&"splat:ubsan".to_string()), "{r:#}");
