@@ -263,7 +263,11 @@ impl Boot<'_> {
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
-            list.push_str(&format!("{name}\t{}\n", t.timeout));
+            let hung = t
+                .hung_task_timeout
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            list.push_str(&format!("{name}\t{}\t{hung}\n", t.timeout));
             fs::write(d.join(format!("cmd/{i}.sh")), &t.run)
                 .ctx(|| "writing test script".into())?;
         }

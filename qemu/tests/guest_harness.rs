@@ -99,6 +99,40 @@ fn the_commands_exit_status_reaches_the_host() {
 }
 
 #[test]
+fn hung_task_timeouts_from_the_suite_and_the_test_apply_in_the_guest() {
+    let knob = "/proc/sys/kernel/hung_task_timeout_secs";
+    let is = |v: &str| format!("v=$(cat {knob}); echo $v; test $v = {v}");
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suite.toml");
+    let write = |text: String| std::fs::write(&suite, text).unwrap();
+
+    write(format!(
+        "[guest]\nhung_task_timeout = 123\n\
+         [[test]]\nname = \"suite's\"\nrun = \"{}\"\n\
+         [[test]]\nname = \"own\"\nhung_task_timeout = 456\nrun = \"{}\"\n\
+         [[test]]\nname = \"suite's again\"\nrun = \"{}\"\n",
+        is("123"),
+        is("456"),
+        is("123")
+    ));
+    let (code, r) = boot(&["--suite", suite.to_str().unwrap()]);
+    assert_eq!(statuses(&r), ["pass", "pass", "pass"], "{r:#}");
+    assert_eq!(code, 0);
+
+    // Without a suite value, the kernel's own comes back after the test that set one.
+    write(format!(
+        "[[test]]\nname = \"boot value\"\nrun = \"cat {knob} >/tmp/boot; test $(cat /tmp/boot) != 789\"\n\
+         [[test]]\nname = \"own\"\nhung_task_timeout = 789\nrun = \"{}\"\n\
+         [[test]]\nname = \"restored\"\nrun = \"{}\"\n",
+        is("789"),
+        is("$(cat /tmp/boot)")
+    ));
+    let (code, r) = boot(&["--suite", suite.to_str().unwrap()]);
+    assert_eq!(statuses(&r), ["pass", "pass", "pass"], "{r:#}");
+    assert_eq!(code, 0);
+}
+
+#[test]
 fn a_panic_fails_the_run() {
     let (code, r) = boot(&["--", "sh", "-c", "echo c > /proc/sysrq-trigger"]);
     assert_eq!(code, 125);
