@@ -9,6 +9,7 @@ mod kernel;
 mod report;
 mod suite;
 mod topology;
+mod views;
 mod vm;
 
 use clap::Parser;
@@ -149,6 +150,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
     let single = !cli.command.is_empty();
     let cwd = std::env::current_dir()?.canonicalize()?;
+    let views = host_views(cli, &cwd);
     let mut reports = Vec::new();
     for suite in &suites {
         let g = &suite.guest;
@@ -176,6 +178,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             accel,
             tests: &suite.tests,
             cwd: cwd.clone(),
+            views: views.clone(),
             run_dir: new_run_dir(&cache)?,
             timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(DEFAULT_TIMEOUT)),
             append: (!append.is_empty()).then_some(append),
@@ -224,6 +227,23 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     })))
 }
 
+/// The paths named on the command line (the command's words, the suite
+/// files) that the guest's tmpfs would hide, each said once on stderr.
+fn host_views(cli: &Cli, cwd: &Path) -> Vec<PathBuf> {
+    let suites: Vec<String> = cli.suite.iter().map(|p| p.display().to_string()).collect();
+    let words: Vec<&str> = cli
+        .command
+        .iter()
+        .chain(&suites)
+        .map(String::as_str)
+        .collect();
+    let views = views::views(&words, cwd, &[cwd]);
+    for v in &views {
+        eprintln!("[qemu] {} is shown read-only in the guest", v.display());
+    }
+    views
+}
+
 fn exit_code(report: &report::RunReport, single: bool) -> u8 {
     let timed_out = |f: &report::GuestFailure| matches!(f, report::GuestFailure::Timeout { .. });
     if report.failures.iter().any(timed_out) {
@@ -269,6 +289,7 @@ fn choose_accel(
         accel: Accel::Kvm,
         tests: &[],
         cwd: std::env::temp_dir(),
+        views: Vec::new(),
         run_dir: new_run_dir(cache)?,
         timeout: Duration::from_secs(20),
         append: None,

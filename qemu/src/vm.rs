@@ -35,6 +35,8 @@ pub struct Boot<'a> {
     pub tests: &'a [TestSpec],
     /// The guest's working directory: shared read-write at the same path.
     pub cwd: PathBuf,
+    /// Host paths shown read-only over the guest's tmpfs (see `views`).
+    pub views: Vec<PathBuf>,
     pub run_dir: PathBuf,
     pub timeout: Duration,
     pub append: Option<String>,
@@ -80,6 +82,17 @@ impl Boot<'_> {
                     path: p.clone(),
                 });
             }
+        }
+        // Views travel one per line in a file, so only a line break is a problem.
+        if let Some(p) = self
+            .views
+            .iter()
+            .find(|p| p.to_string_lossy().chars().any(|c| c.is_control()))
+        {
+            return Err(Error::BadPath {
+                what: "host path",
+                path: p.clone(),
+            });
         }
         self.prepare()?;
         let console_path = self.run_dir.join("console.log");
@@ -271,7 +284,13 @@ impl Boot<'_> {
             fs::write(d.join(format!("cmd/{i}.sh")), &t.run)
                 .ctx(|| "writing test script".into())?;
         }
-        fs::write(d.join("tests"), list).ctx(|| "writing test list".into())
+        fs::write(d.join("tests"), list).ctx(|| "writing test list".into())?;
+        let views: String = self
+            .views
+            .iter()
+            .map(|p| format!("{}\n", p.display()))
+            .collect();
+        fs::write(d.join("views"), views).ctx(|| "writing views".into())
     }
 
     fn command(&self) -> Command {

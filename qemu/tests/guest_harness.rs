@@ -99,6 +99,33 @@ fn the_commands_exit_status_reaches_the_host() {
 }
 
 #[test]
+fn a_program_under_tmp_runs_as_on_the_host_read_only() {
+    // The guest covers /tmp with a tmpfs; the named program's directory shows through.
+    let dir = tempfile::Builder::new().tempdir_in("/tmp").unwrap();
+    let prog = dir.path().join("prog");
+    std::fs::write(dir.path().join("data"), "payload\n").unwrap();
+    std::fs::write(
+        &prog,
+        "#!/bin/sh\n\
+         here=$(dirname \"$0\")\n\
+         cat \"$here/data\" || exit 1\n\
+         echo scratch >/tmp/scratch && test \"$(cat /tmp/scratch)\" = scratch || exit 2\n\
+         touch \"$here/new\" 2>/dev/null && exit 3\n\
+         exit 7\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&prog, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (code, r) = boot(&["--", prog.to_str().unwrap()]);
+    let out = r["tests"][0]["output"].as_str().unwrap();
+    assert!(out.contains("payload"), "{r:#}");
+    assert_eq!(
+        code, 7,
+        "neighbours visible, /tmp writable, the view read-only: {r:#}"
+    );
+    assert!(!dir.path().join("new").exists());
+}
+
+#[test]
 fn hung_task_timeouts_from_the_suite_and_the_test_apply_in_the_guest() {
     let knob = "/proc/sys/kernel/hung_task_timeout_secs";
     let is = |v: &str| format!("v=$(cat {knob}); echo $v; test $v = {v}");
