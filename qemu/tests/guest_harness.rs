@@ -157,6 +157,17 @@ fn hung_task_timeouts_from_the_suite_and_the_test_apply_in_the_guest() {
     let (code, r) = boot(&["--suite", suite.to_str().unwrap()]);
     assert_eq!(statuses(&r), ["pass", "pass", "pass"], "{r:#}");
     assert_eq!(code, 0);
+
+    // A command sets the boot value, as the README says.
+    let (code, r) = boot(&[
+        "--append",
+        "sysctl.kernel.hung_task_timeout_secs=321",
+        "--",
+        "sh",
+        "-c",
+        &is("321"),
+    ]);
+    assert_eq!(code, 0, "{r:#}");
 }
 
 #[test]
