@@ -33,8 +33,10 @@ const DEFAULT_TIMEOUT: u64 = 600;
     name = "modless-qemu",
     about = "Boot a mainline kernel in QEMU and run tests inside it",
     after_help = "With no command, runs every suite in qemu/suites/ (one boot each; a suite's [guest] table\n\
-                  sets its CPUs, memory, NUMA layout, timeout and kernel parameters).\n\
+                  sets its CPUs, memory, NUMA layout, timeout, kernel parameters and hung-task timeout).\n\
                   With `-- CMD ARGS...`, runs CMD in the guest (cwd as on the host) and exits with its status.\n\
+                  The guest has tmpfs on /tmp, /run, /var/tmp and /root; paths named on the command line\n\
+                  there (CMD's arguments, --suite files) are shown read-only at their own path.\n\
                   Exit status 124: the run timed out; 125: the guest failed (panic, oops, WARN, BUG,\n\
                   UBSAN, RCU stall, lockup, hung task, or exit before the end marker). Tests exiting 77 are skipped."
 )]
