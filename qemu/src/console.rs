@@ -78,6 +78,10 @@ pub enum Event {
     Done,
     InitError(String),
     Splat(Splat),
+    /// The console fell behind the kernel log's ring and lost this many
+    /// records (of any level): they are in neither record of the run unless
+    /// the log still holds them.
+    Dropped(u64),
 }
 
 /// Follows the console line by line.
@@ -112,6 +116,9 @@ impl Scanner {
     }
 
     fn kernel_line(&mut self, line: &str) -> Option<Event> {
+        if let Some(n) = dropped(line) {
+            return Some(Event::Dropped(n));
+        }
         match SplatKind::classify(line) {
             Some(kind) => {
                 // Lines inside one report ("WARNING" then "Oops" in its trace
@@ -134,6 +141,23 @@ impl Scanner {
             }
         }
     }
+}
+
+/// The count in printk's `** N printk messages dropped **`.
+fn dropped(line: &str) -> Option<u64> {
+    let (_, rest) = line.split_once("** ")?;
+    let (n, rest) = rest.split_once(' ')?;
+    rest.starts_with("printk messages dropped")
+        .then(|| n.parse().ok())
+        .flatten()
+}
+
+/// Whether the kernel log copied at the end starts at the boot, so nothing
+/// of the run has wrapped out of it.
+pub fn log_is_whole(kmsg: &str) -> bool {
+    kmsg.lines()
+        .next()
+        .is_some_and(|l| l.contains("Linux version"))
 }
 
 /// One of init's markers, from the text after `MODLESS-`.
@@ -316,6 +340,23 @@ mod tests {
             matches!(&evs[..], [Event::Splat(sp), Event::TestEnd(2)] if sp.during_test == Some(2)),
             "{evs:?}"
         );
+    }
+
+    #[test]
+    fn console_drops_are_counted_and_a_wrapped_log_is_told_apart() {
+        let mut s = Scanner::default();
+        assert_eq!(
+            s.feed("** 42 printk messages dropped **\r\n"),
+            [Event::Dropped(42)]
+        );
+        assert_eq!(s.feed("** not a count printk messages dropped **"), []);
+        assert!(log_is_whole(
+            "[    0.000000] Linux version 7.3.4 (gcc) #1\n[    0.1] x\n"
+        ));
+        assert!(!log_is_whole(
+            "[    8.2] flood 1416 000\n[    0.0] Linux version\n"
+        ));
+        assert!(!log_is_whole(""));
     }
 
     #[test]

@@ -38,7 +38,8 @@ const DEFAULT_TIMEOUT: u64 = 600;
                   The guest has tmpfs on /tmp, /run, /var/tmp and /root; paths named on the command line\n\
                   there (CMD's arguments, --suite files) are shown read-only at their own path.\n\
                   Exit status 124: the run timed out; 125: the guest failed (panic, oops, WARN, BUG,\n\
-                  UBSAN, RCU stall, lockup, hung task, or exit before the end marker). Tests exiting 77 are skipped."
+                  UBSAN, RCU stall, lockup, hung task, kernel messages lost, or exit before the end marker).\n\
+                  Tests exiting 77 are skipped."
 )]
 struct Cli {
     /// Boot this bzImage (it must have virtio-9p, virtio-pci and a serial console built in).

@@ -182,22 +182,27 @@ impl Boot<'_> {
         let mut boot_s = None;
         let mut failures = Vec::new();
         let mut console_splats = Vec::new();
+        let mut dropped = 0;
         for (ev, at) in events {
             match ev {
                 Event::InitStarted => boot_s = Some((at - started).as_secs_f64()),
                 Event::Splat(s) => console_splats.push(s),
                 Event::InitError(detail) => failures.push(GuestFailure::InitError { detail }),
+                Event::Dropped(n) => dropped += n,
                 Event::TestBegin(_) | Event::TestEnd(_) | Event::Done => {}
             }
         }
         let done = self.run_dir.join("done").is_file();
         // Without a log (the guest died), the console is all there is.
-        let logged = match fs::read_to_string(self.run_dir.join("kmsg.log")) {
-            Ok(kmsg) if done => console::splats_in(&kmsg),
-            _ => Vec::new(),
-        };
+        let kmsg = fs::read_to_string(self.run_dir.join("kmsg.log"))
+            .ok()
+            .filter(|_| done);
+        let logged = kmsg.as_deref().map(console::splats_in).unwrap_or_default();
         let splats = console::merge(logged, console_splats);
         failures.extend(splats.into_iter().map(GuestFailure::Splat));
+        if dropped > 0 && !kmsg.as_deref().is_some_and(console::log_is_whole) {
+            failures.push(GuestFailure::LogLost { dropped });
+        }
         if timed_out {
             failures.push(GuestFailure::Timeout {
                 seconds: self.timeout.as_secs(),

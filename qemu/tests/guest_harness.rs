@@ -217,9 +217,38 @@ fn a_warning_is_named_after_the_log_buffer_wrapped_past_it() {
         kmsg.contains("flood 1999") && !kmsg.contains("lkdtm_WARNING"),
         "the flood must have pushed the warning out of the kernel log"
     );
-    assert_eq!(causes(&r), ["splat:warn"], "{r:#}");
+    // Should the console have dropped flood records too, that is said as well.
+    let named: Vec<String> = causes(&r).into_iter().filter(|c| c != "log-lost").collect();
+    assert_eq!(named, ["splat:warn"], "{r:#}");
     assert_eq!(r["failures"][0]["during_test"], 0);
     assert_eq!(code, 125);
+}
+
+#[test]
+fn console_drops_past_a_wrapped_log_fail_the_run() {
+    // The same flood at warning level goes to the console too, which
+    // falls behind and drops records (under TCG it does, by far).
+    let (code, r) = boot(&[
+        "--",
+        "sh",
+        "-c",
+        "pad=$(printf '%0200d' 0); i=0; \
+         while [ $i -lt 2000 ]; do echo \"<4>flood $i $pad\"; i=$((i + 1)); done >/dev/kmsg",
+    ]);
+    let run_dir = Path::new(r["console_log"].as_str().unwrap())
+        .parent()
+        .unwrap();
+    let console = std::fs::read_to_string(run_dir.join("console.log")).unwrap();
+    let kmsg = std::fs::read_to_string(run_dir.join("kmsg.log")).unwrap();
+    assert!(!kmsg.contains("Linux version"), "the log wrapped");
+    if console.contains("printk messages dropped") {
+        assert_eq!(causes(&r), ["log-lost"], "{r:#}");
+        assert_eq!(code, 125);
+    } else {
+        // Nothing was lost from both records: the run stands.
+        assert!(causes(&r).is_empty(), "{r:#}");
+        assert_eq!(code, 0);
+    }
 }
 
 #[test]
