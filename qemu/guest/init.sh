@@ -5,10 +5,13 @@
 # line (unknown key=value parameters reach init as environment variables).
 #
 # Protocol with the host (modless-qemu):
-#   $modless_run/tests        one test per line: NAME<TAB>TIMEOUT_S
+#   $modless_run/tests        one test per line: NAME<TAB>TIMEOUT_S<TAB>HUNG_TASK_S
+#                             (HUNG_TASK_S empty: the kernel's hung-task timeout)
 #   $modless_run/cmd/N.sh     the shell script of test N (N counts from 0)
 #   $modless_run/out/N.log    output of test N (stdout+stderr)
 #   $modless_run/results      one line per finished test: N RC START END (uptime s)
+#   $modless_run/views        host paths to show read-only over the tmpfs below,
+#                             one a line (read through the root before /root is covered)
 #   $modless_run/kmsg.log     the kernel log at the end (console output is
 #                             asynchronous and may not be flushed before reboot)
 #   $modless_run/done         written last; its absence means the guest died early
@@ -45,10 +48,26 @@ mount -t sysfs sysfs /sys
 grep -q '^[^ ]* /dev devtmpfs' /proc/mounts || mount -t devtmpfs devtmpfs /dev
 say "INIT up=$(cut -d' ' -f1 /proc/uptime) cpus=$(nproc) kernel=$(uname -r)"
 
-# Writable scratch space over the read-only root.
+# Writable scratch space over the read-only root; the host paths the command
+# names there stay visible: each is bound aside on /dev, then moved back on top.
+held=/dev/.modless-views
+mkdir -p "$held"
+cat "$run/views" >"$held/list" 2>/dev/null || die "no view list at $run/views"
+i=0
+while IFS= read -r p; do
+	if [ -d "$p" ]; then mkdir "$held/$i"; else : >"$held/$i"; fi
+	mount -o bind "$p" "$held/$i" || die "cannot bind $p"
+	i=$((i + 1))
+done <"$held/list"
 for d in /tmp /run /var/tmp /root; do
 	[ -d "$d" ] && mount -t tmpfs -o mode=1777 tmpfs "$d"
 done
+i=0
+while IFS= read -r p; do
+	if [ -d "$held/$i" ]; then mkdir -p "$p"; else mkdir -p "${p%/*}" && : >"$p"; fi
+	mount -o move "$held/$i" "$p" || die "cannot show $p"
+	i=$((i + 1))
+done <"$held/list"
 mkdir -p /dev/shm /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t devpts devpts /dev/pts
@@ -67,14 +86,20 @@ mkdir -p "$run/out"
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 tab=$(printf '\t')
 n=0
-while IFS="$tab" read -r name limit; do
+hung_knob=/proc/sys/kernel/hung_task_timeout_secs
+# Without the knob the kernel has no hung-task detector to relax.
+set_hung() { [ ! -e "$hung_knob" ] || echo "$1" >"$hung_knob" || die "cannot set $hung_knob to $1"; }
+hung_default=$(cat "$hung_knob" 2>/dev/null)
+while IFS="$tab" read -r name limit hung; do
 	[ -n "$name" ] || continue
 	say "TEST-BEGIN $n $name"
+	[ -z "$hung" ] || set_hung "$hung"
 	start=$(uptime_s)
 	(cd "$cwd" && exec timeout -k 5 "$limit" sh "$run/cmd/$n.sh") \
 		>"$run/out/$n.log" 2>&1 </dev/null
 	rc=$?
 	end=$(uptime_s)
+	[ -z "$hung" ] || set_hung "$hung_default"
 	echo "$n $rc $start $end" >>"$run/results"
 	say "TEST-END $n $rc"
 	n=$((n + 1))

@@ -78,6 +78,10 @@ pub enum Event {
     Done,
     InitError(String),
     Splat(Splat),
+    /// The console fell behind the kernel log's ring and lost this many
+    /// records (of any level): they are in neither record of the run unless
+    /// the log still holds them.
+    Dropped(u64),
 }
 
 /// Follows the console line by line.
@@ -89,12 +93,31 @@ pub struct Scanner {
 }
 
 impl Scanner {
-    pub fn feed(&mut self, raw: &str) -> Option<Event> {
+    /// The events of one console line: usually none or one, but a kernel
+    /// line and one of init's markers can share a line when their output
+    /// interleaves, and then the splat before the marker counts too.
+    pub fn feed(&mut self, raw: &str) -> Vec<Event> {
         let line = raw.trim_end_matches(['\r', '\n']);
-        if let Some(pos) = line.find("MODLESS-") {
-            if let Some(ev) = self.marker(&line[pos + "MODLESS-".len()..]) {
-                return Some(ev);
-            }
+        let marker = line
+            .find("MODLESS-")
+            .and_then(|pos| Some((pos, marker(&line[pos + "MODLESS-".len()..])?)));
+        let Some((pos, ev)) = marker else {
+            return self.kernel_line(line).into_iter().collect();
+        };
+        let mut out: Vec<Event> = self.kernel_line(&line[..pos]).into_iter().collect();
+        match ev {
+            Event::TestBegin(n) => self.current_test = Some(n),
+            Event::TestEnd(_) => self.current_test = None,
+            _ => {}
+        }
+        self.in_splat = false;
+        out.push(ev);
+        out
+    }
+
+    fn kernel_line(&mut self, line: &str) -> Option<Event> {
+        if let Some(n) = dropped(line) {
+            return Some(Event::Dropped(n));
         }
         match SplatKind::classify(line) {
             Some(kind) => {
@@ -118,39 +141,82 @@ impl Scanner {
             }
         }
     }
+}
 
-    fn marker(&mut self, rest: &str) -> Option<Event> {
-        let mut words = rest.split_whitespace();
-        let ev = match words.next()? {
-            "INIT" => Event::InitStarted,
-            "TEST-BEGIN" => {
-                let n = words.next()?.parse().ok()?;
-                self.current_test = Some(n);
-                Event::TestBegin(n)
-            }
-            "TEST-END" => {
-                let n = words.next()?.parse().ok()?;
-                self.current_test = None;
-                Event::TestEnd(n)
-            }
-            "DONE" => Event::Done,
-            "INIT-ERROR" => Event::InitError(words.collect::<Vec<_>>().join(" ")),
-            _ => return None,
-        };
-        self.in_splat = false;
-        Some(ev)
-    }
+/// The count in printk's `** N printk messages dropped **`.
+fn dropped(line: &str) -> Option<u64> {
+    let (_, rest) = line.split_once("** ")?;
+    let (n, rest) = rest.split_once(' ')?;
+    rest.starts_with("printk messages dropped")
+        .then(|| n.parse().ok())
+        .flatten()
+}
+
+/// Whether the kernel log copied at the end starts at the boot, so nothing
+/// of the run has wrapped out of it.
+pub fn log_is_whole(kmsg: &str) -> bool {
+    kmsg.lines()
+        .next()
+        .is_some_and(|l| l.contains("Linux version"))
+}
+
+/// One of init's markers, from the text after `MODLESS-`.
+fn marker(rest: &str) -> Option<Event> {
+    let mut words = rest.split_whitespace();
+    Some(match words.next()? {
+        "INIT" => Event::InitStarted,
+        "TEST-BEGIN" => Event::TestBegin(words.next()?.parse().ok()?),
+        "TEST-END" => Event::TestEnd(words.next()?.parse().ok()?),
+        "DONE" => Event::Done,
+        "INIT-ERROR" => Event::InitError(words.collect::<Vec<_>>().join(" ")),
+        _ => return None,
+    })
 }
 
 /// All splats in a complete log (the guest's kernel log after the tests).
 pub fn splats_in(log: &str) -> Vec<Splat> {
     let mut scanner = Scanner::default();
     log.lines()
-        .filter_map(|l| match scanner.feed(l) {
-            Some(Event::Splat(s)) => Some(s),
+        .flat_map(|l| scanner.feed(l))
+        .filter_map(|ev| match ev {
+            Event::Splat(s) => Some(s),
             _ => None,
         })
         .collect()
+}
+
+/// The splats of a run from both of its records: the kernel log read at the
+/// end (complete lines, ordered with init's markers, but a ring buffer that a
+/// chatty run wraps) and the console as it arrived (never wraps, but may lag
+/// or lose its tail at reboot). A console splat that no log splat accounts
+/// for is one the log lost, and it is kept.
+pub fn merge(log: Vec<Splat>, console: Vec<Splat>) -> Vec<Splat> {
+    let mut unmatched: Vec<&str> = log.iter().map(Splat::key).collect();
+    let lost: Vec<Splat> = console
+        .into_iter()
+        .filter(|c| match unmatched.iter().position(|k| *k == c.key()) {
+            Some(i) => {
+                unmatched.swap_remove(i);
+                false
+            }
+            None => true,
+        })
+        .collect();
+    log.into_iter().chain(lost).collect()
+}
+
+impl Splat {
+    /// The line from the kernel's own prefix on: what is the same in the log
+    /// and on the console (which may carry a timestamp or a stray byte of
+    /// userspace output before it).
+    fn key(&self) -> &str {
+        let start = SplatKind::PATTERNS
+            .iter()
+            .filter_map(|(pat, _)| self.line.find(pat))
+            .min()
+            .unwrap_or(0);
+        &self.line[start..]
+    }
 }
 
 #[cfg(test)]
@@ -231,13 +297,75 @@ mod tests {
         assert_eq!((got[1].kind, got[1].during_test), (SplatKind::Panic, None));
     }
 
+    const WARN: &str =
+        "WARNING: CPU: 0 PID: 70 at drivers/misc/lkdtm/bugs.c:107 lkdtm_WARNING+0x5/0x10";
+
+    #[test]
+    fn a_splat_the_wrapped_log_lost_is_kept_from_the_console() {
+        let console = format!("MODLESS-TEST-BEGIN 0 t\n{WARN}\nMODLESS-TEST-END 0 0\n");
+        // The log buffer wrapped: its start, and the warning, are gone.
+        let log = "flood 9999\nMODLESS-TEST-END 0 0\n";
+        let got = merge(splats_in(log), splats_in(&console));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].kind, got[0].during_test),
+            (SplatKind::Warn, Some(0))
+        );
+    }
+
+    #[test]
+    fn a_splat_in_both_streams_counts_once_with_the_logs_attribution() {
+        // The console lags: its marker came before the kernel's line.
+        let console = format!("MODLESS-TEST-BEGIN 0 a\nMODLESS-TEST-END 0 0\nMODLESS-TEST-BEGIN 1 b\n[  3.1] {WARN}\r\n");
+        let log = format!("MODLESS-TEST-BEGIN 0 a\n[  3.1] {WARN}\nMODLESS-TEST-END 0 0\n");
+        let got = merge(splats_in(&log), splats_in(&console));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].during_test, Some(0));
+    }
+
+    #[test]
+    fn a_repeated_splat_is_counted_as_often_as_either_stream_saw_it() {
+        let twice = format!("{WARN}\n---[ end trace 0 ]---\n{WARN}\n---[ end trace 0 ]---\n");
+        let once = format!("{WARN}\n---[ end trace 0 ]---\n");
+        assert_eq!(merge(splats_in(&once), splats_in(&twice)).len(), 2);
+        assert_eq!(merge(splats_in(&twice), splats_in(&once)).len(), 2);
+    }
+
+    #[test]
+    fn a_splat_sharing_a_line_with_a_marker_is_not_lost() {
+        let mut s = Scanner::default();
+        s.feed("MODLESS-TEST-BEGIN 2 x");
+        let evs = s.feed(&format!("{WARN}MODLESS-TEST-END 2 0\r\n"));
+        assert!(
+            matches!(&evs[..], [Event::Splat(sp), Event::TestEnd(2)] if sp.during_test == Some(2)),
+            "{evs:?}"
+        );
+    }
+
+    #[test]
+    fn console_drops_are_counted_and_a_wrapped_log_is_told_apart() {
+        let mut s = Scanner::default();
+        assert_eq!(
+            s.feed("** 42 printk messages dropped **\r\n"),
+            [Event::Dropped(42)]
+        );
+        assert_eq!(s.feed("** not a count printk messages dropped **"), []);
+        assert!(log_is_whole(
+            "[    0.000000] Linux version 7.3.4 (gcc) #1\n[    0.1] x\n"
+        ));
+        assert!(!log_is_whole(
+            "[    8.2] flood 1416 000\n[    0.0] Linux version\n"
+        ));
+        assert!(!log_is_whole(""));
+    }
+
     #[test]
     fn markers_survive_interleaved_kernel_output() {
         let mut s = Scanner::default();
         assert_eq!(
             s.feed("[    2.1] random: crng init doneMODLESS-TEST-BEGIN 3 x\r\n"),
-            Some(Event::TestBegin(3))
+            [Event::TestBegin(3)]
         );
-        assert_eq!(s.feed("MODLESS-DONE up=3.0"), Some(Event::Done));
+        assert_eq!(s.feed("MODLESS-DONE up=3.0"), [Event::Done]);
     }
 }

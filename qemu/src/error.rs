@@ -30,7 +30,10 @@ pub enum Error {
     #[error("no kernel image at {0}: build the tree first (`make bzImage`)")]
     NoImage(PathBuf),
 
-    #[error("{what} {path} contains a space or control character, which the kernel command line cannot carry")]
+    #[error(
+        "{what} {path} contains a space or control character, which modless cannot \
+         hand to the guest (kernel command line, path list); use a path without one"
+    )]
     BadPath { what: &'static str, path: PathBuf },
 
     #[error("bad topology: {0}")]

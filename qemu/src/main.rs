@@ -9,6 +9,7 @@ mod kernel;
 mod report;
 mod suite;
 mod topology;
+mod views;
 mod vm;
 
 use clap::Parser;
@@ -32,10 +33,13 @@ const DEFAULT_TIMEOUT: u64 = 600;
     name = "modless-qemu",
     about = "Boot a mainline kernel in QEMU and run tests inside it",
     after_help = "With no command, runs every suite in qemu/suites/ (one boot each; a suite's [guest] table\n\
-                  sets its CPUs, memory, NUMA layout, timeout and kernel parameters).\n\
+                  sets its CPUs, memory, NUMA layout, timeout, kernel parameters and hung-task timeout).\n\
                   With `-- CMD ARGS...`, runs CMD in the guest (cwd as on the host) and exits with its status.\n\
+                  The guest has tmpfs on /tmp, /run, /var/tmp and /root; paths named on the command line\n\
+                  there (CMD's arguments, --suite files) are shown read-only at their own path.\n\
                   Exit status 124: the run timed out; 125: the guest failed (panic, oops, WARN, BUG,\n\
-                  UBSAN, RCU stall, lockup, hung task, or exit before the end marker). Tests exiting 77 are skipped."
+                  UBSAN, RCU stall, lockup, hung task, kernel messages lost, or exit before the end marker).\n\
+                  Tests exiting 77 are skipped."
 )]
 struct Cli {
     /// Boot this bzImage (it must have virtio-9p, virtio-pci and a serial console built in).
@@ -149,6 +153,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
     let single = !cli.command.is_empty();
     let cwd = std::env::current_dir()?.canonicalize()?;
+    let views = host_views(cli, &cwd);
     let mut reports = Vec::new();
     for suite in &suites {
         let g = &suite.guest;
@@ -176,6 +181,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             accel,
             tests: &suite.tests,
             cwd: cwd.clone(),
+            views: views.clone(),
             run_dir: new_run_dir(&cache)?,
             timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(DEFAULT_TIMEOUT)),
             append: (!append.is_empty()).then_some(append),
@@ -224,6 +230,23 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     })))
 }
 
+/// The paths named on the command line (the command's words, the suite
+/// files) that the guest's tmpfs would hide, each said once on stderr.
+fn host_views(cli: &Cli, cwd: &Path) -> Vec<PathBuf> {
+    let suites: Vec<String> = cli.suite.iter().map(|p| p.display().to_string()).collect();
+    let words: Vec<&str> = cli
+        .command
+        .iter()
+        .chain(&suites)
+        .map(String::as_str)
+        .collect();
+    let views = views::views(&words, cwd, &[cwd]);
+    for v in &views {
+        eprintln!("[qemu] {} is shown read-only in the guest", v.display());
+    }
+    views
+}
+
 fn exit_code(report: &report::RunReport, single: bool) -> u8 {
     let timed_out = |f: &report::GuestFailure| matches!(f, report::GuestFailure::Timeout { .. });
     if report.failures.iter().any(timed_out) {
@@ -269,6 +292,7 @@ fn choose_accel(
         accel: Accel::Kvm,
         tests: &[],
         cwd: std::env::temp_dir(),
+        views: Vec::new(),
         run_dir: new_run_dir(cache)?,
         timeout: Duration::from_secs(20),
         append: None,

@@ -48,6 +48,11 @@ pub enum GuestFailure {
     InitError {
         detail: String,
     },
+    /// The console dropped records the kernel log no longer held: a kernel
+    /// report may have been among them, so the run cannot be vouched for.
+    LogLost {
+        dropped: u64,
+    },
 }
 
 impl GuestFailure {
@@ -68,6 +73,11 @@ impl GuestFailure {
             }
             GuestFailure::InitError { detail } => format!("guest init failed: {detail}"),
             GuestFailure::BootHang { detail } => format!("the boot hung: {detail}"),
+            GuestFailure::LogLost { dropped } => format!(
+                "kernel messages lost: the console dropped {dropped} and the kernel log had \
+                 wrapped past them, so a kernel report may be among them; keep a test's \
+                 kernel output below warning level (KERN_NOTICE or quieter)"
+            ),
         }
     }
 }

@@ -14,6 +14,10 @@ pub struct TestSpec {
     /// Seconds before the guest kills the test.
     #[serde(default = "default_limit")]
     pub timeout: u64,
+    /// The guest's hung-task timeout while this test runs (seconds; 0 turns
+    /// the detector off), for a test that legitimately blocks long under TCG.
+    /// Unset: the suite's, else the kernel's (10 s in modless's config).
+    pub hung_task_timeout: Option<u64>,
 }
 
 fn default_limit() -> u64 {
@@ -31,6 +35,8 @@ pub struct GuestSpec {
     pub timeout: Option<u64>,
     /// Extra kernel command-line parameters.
     pub append: Option<String>,
+    /// Every test's hung-task timeout unless the test sets its own.
+    pub hung_task_timeout: Option<u64>,
 }
 
 /// One suite file: one boot.
@@ -53,19 +59,29 @@ impl TestSpec {
             name: argv.join(" "),
             run: format!("exec {}", quoted.join(" ")),
             timeout,
+            hung_task_timeout: None,
         }
     }
 }
 
 pub fn load_suite(path: &Path) -> Result<Suite> {
     let text = std::fs::read_to_string(path).ctx(|| format!("reading suite {}", path.display()))?;
-    let mut suite: Suite = toml::from_str(&text).map_err(|e| crate::error::Error::Io {
-        context: format!("parsing suite {}", path.display()),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
-    })?;
-    suite.name = path
+    let name = path
         .file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    parse_suite(&text, name).map_err(|e| crate::error::Error::Io {
+        context: format!("parsing suite {}", path.display()),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+    })
+}
+
+/// A suite from its text; each test ends up with its effective settings.
+fn parse_suite(text: &str, name: String) -> std::result::Result<Suite, toml::de::Error> {
+    let mut suite: Suite = toml::from_str(text)?;
+    suite.name = name;
+    for t in &mut suite.tests {
+        t.hung_task_timeout = t.hung_task_timeout.or(suite.guest.hung_task_timeout);
+    }
     Ok(suite)
 }
 
@@ -84,6 +100,34 @@ mod tests {
     use super::*;
     use quickcheck_macros::quickcheck;
     use std::process::Command;
+
+    #[test]
+    fn a_tests_hung_task_timeout_overrides_the_suites() {
+        let suite = parse_suite(
+            r#"
+[guest]
+hung_task_timeout = 120
+[[test]]
+name = "slow"
+run = "true"
+hung_task_timeout = 600
+[[test]]
+name = "default"
+run = "true"
+"#,
+            "s".into(),
+        )
+        .unwrap();
+        let got: Vec<_> = suite.tests.iter().map(|t| t.hung_task_timeout).collect();
+        assert_eq!(got, [Some(600), Some(120)]);
+        let bare = parse_suite("[[test]]\nname = \"a\"\nrun = \"true\"\n", "s".into()).unwrap();
+        assert_eq!(bare.tests[0].hung_task_timeout, None);
+        let err = parse_suite(
+            "[[test]]\nname = \"a\"\nrun = \"true\"\nhung_task_timeout = -1\n",
+            "s".into(),
+        );
+        assert!(err.is_err(), "a negative timeout is refused");
+    }
 
     /// The guest's shell must see exactly the argv the host was given.
     #[quickcheck]

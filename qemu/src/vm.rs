@@ -35,6 +35,8 @@ pub struct Boot<'a> {
     pub tests: &'a [TestSpec],
     /// The guest's working directory: shared read-write at the same path.
     pub cwd: PathBuf,
+    /// Host paths shown read-only over the guest's tmpfs (see `views`).
+    pub views: Vec<PathBuf>,
     pub run_dir: PathBuf,
     pub timeout: Duration,
     pub append: Option<String>,
@@ -81,6 +83,17 @@ impl Boot<'_> {
                 });
             }
         }
+        // Views travel one per line in a file, so only a line break is a problem.
+        if let Some(p) = self
+            .views
+            .iter()
+            .find(|p| p.to_string_lossy().chars().any(|c| c.is_control()))
+        {
+            return Err(Error::BadPath {
+                what: "host path",
+                path: p.clone(),
+            });
+        }
         self.prepare()?;
         let console_path = self.run_dir.join("console.log");
         let started = Instant::now();
@@ -119,7 +132,7 @@ impl Boot<'_> {
                 if echo {
                     eprint!("{line}");
                 }
-                if let Some(ev) = scanner.feed(&line) {
+                for ev in scanner.feed(&line) {
                     let _ = tx.send((ev, Instant::now()));
                 }
                 buf.clear();
@@ -169,23 +182,27 @@ impl Boot<'_> {
         let mut boot_s = None;
         let mut failures = Vec::new();
         let mut console_splats = Vec::new();
+        let mut dropped = 0;
         for (ev, at) in events {
             match ev {
                 Event::InitStarted => boot_s = Some((at - started).as_secs_f64()),
                 Event::Splat(s) => console_splats.push(s),
                 Event::InitError(detail) => failures.push(GuestFailure::InitError { detail }),
+                Event::Dropped(n) => dropped += n,
                 Event::TestBegin(_) | Event::TestEnd(_) | Event::Done => {}
             }
         }
         let done = self.run_dir.join("done").is_file();
-        // The kernel log is complete and ordered; the console may lag behind it
-        // and lose its tail at reboot. Without a log (the guest died), the
-        // console is all there is.
-        let splats = match fs::read_to_string(self.run_dir.join("kmsg.log")) {
-            Ok(kmsg) if done => console::splats_in(&kmsg),
-            _ => console_splats,
-        };
+        // Without a log (the guest died), the console is all there is.
+        let kmsg = fs::read_to_string(self.run_dir.join("kmsg.log"))
+            .ok()
+            .filter(|_| done);
+        let logged = kmsg.as_deref().map(console::splats_in).unwrap_or_default();
+        let splats = console::merge(logged, console_splats);
         failures.extend(splats.into_iter().map(GuestFailure::Splat));
+        if dropped > 0 && !kmsg.as_deref().is_some_and(console::log_is_whole) {
+            failures.push(GuestFailure::LogLost { dropped });
+        }
         if timed_out {
             failures.push(GuestFailure::Timeout {
                 seconds: self.timeout.as_secs(),
@@ -264,11 +281,21 @@ impl Boot<'_> {
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
-            list.push_str(&format!("{name}\t{}\n", t.timeout));
+            let hung = t
+                .hung_task_timeout
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            list.push_str(&format!("{name}\t{}\t{hung}\n", t.timeout));
             fs::write(d.join(format!("cmd/{i}.sh")), &t.run)
                 .ctx(|| "writing test script".into())?;
         }
-        fs::write(d.join("tests"), list).ctx(|| "writing test list".into())
+        fs::write(d.join("tests"), list).ctx(|| "writing test list".into())?;
+        let views: String = self
+            .views
+            .iter()
+            .map(|p| format!("{}\n", p.display()))
+            .collect();
+        fs::write(d.join("views"), views).ctx(|| "writing views".into())
     }
 
     fn command(&self) -> Command {

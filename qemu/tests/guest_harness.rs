@@ -99,6 +99,78 @@ fn the_commands_exit_status_reaches_the_host() {
 }
 
 #[test]
+fn a_program_under_tmp_runs_as_on_the_host_read_only() {
+    // The guest covers /tmp with a tmpfs; the named program's directory shows through.
+    let dir = tempfile::Builder::new().tempdir_in("/tmp").unwrap();
+    let prog = dir.path().join("prog");
+    std::fs::write(dir.path().join("data"), "payload\n").unwrap();
+    std::fs::write(
+        &prog,
+        "#!/bin/sh\n\
+         here=$(dirname \"$0\")\n\
+         cat \"$here/data\" || exit 1\n\
+         echo scratch >/tmp/scratch && test \"$(cat /tmp/scratch)\" = scratch || exit 2\n\
+         touch \"$here/new\" 2>/dev/null && exit 3\n\
+         exit 7\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&prog, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (code, r) = boot(&["--", prog.to_str().unwrap()]);
+    let out = r["tests"][0]["output"].as_str().unwrap();
+    assert!(out.contains("payload"), "{r:#}");
+    assert_eq!(
+        code, 7,
+        "neighbours visible, /tmp writable, the view read-only: {r:#}"
+    );
+    assert!(!dir.path().join("new").exists());
+}
+
+#[test]
+fn hung_task_timeouts_from_the_suite_and_the_test_apply_in_the_guest() {
+    let knob = "/proc/sys/kernel/hung_task_timeout_secs";
+    let is = |v: &str| format!("v=$(cat {knob}); echo $v; test $v = {v}");
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suite.toml");
+    let write = |text: String| std::fs::write(&suite, text).unwrap();
+
+    write(format!(
+        "[guest]\nhung_task_timeout = 123\n\
+         [[test]]\nname = \"suite's\"\nrun = \"{}\"\n\
+         [[test]]\nname = \"own\"\nhung_task_timeout = 456\nrun = \"{}\"\n\
+         [[test]]\nname = \"suite's again\"\nrun = \"{}\"\n",
+        is("123"),
+        is("456"),
+        is("123")
+    ));
+    let (code, r) = boot(&["--suite", suite.to_str().unwrap()]);
+    assert_eq!(statuses(&r), ["pass", "pass", "pass"], "{r:#}");
+    assert_eq!(code, 0);
+
+    // Without a suite value, the kernel's own comes back after the test that set one.
+    write(format!(
+        "[[test]]\nname = \"boot value\"\nrun = \"cat {knob} >/tmp/boot; test $(cat /tmp/boot) != 789\"\n\
+         [[test]]\nname = \"own\"\nhung_task_timeout = 789\nrun = \"{}\"\n\
+         [[test]]\nname = \"restored\"\nrun = \"{}\"\n",
+        is("789"),
+        is("$(cat /tmp/boot)")
+    ));
+    let (code, r) = boot(&["--suite", suite.to_str().unwrap()]);
+    assert_eq!(statuses(&r), ["pass", "pass", "pass"], "{r:#}");
+    assert_eq!(code, 0);
+
+    // A command sets the boot value, as the README says.
+    let (code, r) = boot(&[
+        "--append",
+        "sysctl.kernel.hung_task_timeout_secs=321",
+        "--",
+        "sh",
+        "-c",
+        &is("321"),
+    ]);
+    assert_eq!(code, 0, "{r:#}");
+}
+
+#[test]
 fn a_panic_fails_the_run() {
     let (code, r) = boot(&["--", "sh", "-c", "echo c > /proc/sysrq-trigger"]);
     assert_eq!(code, 125);
@@ -124,6 +196,59 @@ fn a_warning_fails_a_test_that_exited_zero() {
     assert_eq!(statuses(&r), ["pass"], "the test itself exits 0");
     assert_eq!(causes(&r), ["splat:warn"], "{r:#}");
     assert_eq!(code, 125);
+}
+
+#[test]
+fn a_warning_is_named_after_the_log_buffer_wrapped_past_it() {
+    // 2000 records of 200-odd bytes at level 6 (kept off the console):
+    // over 400 KiB through the guest's 128 KiB log buffer.
+    let script = format!(
+        "{}; pad=$(printf '%0200d' 0); i=0; \
+         while [ $i -lt 2000 ]; do echo \"<6>flood $i $pad\"; i=$((i + 1)); done >/dev/kmsg",
+        lkdtm("WARNING")
+    );
+    let (code, r) = boot(&["--", "sh", "-c", &script]);
+    assert_eq!(statuses(&r), ["pass"], "the test itself exits 0: {r:#}");
+    let run_dir = Path::new(r["console_log"].as_str().unwrap())
+        .parent()
+        .unwrap();
+    let kmsg = std::fs::read_to_string(run_dir.join("kmsg.log")).unwrap();
+    assert!(
+        kmsg.contains("flood 1999") && !kmsg.contains("lkdtm_WARNING"),
+        "the flood must have pushed the warning out of the kernel log"
+    );
+    // Should the console have dropped flood records too, that is said as well.
+    let named: Vec<String> = causes(&r).into_iter().filter(|c| c != "log-lost").collect();
+    assert_eq!(named, ["splat:warn"], "{r:#}");
+    assert_eq!(r["failures"][0]["during_test"], 0);
+    assert_eq!(code, 125);
+}
+
+#[test]
+fn console_drops_past_a_wrapped_log_fail_the_run() {
+    // The same flood at warning level goes to the console too, which
+    // falls behind and drops records (under TCG it does, by far).
+    let (code, r) = boot(&[
+        "--",
+        "sh",
+        "-c",
+        "pad=$(printf '%0200d' 0); i=0; \
+         while [ $i -lt 2000 ]; do echo \"<4>flood $i $pad\"; i=$((i + 1)); done >/dev/kmsg",
+    ]);
+    let run_dir = Path::new(r["console_log"].as_str().unwrap())
+        .parent()
+        .unwrap();
+    let console = std::fs::read_to_string(run_dir.join("console.log")).unwrap();
+    let kmsg = std::fs::read_to_string(run_dir.join("kmsg.log")).unwrap();
+    assert!(!kmsg.contains("Linux version"), "the log wrapped");
+    if console.contains("printk messages dropped") {
+        assert_eq!(causes(&r), ["log-lost"], "{r:#}");
+        assert_eq!(code, 125);
+    } else {
+        // Nothing was lost from both records: the run stands.
+        assert!(causes(&r).is_empty(), "{r:#}");
+        assert_eq!(code, 0);
+    }
 }
 
 #[test]
