@@ -1,7 +1,8 @@
 //! The harness tested against a real guest: every failure mode it promises to
 //! catch is provoked in QEMU and must be reported as what it is.
 //!
-//! These boot the cached modless kernel (building it first if needed).
+//! These boot the cached modless kernel (building it first if needed), so a
+//! plain `cargo test` leaves them ignored; scripts/test.sh runs them.
 
 use serde_json::Value;
 use std::path::Path;
@@ -57,6 +58,7 @@ fn statuses(report: &Value) -> Vec<&str> {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn pass_fail_and_skip_are_reported_as_such() {
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("suite.toml");
@@ -85,6 +87,7 @@ run = "exit 77"
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn the_commands_exit_status_reaches_the_host() {
     let (code, r) = boot(&[
         "--",
@@ -99,6 +102,7 @@ fn the_commands_exit_status_reaches_the_host() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_program_under_tmp_runs_as_on_the_host_read_only() {
     // The guest covers /tmp with a tmpfs; the named program's directory shows through.
     let dir = tempfile::Builder::new().tempdir_in("/tmp").unwrap();
@@ -126,6 +130,7 @@ fn a_program_under_tmp_runs_as_on_the_host_read_only() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn hung_task_timeouts_from_the_suite_and_the_test_apply_in_the_guest() {
     let knob = "/proc/sys/kernel/hung_task_timeout_secs";
     let is = |v: &str| format!("v=$(cat {knob}); echo $v; test $v = {v}");
@@ -171,6 +176,7 @@ fn hung_task_timeouts_from_the_suite_and_the_test_apply_in_the_guest() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_panic_fails_the_run() {
     let (code, r) = boot(&["--", "sh", "-c", "echo c > /proc/sysrq-trigger"]);
     assert_eq!(code, 125);
@@ -179,6 +185,7 @@ fn a_panic_fails_the_run() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn an_oops_fails_the_run() {
     let (code, r) = boot(&["--", "sh", "-c", &lkdtm("EXCEPTION")]);
     assert_eq!(code, 125);
@@ -191,6 +198,7 @@ fn an_oops_fails_the_run() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_warning_fails_a_test_that_exited_zero() {
     let (code, r) = boot(&["--", "sh", "-c", &lkdtm("WARNING")]);
     assert_eq!(statuses(&r), ["pass"], "the test itself exits 0");
@@ -199,6 +207,7 @@ fn a_warning_fails_a_test_that_exited_zero() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_warning_is_named_after_the_log_buffer_wrapped_past_it() {
     // 2000 records of 200-odd bytes at level 6 (kept off the console):
     // over 400 KiB through the guest's 128 KiB log buffer.
@@ -225,6 +234,7 @@ fn a_warning_is_named_after_the_log_buffer_wrapped_past_it() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn console_drops_past_a_wrapped_log_fail_the_run() {
     // The same flood at warning level goes to the console too, which
     // falls behind and drops records (under TCG it does, by far).
@@ -252,6 +262,7 @@ fn console_drops_past_a_wrapped_log_fail_the_run() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_ubsan_report_fails_the_run() {
     let (code, r) = boot(&["--", "sh", "-c", &lkdtm("ARRAY_BOUNDS")]);
     assert!(causes(&r).contains(&"splat:ubsan".to_string()), "{r:#}");
@@ -259,6 +270,7 @@ fn a_ubsan_report_fails_the_run() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_hang_is_killed_at_the_timeout() {
     let (code, r) = boot(&["--timeout", "30", "--", "sleep", "1000"]);
     assert_eq!(code, 124);
@@ -267,6 +279,7 @@ fn a_hang_is_killed_at_the_timeout() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_guest_that_stops_before_the_end_marker_fails() {
     let (code, r) = boot(&["--", "sh", "-c", "echo b > /proc/sysrq-trigger; sleep 5"]);
     assert_eq!(code, 125);
@@ -274,6 +287,7 @@ fn a_guest_that_stops_before_the_end_marker_fails() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_soft_lockup_is_named() {
     let (code, r) = boot(&[
         "--timeout",
@@ -293,6 +307,7 @@ fn a_soft_lockup_is_named() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_hung_task_is_named() {
     let script = format!(
         "echo 2 > /proc/sys/kernel/hung_task_timeout_secs; {}",
@@ -304,6 +319,7 @@ fn a_hung_task_is_named() {
 }
 
 #[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
 fn a_boot_that_never_reaches_userspace_is_retried_then_fails() {
     // init=/bin/sleep replaces the harness's init: the guest never says it is up.
     let (code, r) = boot(&[
