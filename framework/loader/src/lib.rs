@@ -20,6 +20,7 @@ mod error;
 mod events;
 mod exit;
 mod extension;
+mod globals;
 mod link;
 mod log;
 mod members;
@@ -36,5 +37,5 @@ pub use exit::{supervise, ExitInfo, ExitKind, ExitRecord, RestartPolicy, EXIT_RE
 pub use extension::{Extension, ProgramInfo, ProgramKind};
 pub use link::{Attached, HookLink, LinkIds, OpsLink};
 pub use members::SkippedMember;
-pub use open::OpenExtension;
+pub use open::{OpenExtension, SetVar};
 pub use stats::{enable_run_stats, ProgramStats};

@@ -1,4 +1,5 @@
-//! `modless load OBJ.bpf.o [--for SECONDS]`: attach everything, hold, detach.
+//! `modless load OBJ.bpf.o [--set NAME=VALUE]... [--max-entries MAP=N]...
+//! [--for SECONDS]`: prepare, attach everything, hold, detach.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,44 @@ pub struct Args {
     /// Detach after this many seconds [default: until SIGINT/SIGTERM].
     #[arg(long = "for", value_name = "SECONDS")]
     seconds: Option<u64>,
+    /// Set a global (`const volatile` in .rodata, or .data/.bss) before load, typed
+    /// from the object's BTF: integers, bools, enums by name, char arrays (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = name_value)]
+    set: Vec<(String, String)>,
+    /// Create map MAP with N entries instead of the object's size (repeatable).
+    #[arg(long = "max-entries", value_name = "MAP=N", value_parser = map_entries)]
+    max_entries: Vec<(String, u32)>,
+}
+
+fn name_value(s: &str) -> Result<(String, String), String> {
+    let (n, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: want NAME=VALUE"))?;
+    Ok((n.trim().to_string(), v.to_string()))
+}
+
+fn map_entries(s: &str) -> Result<(String, u32), String> {
+    let (m, n) = name_value(s)?;
+    let n = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}`: N must be a whole number up to {}", u32::MAX))?;
+    Ok((m, n))
+}
+
+/// Opens the object and applies `--set` and `--max-entries`, printing each.
+fn prepare(args: &Args) -> modless_loader::Result<OpenExtension> {
+    let mut open = OpenExtension::file(&args.object)?;
+    for (map, n) in &args.max_entries {
+        let was = open.max_entries(map)?;
+        open.set_max_entries(map, *n)?;
+        println!("set max_entries of map {map} to {n} (was {was})");
+    }
+    for (name, value) in &args.set {
+        let s = open.set_var(name, value)?;
+        println!("set {} ({} in {}) = {}", s.name, s.ty, s.section, s.shown);
+    }
+    Ok(open)
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -30,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
     }
-    let ext = match OpenExtension::file(&args.object).and_then(|o| o.load()) {
+    let ext = match prepare(&args).and_then(|o| o.load()) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("modless: error: {e}");
