@@ -27,6 +27,7 @@ mod members;
 mod obj_btf;
 mod open;
 mod stats;
+mod watch;
 
 pub mod lint;
 
@@ -35,7 +36,7 @@ pub use error::{verifier_log, LoadError, Result, NEEDED_CAPS};
 pub use events::EventStream;
 pub use exit::{supervise, ExitInfo, ExitKind, ExitRecord, RestartPolicy, EXIT_RECORD_VARS};
 pub use extension::{Extension, ProgramInfo, ProgramKind};
-pub use link::{Attached, HookLink, LinkIds, OpsLink};
+pub use link::{Attached, HookLink, LinkIds, OpsLink, Stopped};
 pub use members::SkippedMember;
 pub use open::{OpenExtension, SetVar};
 pub use stats::{enable_run_stats, ProgramStats};

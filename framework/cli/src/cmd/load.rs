@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use modless_loader::OpenExtension;
+use modless_loader::{Extension, OpenExtension, OpsLink, Stopped};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -80,6 +80,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok(a) => a,
         Err(e) => {
             eprintln!("modless: error: {e}");
+            // e.g. sched_ext's ops.init failed: the exit op said why
+            print_why(&ext, &[]);
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -109,23 +111,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             None => "SIGINT/SIGTERM detaches".into(),
         }
     );
-    ext.clear_exit_record();
-    let mut gone = vec![false; attached.ops.len()];
+    // The record is not cleared: the object is fresh, so anything in it
+    // was written by a stop during or right after the attach.
     while !STOP.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
-        for (o, gone) in attached.ops.iter().zip(gone.iter_mut()) {
-            if !*gone && !o.is_attached().unwrap_or(true) {
-                *gone = true;
-                println!("the kernel detached struct_ops map {}", o.map());
-                if let Some(r) = ext.exit_record() {
-                    println!("  exit kind {} code {}: {}", r.kind, r.code, r.reason);
-                    if let Some(m) = r.message {
-                        println!("  {m}");
-                    }
-                }
-            }
-        }
-        // nothing left to hold
-        if attached.hooks.is_empty() && !gone.is_empty() && gone.iter().all(|g| *g) {
+        for o in &attached.ops {
+            let Some(stop) = unrequested_stop(&ext, o)? else {
+                continue;
+            };
+            eprintln!(
+                "modless: error: the kernel stopped struct_ops map {}: {}",
+                o.map(),
+                stop.seen
+            );
+            print_why(&ext, &stop.kernel_log);
+            drop(attached);
             return Ok(ExitCode::FAILURE);
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -136,4 +135,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("exit record: kind {} code {}: {}", r.kind, r.code, r.reason);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A stop nobody asked for: the kernel detached the table, sched_ext
+/// disabled it, or its exit op ran.
+fn unrequested_stop(ext: &Extension, o: &OpsLink) -> anyhow::Result<Option<Stopped>> {
+    if let Some(stop) = o.stopped()? {
+        return Ok(Some(stop));
+    }
+    Ok(ext.exit_record().map(|_| Stopped {
+        seen: "its exit op ran".into(),
+        kernel_log: Vec::new(),
+    }))
+}
+
+/// The exit record and the kernel's log lines, on stderr.
+fn print_why(ext: &Extension, kernel_log: &[String]) {
+    if let Some(r) = ext.exit_record() {
+        eprintln!("  exit record: kind {} code {}: {}", r.kind, r.code, r.reason);
+        if let Some(m) = r.message {
+            eprintln!("  {m}");
+        }
+    }
+    for line in kernel_log {
+        eprintln!("  kernel: {line}");
+    }
 }
