@@ -184,6 +184,17 @@ pub(crate) fn struct_members(
             }
         })
         .collect();
+    for (idx, tag) in decl_tags(btf, id) {
+        if let Some(m) = usize::try_from(idx).ok().and_then(|i| members.get_mut(i)) {
+            m.tags.push(tag);
+        }
+    }
+    Some((name_at(btf, t.name_off), members))
+}
+
+/// The decl tags on type `id`: (component index, -1 for the type itself; tag).
+pub(crate) fn decl_tags(btf: NonNull<libbpf_sys::btf>, id: u32) -> Vec<(i32, String)> {
+    let mut out = Vec::new();
     // SAFETY: `btf` is live.
     let count = unsafe { libbpf_sys::btf__type_cnt(btf.as_ptr()) };
     for tid in 1..count {
@@ -203,9 +214,7 @@ pub(crate) fn struct_members(
                 .cast::<libbpf_sys::btf_decl_tag>())
             .component_idx
         };
-        if let Some(m) = usize::try_from(idx).ok().and_then(|i| members.get_mut(i)) {
-            m.tags.push(name_at(btf, tag.name_off));
-        }
+        out.push((idx, name_at(btf, tag.name_off)));
     }
-    Some((name_at(btf, t.name_off), members))
+    out
 }

@@ -9,9 +9,10 @@ use libbpf_rs::{AsRawLibbpf, ObjectBuilder, OpenObject};
 use crate::error::{classify, LoadError, Result, Step};
 use crate::extension::Extension;
 use crate::globals::{bytes_int, encode, var_type, VarType};
+use crate::kernel_enums::{wanted, KernelEnum};
 use crate::log::capture;
 use crate::members;
-use crate::obj_btf::{datasec_vars_where, SecVar};
+use crate::obj_btf::{datasec_vars_where, decl_tags, SecVar};
 
 /// A BPF object opened (parsed) but not loaded: set `.rodata` here.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ pub struct OpenExtension {
     /// The kernel BTF libbpf resolves against, when not the running one.
     kernel_btf: Option<PathBuf>,
     log_level: u32,
+    kernel_enums: Vec<KernelEnum>,
 }
 
 fn errno_of(e: &libbpf_rs::Error) -> io::Error {
@@ -72,12 +74,75 @@ impl OpenExtension {
             source: errno_of(&e),
             log,
         })?;
-        Ok(Self {
+        let mut this = Self {
             path,
             open,
             kernel_btf: kernel_btf.map(Path::to_path_buf),
             log_level: 0,
-        })
+            kernel_enums: Vec::new(),
+        };
+        this.fill_kernel_enums()?;
+        Ok(this)
+    }
+
+    /// Globals filled with the kernel's enum values when the object was
+    /// opened (see [`KernelEnum`]); `set_var`/`set_rodata` may override them.
+    pub fn kernel_enums(&self) -> &[KernelEnum] {
+        &self.kernel_enums
+    }
+
+    /// Fills every `.rodata` global that asks for a kernel enumerator with
+    /// its value in the kernel BTF libbpf will use.
+    fn fill_kernel_enums(&mut self) -> Result<()> {
+        let obj = self.open.as_libbpf_object().as_ptr();
+        // SAFETY: the open object owns its BTF.
+        let Some(btf) = std::ptr::NonNull::new(unsafe { libbpf_sys::bpf_object__btf(obj) }) else {
+            return Ok(());
+        };
+        let wants: Vec<(SecVar, String)> = datasec_vars_where(obj, |s| s == ".rodata")
+            .into_iter()
+            .filter_map(|v| {
+                let tags: Vec<String> = decl_tags(btf, v.type_id)
+                    .into_iter()
+                    .filter(|(idx, _)| *idx == -1)
+                    .map(|(_, t)| t)
+                    .collect();
+                let e = wanted(&v.name, &tags)?;
+                Some((v, e))
+            })
+            .collect();
+        if wants.is_empty() {
+            return Ok(());
+        }
+        let kernel = match &self.kernel_btf {
+            Some(p) => modless_btf::Btf::open(p, None),
+            None => modless_btf::Btf::running_vmlinux(),
+        };
+        let values = kernel
+            .map(|b| b.enum_values(modless_btf::TypeScope::All))
+            .unwrap_or_default();
+        for (v, enumerator) in wants {
+            let found = values.get(&enumerator);
+            if let Some(k) = found {
+                let ty = var_type(btf, v.type_id);
+                let text = k.value.to_string();
+                let (bytes, _) = encode(&ty, &text).map_err(|why| LoadError::BadValue {
+                    object: self.path.clone(),
+                    var: v.name.clone(),
+                    ty: ty.to_string(),
+                    value: format!("{text} (the kernel's {enumerator})"),
+                    why: format!("{why}; declare it u64 as scx does"),
+                })?;
+                self.write_var(&v, &bytes)?;
+            }
+            self.kernel_enums.push(KernelEnum {
+                var: v.name,
+                enumerator,
+                enum_name: found.map(|k| k.enum_name.clone()).unwrap_or_default(),
+                value: found.map(|k| k.value),
+            });
+        }
+        Ok(())
     }
 
     /// Opens an object embedded in the program (`include_bytes!`); `name`

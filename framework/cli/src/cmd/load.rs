@@ -43,6 +43,18 @@ fn map_entries(s: &str) -> Result<(String, u32), String> {
 /// Opens the object and applies `--set` and `--max-entries`, printing each.
 fn prepare(args: &Args) -> modless_loader::Result<OpenExtension> {
     let mut open = OpenExtension::file(&args.object)?;
+    for k in open.kernel_enums() {
+        match k.value {
+            Some(v) => println!(
+                "set {} = {v} ({v:#x}): the kernel's {} (enum {})",
+                k.var, k.enumerator, k.enum_name
+            ),
+            None => println!(
+                "left {} as built: this kernel's BTF has no enumerator {}",
+                k.var, k.enumerator
+            ),
+        }
+    }
     for (map, n) in &args.max_entries {
         let was = open.max_entries(map)?;
         open.set_max_entries(map, *n)?;

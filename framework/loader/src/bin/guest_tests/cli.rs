@@ -154,6 +154,53 @@ pub fn load_sees_jobd_eject() -> crate::anyhow_like::Result {
     Ok(Outcome::Pass)
 }
 
+/// A scheduler that queues on `__SCX_DSQ_GLOBAL` with `__SCX_SLICE_DFL`:
+/// `modless load` fills both from the kernel's BTF, says so, and the
+/// scheduler runs until `--for` ends (exit 0, sched_ext's "unregistered
+/// from user space"); with `--set __SCX_DSQ_GLOBAL=0` (what a loader that
+/// does not fill it leaves) sched_ext ejects it for a non-existent DSQ.
+pub fn load_fills_kernel_enums() -> crate::anyhow_like::Result {
+    let obj = object("scx_kernel_enum");
+    let obj = obj.to_str().unwrap_or_default();
+    let child = spawn_load(&[obj, "--for", "10"])?;
+    wait_for("the scheduler runs", || {
+        sched_ext("root/ops") == "modless_enum"
+    })?;
+    let (out, text) = finish(child, WAIT)?;
+    ensure(
+        out.status.success(),
+        format!("modless load exited {}", out.status),
+    )?;
+    ensure(
+        text.contains(
+            "set __SCX_DSQ_GLOBAL = 9223372036854775809 (0x8000000000000001): \
+             the kernel's SCX_DSQ_GLOBAL (enum scx_dsq_id_flags)",
+        ),
+        "modless load did not print the DSQ id it set",
+    )?;
+    ensure(
+        text.contains("set __SCX_SLICE_DFL = 20000000 (0x1312d00): the kernel's SCX_SLICE_DFL"),
+        "modless load did not print the slice it set",
+    )?;
+    ensure(
+        text.contains("exit record: kind 64 code 0: unregistered from user space"),
+        "the scheduler did not run until modless load detached it",
+    )?;
+    wait_for("sched_ext is disabled", || sched_ext("state") == "disabled")?;
+
+    let child = spawn_load(&[obj, "--set", "__SCX_DSQ_GLOBAL=0", "--for", HOLD])?;
+    let (out, text) = finish(child, WAIT)?;
+    ensure(
+        !out.status.success() && text.contains("non-existent DSQ 0x0"),
+        format!(
+            "with the DSQ id left 0: exit {}, want an ejection",
+            out.status
+        ),
+    )?;
+    wait_for("sched_ext is disabled", || sched_ext("state") == "disabled")?;
+    Ok(Outcome::Pass)
+}
+
 /// `modless load OBJ` attaches a sched_ext scheduler, holds it until SIGINT,
 /// then detaches, prints the exit record sched_ext gave the scheduler and
 /// exits 0; the kernel's default scheduler is back.
