@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use modless_btf::{Btf, FuncInfo, TypeScope};
+pub use modless_decl::kfuncs::ProgType;
 
 pub use btf_ids::{flag_names, read_sets, KfuncSet, KF_BITS};
 pub use error::ImportError;
@@ -40,6 +41,50 @@ pub struct ImportOptions {
     /// Which ops may call the kfuncs of a set: the kernel's kfunc filter
     /// is code (sched_ext: `scx_kf_allow_flags[]`), BTF cannot tell.
     pub set_ops: Vec<(String, SetOps)>,
+    /// Which program types each set is registered for
+    /// (`register_btf_kfunc_id_set(BPF_PROG_TYPE_*, set)` is kernel code,
+    /// BTF cannot tell); a kfunc gets the union over its sets. Sets not
+    /// named are taken as struct_ops only, and the entry says so.
+    pub set_prog_types: Vec<(String, Vec<ProgType>)>,
+}
+
+/// `struct_ops,tracing,syscall`: the program types of `--set-prog-types`.
+pub fn parse_prog_types(s: &str) -> Result<Vec<ProgType>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            ProgType::parse(t).ok_or_else(|| {
+                let all: Vec<&str> = ProgType::ALL.iter().map(|p| p.key()).collect();
+                format!(
+                    "`{t}` is no program type a declaration knows: use {}",
+                    all.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+/// The program types a kfunc in `in_sets` is registered for: the union of
+/// its sets' stated types, in `ProgType::ALL` order; `None` when no set of
+/// it is stated.
+pub fn kfunc_prog_types(
+    in_sets: &[String],
+    set_prog_types: &[(String, Vec<ProgType>)],
+) -> Option<Vec<ProgType>> {
+    let stated: Vec<&Vec<ProgType>> = in_sets
+        .iter()
+        .filter_map(|s| set_prog_types.iter().find(|(n, _)| n == s).map(|(_, t)| t))
+        .collect();
+    if stated.is_empty() {
+        return None;
+    }
+    Some(
+        ProgType::ALL
+            .into_iter()
+            .filter(|p| stated.iter().any(|t| t.contains(p)))
+            .collect(),
+    )
 }
 
 /// The ops a kfunc set is callable from.
@@ -263,6 +308,10 @@ fn kfunc_entries(
         if !inexpressible.is_empty() {
             doc.push_str(&format!("; also {}", inexpressible.join(", ")));
         }
+        let prog_types = kfunc_prog_types(&in_sets, &opts.set_prog_types).unwrap_or_else(|| {
+            doc.push_str("; program types assumed struct_ops (no --set-prog-types for its sets)");
+            vec![ProgType::StructOps]
+        });
         let sleepable = names.contains(&"KF_SLEEPABLE");
         let scope = kfunc_ops(&in_sets, &opts.set_ops, sleepable, &opts.sleepable).map(|ops| {
             // ops this kernel's struct lacks (config-dependent members)
@@ -280,7 +329,7 @@ fn kfunc_entries(
             ));
             continue;
         }
-        out.push(Entry::kfunc(&f.name, proto, names, doc, scope));
+        out.push(Entry::kfunc(&f.name, proto, names, doc, scope, &prog_types));
     }
     Ok(out)
 }
@@ -322,6 +371,53 @@ mod tests {
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn prog_types_are_the_union_of_the_stated_sets() {
+        use ProgType::*;
+        let stated = vec![
+            ("any".to_string(), vec![StructOps, Tracing, Syscall]),
+            ("unl".to_string(), vec![StructOps, Syscall]),
+            ("cpu".to_string(), vec![StructOps]),
+        ];
+        assert_eq!(
+            kfunc_prog_types(&names(&["any"]), &stated),
+            Some(vec![StructOps, Syscall, Tracing])
+        );
+        assert_eq!(
+            kfunc_prog_types(&names(&["cpu", "unl", "other"]), &stated),
+            Some(vec![StructOps, Syscall])
+        );
+        assert_eq!(kfunc_prog_types(&names(&["other"]), &stated), None);
+        assert_eq!(
+            parse_prog_types("struct_ops, tracing"),
+            Ok(vec![StructOps, Tracing])
+        );
+        assert!(parse_prog_types("xdp")
+            .unwrap_err()
+            .contains("struct_ops, syscall, tracing"));
+    }
+
+    #[test]
+    fn a_kfunc_entry_carries_its_prog_types() {
+        let e = render::Entry::kfunc(
+            "bpf_x",
+            "void bpf_x(void)".into(),
+            vec![],
+            "sets: any".into(),
+            None,
+            &[ProgType::StructOps, ProgType::Tracing],
+        );
+        let (text, _) = {
+            let mut r = render::Render::new("x", "x_ops", Path::new("vmlinux"));
+            r.push(e);
+            r.text()
+        };
+        assert!(
+            text.contains("prog_types = [\"struct_ops\", \"tracing\"]"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub(crate) enum Watch {
 /// Whether a struct_ops type (flavour suffix ignored) is sched_ext's:
 /// `sched_ext_ops`, and 7.3's `sched_ext_ops_cid`.
 pub(crate) fn is_sched_ext(type_name: &str) -> bool {
-    let essential = type_name.split("___").next().unwrap_or_default();
+    let essential = crate::flavor::essential_name(type_name);
     essential == "sched_ext_ops" || essential.starts_with("sched_ext_ops_")
 }
 
