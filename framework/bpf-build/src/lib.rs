@@ -20,7 +20,7 @@ mod libbpf_headers;
 mod object_info;
 mod target_kernel;
 
-pub use cache::{default_cache_dir, CACHE_ENV};
+pub use cache::{cache_root, default_cache_dir, CACHE_ENV, OLD_CACHE_ENV};
 pub use clang::{Clang, CLANG_ENV, MIN_CLANG_MAJOR};
 pub use compile::{compile_file, BpfBuild, Compiled, BPF_CFLAGS};
 pub use error::{BuildError, Result};
