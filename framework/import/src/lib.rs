@@ -142,6 +142,26 @@ pub fn kfunc_ops(
     Some(ops)
 }
 
+/// Where a kfunc may be called from, as a declaration can say it: its ops
+/// and program types; a kfunc no op of the struct may call stays declared
+/// for its other program types (so lint still checks its callers: a call
+/// from any op is then a wrong program type). `None` when nothing may call it.
+pub fn placement(
+    scope: Option<Vec<String>>,
+    prog_types: Vec<ProgType>,
+) -> Option<(Option<Vec<String>>, Vec<ProgType>)> {
+    match scope {
+        Some(ops) if ops.is_empty() => {
+            let others: Vec<ProgType> = prog_types
+                .into_iter()
+                .filter(|p| *p != ProgType::StructOps)
+                .collect();
+            (!others.is_empty()).then_some((None, others))
+        }
+        scope => Some((scope, prog_types)),
+    }
+}
+
 /// The result: the declaration text and what happened on the way.
 #[derive(Debug, Clone)]
 pub struct Imported {
@@ -319,17 +339,21 @@ fn kfunc_entries(
                 .filter(|o| callbacks.contains(o))
                 .collect::<Vec<_>>()
         });
-        if scope.as_ref().is_some_and(|o| o.is_empty()) {
-            out.push(Entry::dropped(
+        match placement(scope, prog_types) {
+            Some((scope, prog_types)) => {
+                if !prog_types.contains(&ProgType::StructOps) {
+                    doc.push_str("; its sets allow it in no op of this struct");
+                }
+                out.push(Entry::kfunc(&f.name, proto, names, doc, scope, &prog_types));
+            }
+            None => out.push(Entry::dropped(
                 &f.name,
                 format!(
-                    "its sets ({}) allow it in no op of this struct",
+                    "its sets ({}) allow it in no op of this struct and in no other program type",
                     in_sets.join(", ")
                 ),
-            ));
-            continue;
+            )),
         }
-        out.push(Entry::kfunc(&f.name, proto, names, doc, scope, &prog_types));
     }
     Ok(out)
 }
@@ -397,6 +421,26 @@ mod tests {
         assert!(parse_prog_types("xdp")
             .unwrap_err()
             .contains("struct_ops, syscall, tracing"));
+    }
+
+    #[test]
+    fn a_kfunc_no_op_may_call_stays_declared_for_its_other_prog_types() {
+        use ProgType::*;
+        // before, any kfunc whose sets allow no op was dropped, so lint
+        // never saw its callers
+        assert_eq!(
+            placement(Some(vec![]), vec![StructOps, Syscall]),
+            Some((None, vec![Syscall]))
+        );
+        assert_eq!(placement(Some(vec![]), vec![StructOps]), None);
+        assert_eq!(
+            placement(Some(names(&["init"])), vec![StructOps]),
+            Some((Some(names(&["init"])), vec![StructOps]))
+        );
+        assert_eq!(
+            placement(None, vec![StructOps, Tracing]),
+            Some((None, vec![StructOps, Tracing]))
+        );
     }
 
     #[test]

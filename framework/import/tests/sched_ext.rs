@@ -150,3 +150,41 @@ fn sched_ext_ops_and_scx_kfuncs_import_and_validate() {
     let decl = modless_decl::parse(t, "imported.toml").expect("parses");
     decl.validate().expect("validates");
 }
+
+/// 7.3's second sched_ext ops type, the cid form: it imports to a
+/// declaration of its own (lint takes both), with its own callbacks.
+#[test]
+fn sched_ext_ops_cid_imports_and_validates() {
+    let Some(btf) = vmlinux() else {
+        eprintln!(
+            "skipped: no built kernel (run scripts/run-qemu.sh once or set MODLESS_KERNEL_TREE)"
+        );
+        return;
+    };
+    let imported = import(&ImportOptions {
+        btf,
+        ops: "sched_ext_ops_cid".into(),
+        kfunc_prefixes: vec![],
+        kfunc_sets: vec!["scx_kfunc_ids_".into()],
+        sleepable: [
+            "init_task",
+            "cid_online",
+            "cid_offline",
+            "init_cids",
+            "init",
+            "exit",
+        ]
+        .map(String::from)
+        .to_vec(),
+        set_ops: scx_set_ops(),
+        set_prog_types: scx_set_prog_types(),
+    })
+    .expect("import");
+    let t = &imported.toml;
+    assert!(t.contains("name = \"sched_ext_ops_cid\""), "{t}");
+    assert!(t.contains("(*select_cid)("), "{t}");
+    assert!(t.contains("(*cpuctl_init)("), "{t}");
+    assert!(!t.contains("(*select_cpu)("), "{t}");
+    let decl = modless_decl::parse(t, "imported_cid.toml").expect("parses");
+    decl.validate().expect("validates");
+}
