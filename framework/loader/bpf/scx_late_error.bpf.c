@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A sched_ext scheduler that calls scx_bpf_error() once it has run for two
- * seconds (checked on every wakeup): sched_ext disables it while its link
+ * seconds (checked whenever a task starts running, whatever the number of
+ * CPUs): sched_ext disables it while its link
  * stays attached, and `modless load` must end at once, non-zero, with the
  * message.
  */
@@ -21,8 +22,8 @@ s32 BPF_PROG(late_init)
 	return 0;
 }
 
-SEC("struct_ops/late_select_cpu")
-s32 BPF_PROG(late_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+SEC("struct_ops/late_running")
+void BPF_PROG(late_running, struct task_struct *p)
 {
 	static char fmt[] = "modless test: failing on purpose after %llu ms";
 	unsigned long long ms = (bpf_ktime_get_ns() - start_ns) / 1000000;
@@ -30,7 +31,6 @@ s32 BPF_PROG(late_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flag
 
 	if (start_ns && ms > 2000)
 		scx_bpf_error_bstr(fmt, args, sizeof(args));
-	return prev_cpu;
 }
 
 MODLESS_UEI_EXIT(late_exit)
@@ -38,7 +38,7 @@ MODLESS_UEI_EXIT(late_exit)
 SEC(".struct_ops.link")
 struct sched_ext_ops modless_late = {
 	.init = (void *)late_init,
-	.select_cpu = (void *)late_select_cpu,
+	.running = (void *)late_running,
 	.exit = (void *)late_exit,
 	.name = "modless_late",
 };

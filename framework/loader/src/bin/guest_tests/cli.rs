@@ -154,6 +154,29 @@ pub fn load_sees_jobd_eject() -> crate::anyhow_like::Result {
     Ok(Outcome::Pass)
 }
 
+/// Runs `f` while two threads per CPU spin, so the scheduler's enqueue
+/// runs for tasks the kernel could not place on an idle CPU.
+fn under_load<T>(f: impl FnOnce() -> T) -> T {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let burners: Vec<_> = (0..2 * cpus)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        })
+        .collect();
+    let out = f();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for b in burners {
+        let _ = b.join();
+    }
+    out
+}
+
 /// A scheduler that queues on `__SCX_DSQ_GLOBAL` with `__SCX_SLICE_DFL`:
 /// `modless load` fills both from the kernel's BTF, says so, and the
 /// scheduler runs until `--for` ends (exit 0, sched_ext's "unregistered
@@ -189,7 +212,7 @@ pub fn load_fills_kernel_enums() -> crate::anyhow_like::Result {
     wait_for("sched_ext is disabled", || sched_ext("state") == "disabled")?;
 
     let child = spawn_load(&[obj, "--set", "__SCX_DSQ_GLOBAL=0", "--for", HOLD])?;
-    let (out, text) = finish(child, WAIT)?;
+    let (out, text) = under_load(|| finish(child, WAIT))?;
     ensure(
         !out.status.success() && text.contains("non-existent DSQ 0x0"),
         format!(
