@@ -17,10 +17,10 @@ mod render;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use modless_btf::{Btf, FuncInfo, TypeScope};
+use modless_btf::{Btf, FuncInfo, TypeKind, TypeScope};
 pub use modless_decl::kfuncs::ProgType;
 
-pub use btf_ids::{flag_names, read_sets, KfuncSet, KF_BITS};
+pub use btf_ids::{cfi_stubs, flag_names, read_sets, KfuncSet, KF_BITS};
 pub use error::ImportError;
 use render::{Entry, Render};
 
@@ -195,6 +195,21 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
         .to_owned();
 
     let mut r = Render::new(&subsystem, &opts.ops, &opts.btf);
+    let linked = cfi_stubs(
+        &opts.btf,
+        &opts.ops,
+        &ops.members
+            .iter()
+            .filter(|m| m.c_decl.contains("(*"))
+            .map(|m| (m.name.clone(), m.offset_bits as usize / 8))
+            .collect::<Vec<_>>(),
+    )?;
+    let funcs: Vec<String> = btf
+        .type_names(TypeScope::All)
+        .into_iter()
+        .filter(|t| t.kind == TypeKind::Func && t.name.contains("__"))
+        .map(|t| t.name)
+        .collect();
     for m in &ops.members {
         if m.c_decl.contains("(*") {
             r.push(callback_entry(
@@ -202,6 +217,8 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
                 &opts.ops,
                 m,
                 opts.sleepable.contains(&m.name),
+                linked.get(&m.name).map(String::as_str),
+                &funcs,
             ));
         } else {
             r.push(data_entry(m));
@@ -219,9 +236,58 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
     r.finish()
 }
 
-fn callback_entry(btf: &Btf, ops: &str, m: &modless_btf::Member, sleepable: bool) -> Entry {
+/// `ret (*)(params)` without spaces, for comparing a stub with a member.
+fn squashed_proto(f: &FuncInfo) -> String {
+    let params: Vec<&str> = f.params.iter().map(|p| p.c_type.as_str()).collect();
+    let params = if params.is_empty() {
+        "void".to_string()
+    } else {
+        params.join(",")
+    };
+    format!("{}(*)({params})", f.return_c)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The cfi stub of member `m` of `ops`: the one the kernel links into
+/// `__bpf_ops_<ops>` (`linked`, from a vmlinux ELF), else `<ops>__<m>`, else,
+/// for an ops type that reuses another's stubs for the members they share
+/// (7.3's sched_ext_ops_cid and sched_ext_ops), the `<T>__<m>` of a struct
+/// `T` with that member whose prototype is the member's type.
+fn cfi_stub(
+    btf: &Btf,
+    ops: &str,
+    m: &modless_btf::Member,
+    linked: Option<&str>,
+    funcs: &[String],
+) -> Option<FuncInfo> {
+    if let Some(f) = linked.and_then(|name| btf.find_func(name).ok()) {
+        return Some(f);
+    }
+    if let Ok(f) = btf.find_func(&format!("{ops}__{}", m.name)) {
+        return Some(f);
+    }
+    let want: String = m.c_type.chars().filter(|c| !c.is_whitespace()).collect();
+    let suffix = format!("__{}", m.name);
+    funcs.iter().find_map(|name| {
+        let owner = name.strip_suffix(&suffix)?;
+        btf.find_struct(owner).ok()?.member(&m.name)?;
+        let f = btf.find_func(name).ok()?;
+        (squashed_proto(&f) == want).then_some(f)
+    })
+}
+
+fn callback_entry(
+    btf: &Btf,
+    ops: &str,
+    m: &modless_btf::Member,
+    sleepable: bool,
+    linked: Option<&str>,
+    funcs: &[String],
+) -> Entry {
     let stub = format!("{ops}__{}", m.name);
-    match btf.find_func(&stub) {
+    match cfi_stub(btf, ops, m, linked, funcs).ok_or(()) {
         Ok(f) => {
             let params: Vec<String> = if f.params.is_empty() {
                 vec!["void".into()]
