@@ -6,23 +6,33 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{BuildError, Result};
 
-/// Environment variable overriding the cache root.
-pub const CACHE_ENV: &str = "MODLESS_CACHE_DIR";
+/// Environment variable overriding the cache root, for every modless tool
+/// (the QEMU harness keeps its kernels under it too).
+pub const CACHE_ENV: &str = "MODLESS_CACHE";
 
-/// The cache root: `$MODLESS_CACHE_DIR`, else `$XDG_CACHE_HOME/modless`,
-/// else `$HOME/.cache/modless`, else `<tmp>/modless-cache`; this crate uses
-/// its `bpf-build/` subdirectory.
-pub fn default_cache_dir() -> PathBuf {
-    let env = |k| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let root = env(CACHE_ENV)
+/// The name bpf-build used before; still read when `MODLESS_CACHE` is unset.
+pub const OLD_CACHE_ENV: &str = "MODLESS_CACHE_DIR";
+
+/// The cache root: `$MODLESS_CACHE` (or the old `$MODLESS_CACHE_DIR`), else
+/// `$XDG_CACHE_HOME/modless`, else `$HOME/.cache/modless`.
+pub fn cache_root() -> Option<PathBuf> {
+    cache_root_from(|k| std::env::var_os(k))
+}
+
+fn cache_root_from(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let env = |k| var(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env(CACHE_ENV)
+        .or_else(|| env(OLD_CACHE_ENV))
         .or_else(|| env("XDG_CACHE_HOME").map(|p| p.join("modless")))
         .or_else(|| env("HOME").map(|p| p.join(".cache/modless")))
-        .unwrap_or_else(|| std::env::temp_dir().join("modless-cache"));
-    root.join("bpf-build")
+}
+
+/// [`cache_root`] (else `<tmp>/modless-cache`); this crate uses its
+/// `bpf-build/` subdirectory.
+pub fn default_cache_dir() -> PathBuf {
+    cache_root()
+        .unwrap_or_else(|| std::env::temp_dir().join("modless-cache"))
+        .join("bpf-build")
 }
 
 /// First 16 bytes of a digest as hex: short, still collision-free in practice.
@@ -54,4 +64,34 @@ pub(crate) fn cached_vmlinux_h(cache: &Path, btf: &Path, base: Option<&Path>) ->
         modless_btf::write_vmlinux_h(btf, base, &header)?;
     }
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(vars: &[(&str, &str)]) -> Option<PathBuf> {
+        cache_root_from(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| std::ffi::OsString::from(v))
+        })
+    }
+
+    #[test]
+    fn one_variable_names_the_cache_and_the_old_one_still_works() {
+        let all = [
+            ("MODLESS_CACHE", "/c"),
+            ("MODLESS_CACHE_DIR", "/old"),
+            ("HOME", "/h"),
+        ];
+        assert_eq!(root(&all), Some(PathBuf::from("/c")));
+        assert_eq!(root(&all[1..]), Some(PathBuf::from("/old")));
+        assert_eq!(root(&all[2..]), Some(PathBuf::from("/h/.cache/modless")));
+        assert_eq!(
+            root(&[("MODLESS_CACHE", ""), ("HOME", "/h")]),
+            Some(PathBuf::from("/h/.cache/modless"))
+        );
+        assert_eq!(root(&[]), None);
+    }
 }

@@ -22,7 +22,7 @@ mod object_info;
 mod target_kernel;
 
 pub use build_script::{build_script_vmlinux, write_placeholders};
-pub use cache::{default_cache_dir, CACHE_ENV};
+pub use cache::{cache_root, default_cache_dir, CACHE_ENV, OLD_CACHE_ENV};
 pub use clang::{Clang, CLANG_ENV, MIN_CLANG_MAJOR};
 pub use compile::{compile_file, BpfBuild, Compiled, BPF_CFLAGS};
 pub use error::{BuildError, Result};

@@ -9,20 +9,13 @@ use std::path::PathBuf;
 pub const KERNEL_TREE_ENV: &str = "MODLESS_KERNEL_TREE";
 
 /// `$MODLESS_KERNEL_TREE`, else the newest kernel version built in the
-/// harness's cache (`$MODLESS_CACHE` or `~/.cache/modless`, `kernels/*/linux`
+/// harness's cache ([`crate::cache_root`]: `$MODLESS_CACHE` or `~/.cache/modless`, `kernels/*/linux`
 /// with a `ready.json`; the most recent build among equal versions), else `None`.
 pub fn target_kernel_tree() -> Option<PathBuf> {
     if let Some(t) = std::env::var_os(KERNEL_TREE_ENV) {
         return Some(PathBuf::from(t));
     }
-    let cache = std::env::var_os("MODLESS_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let base = std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-            Some(base.join("modless"))
-        })?;
+    let cache = crate::cache::cache_root()?;
     std::fs::read_dir(cache.join("kernels"))
         .ok()?
         .filter_map(|e| {

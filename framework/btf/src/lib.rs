@@ -22,5 +22,6 @@ pub use btf::{Btf, SYSFS_BTF_DIR};
 pub use error::{BtfError, Result};
 pub use header::{c_header, vmlinux_h, write_atomically, write_vmlinux_h, HeaderOptions};
 pub use query::{
-    FuncInfo, Linkage, Member, Param, StructInfo, TypeKind, TypeName, TypeScope, KFUNC_DECL_TAG,
+    EnumValue, FuncInfo, Linkage, Member, Param, StructInfo, TypeKind, TypeName, TypeScope,
+    KFUNC_DECL_TAG,
 };

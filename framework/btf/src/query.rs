@@ -12,6 +12,15 @@ use crate::raw::{kind, member_offset, TypeRef};
 /// The `DECL_TAG` that resolve_btfids puts on every kfunc.
 pub const KFUNC_DECL_TAG: &str = "bpf_kfunc";
 
+/// An enumerator's value and the enum it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    /// The enum's name (empty for an anonymous enum).
+    pub enum_name: String,
+    /// Its value, signed or unsigned as the enum is.
+    pub value: i128,
+}
+
 /// Which type ids of a (possibly split) BTF to look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TypeScope {
@@ -206,6 +215,25 @@ impl Btf {
         // SAFETY: `self` is live and `c` is NUL-terminated for the call.
         let id = unsafe { libbpf_sys::btf__find_by_name_kind(self.as_ptr(), c.as_ptr(), raw_kind) };
         Ok((id > 0).then_some(id as u32))
+    }
+
+    /// Every enumerator of every enum, by name (the first enum defining a
+    /// name wins, as C's one namespace for enumerators has it).
+    pub fn enum_values(&self, scope: TypeScope) -> HashMap<String, EnumValue> {
+        let mut out = HashMap::new();
+        for t in self.ids(scope).filter_map(|id| TypeRef::get(self, id)) {
+            if !matches!(t.kind(), kind::ENUM | kind::ENUM64) {
+                continue;
+            }
+            for (name, value) in t.enumerators() {
+                out.entry(name.to_string_lossy().into_owned())
+                    .or_insert_with(|| EnumValue {
+                        enum_name: t.name(),
+                        value,
+                    });
+            }
+        }
+        out
     }
 
     /// Looks up `struct <name>` (or, failing that, `union <name>`).

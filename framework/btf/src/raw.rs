@@ -6,12 +6,14 @@
 
 use std::ffi::CStr;
 
-use libbpf_sys::{btf_decl_tag, btf_member, btf_param, btf_type};
+use libbpf_sys::{btf_decl_tag, btf_enum, btf_enum64, btf_member, btf_param, btf_type};
 
 use crate::btf::Btf;
 
 /// BTF kinds this crate inspects (values of `BTF_INFO_KIND`).
 pub(crate) mod kind {
+    pub const ENUM: u32 = libbpf_sys::BTF_KIND_ENUM;
+    pub const ENUM64: u32 = libbpf_sys::BTF_KIND_ENUM64;
     pub const STRUCT: u32 = libbpf_sys::BTF_KIND_STRUCT;
     pub const UNION: u32 = libbpf_sys::BTF_KIND_UNION;
     pub const FUNC: u32 = libbpf_sys::BTF_KIND_FUNC;
@@ -89,6 +91,46 @@ impl<'a> TypeRef<'a> {
         // SAFETY: as for `members`: a FUNC_PROTO is followed by `vlen`
         // validated `btf_param`s.
         unsafe { std::slice::from_raw_parts(tail::<btf_param>(self.t), self.vlen()) }
+    }
+
+    /// Enumerators of an ENUM/ENUM64 (empty for other kinds), with values
+    /// signed or unsigned as `kind_flag` says.
+    pub fn enumerators(&self) -> Vec<(&'a CStr, i128)> {
+        let signed = self.kflag();
+        match self.kind() {
+            kind::ENUM => {
+                // SAFETY: an ENUM record is followed by `vlen` validated `btf_enum`s.
+                let e =
+                    unsafe { std::slice::from_raw_parts(tail::<btf_enum>(self.t), self.vlen()) };
+                e.iter()
+                    .map(|e| {
+                        let v = if signed {
+                            i128::from(e.val)
+                        } else {
+                            i128::from(e.val as u32)
+                        };
+                        (str_at(self.btf, e.name_off), v)
+                    })
+                    .collect()
+            }
+            kind::ENUM64 => {
+                // SAFETY: an ENUM64 record is followed by `vlen` validated `btf_enum64`s.
+                let e =
+                    unsafe { std::slice::from_raw_parts(tail::<btf_enum64>(self.t), self.vlen()) };
+                e.iter()
+                    .map(|e| {
+                        let raw = (u64::from(e.val_hi32) << 32) | u64::from(e.val_lo32);
+                        let v = if signed {
+                            i128::from(raw as i64)
+                        } else {
+                            i128::from(raw)
+                        };
+                        (str_at(self.btf, e.name_off), v)
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// `component_idx` of a DECL_TAG (-1 tags the whole type); `None` for

@@ -132,3 +132,31 @@ fn check_btf_names_each_difference_of_a_kernel() {
         "{text}"
     );
 }
+
+/// clang's warnings reach the user (they were swallowed on success).
+#[test]
+fn build_bpf_prints_clangs_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("warn.bpf.c");
+    std::fs::write(
+        &src,
+        "#include \"vmlinux.h\"\n#include <bpf/bpf_helpers.h>\n\
+         char _license[] SEC(\"license\") = \"GPL\";\n\
+         SEC(\"tp/syscalls/sys_enter_getpid\")\n\
+         int f(void *ctx)\n{\n\tint modless_unused_var;\n\treturn 0;\n}\n",
+    )
+    .unwrap();
+    let out = modless()
+        .arg("build-bpf")
+        .arg(&src)
+        .arg("-o")
+        .arg(dir.path().join("warn.bpf.o"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("modless_unused_var"),
+        "no warning printed: {stderr:?}"
+    );
+}

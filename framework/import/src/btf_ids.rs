@@ -73,6 +73,62 @@ pub fn read_sets(path: &Path) -> Result<Vec<KfuncSet>, ImportError> {
         .collect())
 }
 
+/// The cfi stubs of struct_ops type `ops` as the kernel links them: the
+/// function each member of `__bpf_ops_<ops>` points at, read from a vmlinux
+/// ELF's symbols; `(member, byte offset)` name the function-pointer members.
+/// Empty for raw BTF or when the ELF lacks the table.
+pub fn cfi_stubs(
+    path: &Path,
+    ops: &str,
+    members: &[(String, usize)],
+) -> Result<BTreeMap<String, String>, ImportError> {
+    let err = |msg: String| ImportError::Elf {
+        path: path.to_path_buf(),
+        msg,
+    };
+    let data = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let Ok(file) = object::File::parse(&*data) else {
+        return Ok(BTreeMap::new());
+    };
+    let table = format!("__bpf_ops_{ops}");
+    let Some(sym) = file.symbols().find(|s| s.name() == Ok(table.as_str())) else {
+        return Ok(BTreeMap::new());
+    };
+    let Some(section) = sym
+        .section_index()
+        .and_then(|i| file.section_by_index(i).ok())
+    else {
+        return Ok(BTreeMap::new());
+    };
+    let bytes = section.data().map_err(|e| err(e.to_string()))?;
+    let funcs: BTreeMap<u64, &str> = file
+        .symbols()
+        .filter(|s| s.kind() == object::SymbolKind::Text)
+        .filter_map(|s| Some((s.address(), s.name().ok()?)))
+        .collect();
+    let base = sym
+        .address()
+        .checked_sub(section.address())
+        .ok_or_else(|| err(format!("{table} lies before its section")))? as usize;
+    let mut out = BTreeMap::new();
+    for (member, off) in members {
+        let at = base + off;
+        let Some(b) = bytes.get(at..at + 8) else {
+            continue;
+        };
+        let b: [u8; 8] = b.try_into().unwrap_or_default();
+        let addr = if file.is_little_endian() {
+            u64::from_le_bytes(b)
+        } else {
+            u64::from_be_bytes(b)
+        };
+        if let Some(name) = funcs.get(&addr) {
+            out.insert(member.clone(), (*name).to_string());
+        }
+    }
+    Ok(out)
+}
+
 /// `KF_*` bits (include/linux/btf.h, 7.3) and whether a declaration can say them.
 pub const KF_BITS: [(u32, &str, bool); 17] = [
     (0, "KF_ACQUIRE", true),

@@ -17,9 +17,10 @@ mod render;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use modless_btf::{Btf, FuncInfo, TypeScope};
+use modless_btf::{Btf, FuncInfo, TypeKind, TypeScope};
+pub use modless_decl::kfuncs::ProgType;
 
-pub use btf_ids::{flag_names, read_sets, KfuncSet, KF_BITS};
+pub use btf_ids::{cfi_stubs, flag_names, read_sets, KfuncSet, KF_BITS};
 pub use error::ImportError;
 use render::{Entry, Render};
 
@@ -40,6 +41,50 @@ pub struct ImportOptions {
     /// Which ops may call the kfuncs of a set: the kernel's kfunc filter
     /// is code (sched_ext: `scx_kf_allow_flags[]`), BTF cannot tell.
     pub set_ops: Vec<(String, SetOps)>,
+    /// Which program types each set is registered for
+    /// (`register_btf_kfunc_id_set(BPF_PROG_TYPE_*, set)` is kernel code,
+    /// BTF cannot tell); a kfunc gets the union over its sets. Sets not
+    /// named are taken as struct_ops only, and the entry says so.
+    pub set_prog_types: Vec<(String, Vec<ProgType>)>,
+}
+
+/// `struct_ops,tracing,syscall`: the program types of `--set-prog-types`.
+pub fn parse_prog_types(s: &str) -> Result<Vec<ProgType>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            ProgType::parse(t).ok_or_else(|| {
+                let all: Vec<&str> = ProgType::ALL.iter().map(|p| p.key()).collect();
+                format!(
+                    "`{t}` is no program type a declaration knows: use {}",
+                    all.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+/// The program types a kfunc in `in_sets` is registered for: the union of
+/// its sets' stated types, in `ProgType::ALL` order; `None` when no set of
+/// it is stated.
+pub fn kfunc_prog_types(
+    in_sets: &[String],
+    set_prog_types: &[(String, Vec<ProgType>)],
+) -> Option<Vec<ProgType>> {
+    let stated: Vec<&Vec<ProgType>> = in_sets
+        .iter()
+        .filter_map(|s| set_prog_types.iter().find(|(n, _)| n == s).map(|(_, t)| t))
+        .collect();
+    if stated.is_empty() {
+        return None;
+    }
+    Some(
+        ProgType::ALL
+            .into_iter()
+            .filter(|p| stated.iter().any(|t| t.contains(p)))
+            .collect(),
+    )
 }
 
 /// The ops a kfunc set is callable from.
@@ -97,6 +142,26 @@ pub fn kfunc_ops(
     Some(ops)
 }
 
+/// Where a kfunc may be called from, as a declaration can say it: its ops
+/// and program types; a kfunc no op of the struct may call stays declared
+/// for its other program types (so lint still checks its callers: a call
+/// from any op is then a wrong program type). `None` when nothing may call it.
+pub fn placement(
+    scope: Option<Vec<String>>,
+    prog_types: Vec<ProgType>,
+) -> Option<(Option<Vec<String>>, Vec<ProgType>)> {
+    match scope {
+        Some(ops) if ops.is_empty() => {
+            let others: Vec<ProgType> = prog_types
+                .into_iter()
+                .filter(|p| *p != ProgType::StructOps)
+                .collect();
+            (!others.is_empty()).then_some((None, others))
+        }
+        scope => Some((scope, prog_types)),
+    }
+}
+
 /// The result: the declaration text and what happened on the way.
 #[derive(Debug, Clone)]
 pub struct Imported {
@@ -130,6 +195,21 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
         .to_owned();
 
     let mut r = Render::new(&subsystem, &opts.ops, &opts.btf);
+    let linked = cfi_stubs(
+        &opts.btf,
+        &opts.ops,
+        &ops.members
+            .iter()
+            .filter(|m| m.c_decl.contains("(*"))
+            .map(|m| (m.name.clone(), m.offset_bits as usize / 8))
+            .collect::<Vec<_>>(),
+    )?;
+    let funcs: Vec<String> = btf
+        .type_names(TypeScope::All)
+        .into_iter()
+        .filter(|t| t.kind == TypeKind::Func && t.name.contains("__"))
+        .map(|t| t.name)
+        .collect();
     for m in &ops.members {
         if m.c_decl.contains("(*") {
             r.push(callback_entry(
@@ -137,6 +217,8 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
                 &opts.ops,
                 m,
                 opts.sleepable.contains(&m.name),
+                linked.get(&m.name).map(String::as_str),
+                &funcs,
             ));
         } else {
             r.push(data_entry(m));
@@ -154,9 +236,58 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
     r.finish()
 }
 
-fn callback_entry(btf: &Btf, ops: &str, m: &modless_btf::Member, sleepable: bool) -> Entry {
+/// `ret (*)(params)` without spaces, for comparing a stub with a member.
+fn squashed_proto(f: &FuncInfo) -> String {
+    let params: Vec<&str> = f.params.iter().map(|p| p.c_type.as_str()).collect();
+    let params = if params.is_empty() {
+        "void".to_string()
+    } else {
+        params.join(",")
+    };
+    format!("{}(*)({params})", f.return_c)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The cfi stub of member `m` of `ops`: the one the kernel links into
+/// `__bpf_ops_<ops>` (`linked`, from a vmlinux ELF), else `<ops>__<m>`, else,
+/// for an ops type that reuses another's stubs for the members they share
+/// (7.3's sched_ext_ops_cid and sched_ext_ops), the `<T>__<m>` of a struct
+/// `T` with that member whose prototype is the member's type.
+fn cfi_stub(
+    btf: &Btf,
+    ops: &str,
+    m: &modless_btf::Member,
+    linked: Option<&str>,
+    funcs: &[String],
+) -> Option<FuncInfo> {
+    if let Some(f) = linked.and_then(|name| btf.find_func(name).ok()) {
+        return Some(f);
+    }
+    if let Ok(f) = btf.find_func(&format!("{ops}__{}", m.name)) {
+        return Some(f);
+    }
+    let want: String = m.c_type.chars().filter(|c| !c.is_whitespace()).collect();
+    let suffix = format!("__{}", m.name);
+    funcs.iter().find_map(|name| {
+        let owner = name.strip_suffix(&suffix)?;
+        btf.find_struct(owner).ok()?.member(&m.name)?;
+        let f = btf.find_func(name).ok()?;
+        (squashed_proto(&f) == want).then_some(f)
+    })
+}
+
+fn callback_entry(
+    btf: &Btf,
+    ops: &str,
+    m: &modless_btf::Member,
+    sleepable: bool,
+    linked: Option<&str>,
+    funcs: &[String],
+) -> Entry {
     let stub = format!("{ops}__{}", m.name);
-    match btf.find_func(&stub) {
+    match cfi_stub(btf, ops, m, linked, funcs).ok_or(()) {
         Ok(f) => {
             let params: Vec<String> = if f.params.is_empty() {
                 vec!["void".into()]
@@ -263,6 +394,10 @@ fn kfunc_entries(
         if !inexpressible.is_empty() {
             doc.push_str(&format!("; also {}", inexpressible.join(", ")));
         }
+        let prog_types = kfunc_prog_types(&in_sets, &opts.set_prog_types).unwrap_or_else(|| {
+            doc.push_str("; program types assumed struct_ops (no --set-prog-types for its sets)");
+            vec![ProgType::StructOps]
+        });
         let sleepable = names.contains(&"KF_SLEEPABLE");
         let scope = kfunc_ops(&in_sets, &opts.set_ops, sleepable, &opts.sleepable).map(|ops| {
             // ops this kernel's struct lacks (config-dependent members)
@@ -270,17 +405,21 @@ fn kfunc_entries(
                 .filter(|o| callbacks.contains(o))
                 .collect::<Vec<_>>()
         });
-        if scope.as_ref().is_some_and(|o| o.is_empty()) {
-            out.push(Entry::dropped(
+        match placement(scope, prog_types) {
+            Some((scope, prog_types)) => {
+                if !prog_types.contains(&ProgType::StructOps) {
+                    doc.push_str("; its sets allow it in no op of this struct");
+                }
+                out.push(Entry::kfunc(&f.name, proto, names, doc, scope, &prog_types));
+            }
+            None => out.push(Entry::dropped(
                 &f.name,
                 format!(
-                    "its sets ({}) allow it in no op of this struct",
+                    "its sets ({}) allow it in no op of this struct and in no other program type",
                     in_sets.join(", ")
                 ),
-            ));
-            continue;
+            )),
         }
-        out.push(Entry::kfunc(&f.name, proto, names, doc, scope));
     }
     Ok(out)
 }
@@ -322,6 +461,73 @@ mod tests {
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn prog_types_are_the_union_of_the_stated_sets() {
+        use ProgType::*;
+        let stated = vec![
+            ("any".to_string(), vec![StructOps, Tracing, Syscall]),
+            ("unl".to_string(), vec![StructOps, Syscall]),
+            ("cpu".to_string(), vec![StructOps]),
+        ];
+        assert_eq!(
+            kfunc_prog_types(&names(&["any"]), &stated),
+            Some(vec![StructOps, Syscall, Tracing])
+        );
+        assert_eq!(
+            kfunc_prog_types(&names(&["cpu", "unl", "other"]), &stated),
+            Some(vec![StructOps, Syscall])
+        );
+        assert_eq!(kfunc_prog_types(&names(&["other"]), &stated), None);
+        assert_eq!(
+            parse_prog_types("struct_ops, tracing"),
+            Ok(vec![StructOps, Tracing])
+        );
+        assert!(parse_prog_types("xdp")
+            .unwrap_err()
+            .contains("struct_ops, syscall, tracing"));
+    }
+
+    #[test]
+    fn a_kfunc_no_op_may_call_stays_declared_for_its_other_prog_types() {
+        use ProgType::*;
+        // before, any kfunc whose sets allow no op was dropped, so lint
+        // never saw its callers
+        assert_eq!(
+            placement(Some(vec![]), vec![StructOps, Syscall]),
+            Some((None, vec![Syscall]))
+        );
+        assert_eq!(placement(Some(vec![]), vec![StructOps]), None);
+        assert_eq!(
+            placement(Some(names(&["init"])), vec![StructOps]),
+            Some((Some(names(&["init"])), vec![StructOps]))
+        );
+        assert_eq!(
+            placement(None, vec![StructOps, Tracing]),
+            Some((None, vec![StructOps, Tracing]))
+        );
+    }
+
+    #[test]
+    fn a_kfunc_entry_carries_its_prog_types() {
+        let e = render::Entry::kfunc(
+            "bpf_x",
+            "void bpf_x(void)".into(),
+            vec![],
+            "sets: any".into(),
+            None,
+            &[ProgType::StructOps, ProgType::Tracing],
+        );
+        let (text, _) = {
+            let mut r = render::Render::new("x", "x_ops", Path::new("vmlinux"));
+            r.push(e);
+            r.text()
+        };
+        assert!(
+            text.contains("prog_types = [\"struct_ops\", \"tracing\"]"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::error::ImportError;
 use crate::Imported;
+use crate::ProgType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -63,8 +64,10 @@ impl Entry {
         flags: Vec<&str>,
         doc: String,
         ops: Option<Vec<String>>,
+        prog_types: &[ProgType],
     ) -> Self {
         let flags: Vec<String> = flags.iter().map(|f| q(f)).collect();
+        let prog_types: Vec<String> = prog_types.iter().map(|p| q(p.key())).collect();
         // A comment, not `doc`: a kfunc doc must then describe every
         // argument, which BTF cannot supply.
         let mut lines = vec![
@@ -72,7 +75,7 @@ impl Entry {
             "[[kfunc]]".into(),
             format!("proto = {}", q(&proto)),
             format!("flags = [{}]", flags.join(", ")),
-            "prog_types = [\"struct_ops\"]".into(),
+            format!("prog_types = [{}]", prog_types.join(", ")),
         ];
         if let Some(ops) = ops {
             let ops: Vec<String> = ops.iter().map(|o| q(o)).collect();
@@ -114,7 +117,9 @@ impl Render {
             "# so __nullable/__ref suffixes survive; kfunc flags and sets from .BTF_ids.".into(),
             "# Which callbacks may sleep and which kfunc set each op may call are kernel".into(),
             "# code (check_member, the kfunc filter), not BTF: they come from --sleepable".into(),
-            "# and --set-ops (SET=op,op or SET=*), as given to the import.".into(),
+            "# and --set-ops (SET=op,op or SET=*), as given to the import; the program".into(),
+            "# types each set is registered for from --set-prog-types (SET=struct_ops,tracing)."
+                .into(),
             String::new(),
             "[subsystem]".into(),
             format!("name = {}", q(subsystem)),
@@ -138,7 +143,7 @@ impl Render {
     }
 
     /// Text, plus each live entry's first and last line (1-based).
-    fn text(&self) -> (String, Vec<(usize, usize)>) {
+    pub(crate) fn text(&self) -> (String, Vec<(usize, usize)>) {
         let mut out = self.header.clone();
         let mut ranges = vec![(0, 0); self.entries.len()];
         // TOML: [ops] sub-tables before the top-level [[kfunc]] array.

@@ -38,6 +38,15 @@ pub enum LoadError {
         expected: usize,
         given: usize,
     },
+    /// A text value does not fit a global's BTF type; `why` says what does.
+    #[error("{object}: cannot set `{var}` ({ty}) to `{value}`: {why}")]
+    BadValue {
+        object: PathBuf,
+        var: String,
+        ty: String,
+        value: String,
+        why: String,
+    },
     /// The struct_ops type the object implements is not registered in the
     /// running kernel (module not loaded, or a kernel without it).
     #[error(

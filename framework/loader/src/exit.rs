@@ -37,6 +37,8 @@ pub struct ExitInfo {
     pub reason: String,
     /// What the program's exit op recorded, if it has one.
     pub record: Option<ExitRecord>,
+    /// The kernel's log lines about the stop (sched_ext's reason), if any.
+    pub kernel_log: Vec<String>,
 }
 
 /// What a program's exit op wrote to its exit record: the subsystem's
@@ -129,6 +131,7 @@ impl ExitInfo {
             at: SystemTime::now(),
             reason,
             record,
+            kernel_log: Vec::new(),
         }
     }
 }
@@ -173,16 +176,15 @@ pub fn supervise(
             ));
             return Ok(exits);
         }
-        if !link.wait_detached(left.min(Duration::from_millis(200)))? && link.is_attached()? {
+        link.wait_detached(left.min(Duration::from_millis(200)))?;
+        let Some(stop) = link.stopped()? else {
             continue;
-        }
-        // the exit op ran in unreg, before the kernel woke pollers
-        exits.push(ExitInfo::new(
-            map,
-            ExitKind::Kernel,
-            "the kernel detached the ops table (subsystem unregistered it)",
-            ext.exit_record(),
-        ));
+        };
+        // the exit op ran in unreg (sched_ext: in its disable worker, which
+        // `stopped` waited for)
+        let mut info = ExitInfo::new(map, ExitKind::Kernel, &stop.seen, ext.exit_record());
+        info.kernel_log = stop.kernel_log;
+        exits.push(info);
         match policy {
             RestartPolicy::Restart {
                 max_restarts,

@@ -12,7 +12,8 @@ use crate::error::{classify, LoadError, Result, Step};
 use crate::link::{Attached, HookLink, OpsLink};
 use crate::log::capture;
 use crate::members::SkippedMember;
-use crate::obj_btf::{datasec_vars, struct_members, ObjMember};
+use crate::obj_btf::{datasec_vars, name_at, struct_members, type_at, ObjMember};
+use crate::watch::Watch;
 
 /// A BPF object whose maps and programs are in the kernel.
 ///
@@ -148,6 +149,21 @@ impl Extension {
         Ok(m)
     }
 
+    /// The struct type of struct_ops map `m` as the object names it.
+    fn ops_type(&self, m: *mut libbpf_sys::bpf_map) -> String {
+        let obj = self.obj.as_libbpf_object().as_ptr();
+        // SAFETY: a live object; its BTF lives as long.
+        let Some(btf) = NonNull::new(unsafe { libbpf_sys::bpf_object__btf(obj) }) else {
+            return String::new();
+        };
+        // SAFETY: `m` is a map of the object; for struct_ops maps libbpf
+        // keeps the object's own struct type here.
+        let id = unsafe { libbpf_sys::bpf_map__btf_value_type_id(m) };
+        type_at(btf, id)
+            .map(|t| name_at(btf, t.name_off))
+            .unwrap_or_default()
+    }
+
     /// Attaches the struct_ops map `name` (registers the ops table).
     pub fn attach_ops(&self, name: &str) -> Result<OpsLink> {
         let m = self.raw_struct_ops_map(name)?;
@@ -173,6 +189,7 @@ impl Extension {
             link,
             object: self.path.clone(),
             map: name.to_string(),
+            watch: Watch::attached(&self.ops_type(m)),
         })
     }
 

@@ -20,12 +20,16 @@ mod error;
 mod events;
 mod exit;
 mod extension;
+mod flavor;
+mod globals;
+mod kernel_enums;
 mod link;
 mod log;
 mod members;
 mod obj_btf;
 mod open;
 mod stats;
+mod watch;
 
 pub mod lint;
 
@@ -34,7 +38,9 @@ pub use error::{verifier_log, LoadError, Result, NEEDED_CAPS};
 pub use events::EventStream;
 pub use exit::{supervise, ExitInfo, ExitKind, ExitRecord, RestartPolicy, EXIT_RECORD_VARS};
 pub use extension::{Extension, ProgramInfo, ProgramKind};
-pub use link::{Attached, HookLink, LinkIds, OpsLink};
+pub use flavor::essential_name;
+pub use kernel_enums::{KernelEnum, KERNEL_ENUM_TAG};
+pub use link::{Attached, HookLink, LinkIds, OpsLink, Stopped};
 pub use members::SkippedMember;
-pub use open::OpenExtension;
+pub use open::{OpenExtension, SetVar};
 pub use stats::{enable_run_stats, ProgramStats};

@@ -11,6 +11,7 @@ use libbpf_rs::{AsRawLibbpf, Link};
 use crate::error::{classify, LoadError, Result, Step};
 use crate::extension::Extension;
 use crate::log::capture;
+use crate::watch::Watch;
 
 /// An attached struct_ops map (`.struct_ops.link`): the kernel calls its
 /// programs until this is dropped.
@@ -20,7 +21,22 @@ pub struct OpsLink {
     pub(crate) link: Link,
     pub(crate) object: PathBuf,
     pub(crate) map: String,
+    pub(crate) watch: Watch,
 }
+
+/// How the loader saw that the kernel stopped running a table nobody
+/// detached: see [`OpsLink::stopped`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped {
+    /// What showed it: the link detached, or sched_ext's state.
+    pub seen: String,
+    /// The kernel's log lines about it (sched_ext's reason), if any.
+    pub kernel_log: Vec<String>,
+}
+
+/// How long [`OpsLink::stopped`] waits for the subsystem to finish
+/// stopping (sched_ext disables in a worker).
+const SETTLE: Duration = Duration::from_secs(5);
 
 /// An attached fentry/fexit/fmod_ret (or other auto-attached) program.
 #[must_use = "dropping a HookLink detaches the program at once"]
@@ -79,9 +95,28 @@ impl OpsLink {
     }
 
     /// Whether the kernel still runs this table: `false` once the
-    /// subsystem detached it (module unloaded, error exit).
+    /// subsystem detached it (module unloaded, error exit) or, for
+    /// sched_ext, once sched_ext disabled the scheduler (its link stays).
     pub fn is_attached(&self) -> Result<bool> {
-        Ok(self.info()?.map_id != 0)
+        Ok(self.info()?.map_id != 0 && self.watch.stopped().is_none())
+    }
+
+    /// `None` while the kernel runs this table; else what showed that it
+    /// stopped, once the subsystem finished stopping (its exit op ran),
+    /// with the kernel's log lines about it.
+    pub fn stopped(&self) -> Result<Option<Stopped>> {
+        let seen = if self.info()?.map_id == 0 {
+            "the kernel detached the ops table (the subsystem unregistered it)".to_string()
+        } else {
+            match self.watch.stopped() {
+                Some(s) => s,
+                None => return Ok(None),
+            }
+        };
+        Ok(Some(Stopped {
+            seen,
+            kernel_log: self.watch.settle(SETTLE),
+        }))
     }
 
     /// Waits up to `timeout` for the kernel to detach the table (link fd

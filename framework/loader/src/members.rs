@@ -14,6 +14,7 @@ use modless_btf::{Btf, SYSFS_BTF_DIR};
 use modless_decl::struct_ops::IfMissing;
 
 use crate::error::{LoadError, Result};
+use crate::flavor::essential_name;
 use crate::obj_btf::{struct_members, ObjMember};
 
 /// An ops member the loader left out because this kernel's type lacks it
@@ -48,11 +49,6 @@ pub(crate) fn verdict(m: &ObjMember, in_kernel: bool, is_set: bool) -> Verdict {
         (false, true, true) => Verdict::Zero,
         (false, true, false) => Verdict::Fail,
     }
-}
-
-/// `jobd_ops___v2` -> `jobd_ops` (libbpf's flavor suffix).
-fn without_flavor(name: &str) -> &str {
-    name.find("___").map_or(name, |i| &name[..i])
 }
 
 /// Member names of struct `name` in the kernel: `kernel_btf` if given, else
@@ -117,7 +113,7 @@ pub(crate) fn apply(
         }
         // one BTF lookup per ops type, however many maps of it the object has
         let kernel = kernel_types
-            .entry(without_flavor(&type_name).to_string())
+            .entry(essential_name(&type_name).to_string())
             .or_insert_with_key(|name| kernel_members(name, kernel_btf));
         let Some(kernel) = kernel.as_ref() else {
             continue;
@@ -158,9 +154,9 @@ pub(crate) fn apply(
                         log: format!(
                             "its declaration says `if_missing = \"fail\"`: the program needs \
                              `{}.{}`, which this kernel's `struct {}` lacks",
-                            without_flavor(&type_name),
+                            essential_name(&type_name),
                             m.name,
-                            without_flavor(&type_name)
+                            essential_name(&type_name)
                         ),
                     });
                 }
@@ -262,11 +258,5 @@ mod tests {
             let (_, r) = apply_to("err_member_missing");
             assert_eq!(r.unwrap(), vec![]);
         }
-    }
-
-    #[test]
-    fn flavors_are_stripped_like_libbpf_does() {
-        assert_eq!(without_flavor("jobd_ops___v2"), "jobd_ops");
-        assert_eq!(without_flavor("jobd_ops"), "jobd_ops");
     }
 }

@@ -10,6 +10,30 @@ pub(crate) fn datasec_vars(
     obj: *mut libbpf_sys::bpf_object,
     sec: &str,
 ) -> Vec<(*mut libbpf_sys::bpf_map, String, usize, usize, u32)> {
+    datasec_vars_where(obj, |s| s == sec)
+        .into_iter()
+        .map(|v| (v.map, v.name, v.offset, v.size, v.type_id))
+        .collect()
+}
+
+/// A variable of an internal map (`.rodata`, `.data`, `.bss`, ...).
+#[derive(Debug, Clone)]
+pub(crate) struct SecVar {
+    pub map: *mut libbpf_sys::bpf_map,
+    /// The DATASEC (ELF section) it is in.
+    pub section: String,
+    pub name: String,
+    pub offset: usize,
+    pub size: usize,
+    /// The VAR's type id.
+    pub type_id: u32,
+}
+
+/// Variables of every internal map whose section name `keep` accepts.
+pub(crate) fn datasec_vars_where(
+    obj: *mut libbpf_sys::bpf_object,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<SecVar> {
     let mut out = Vec::new();
     // SAFETY: `obj` is a live object; the BTF it returns lives as long.
     let btf = unsafe { libbpf_sys::bpf_object__btf(obj) };
@@ -28,7 +52,8 @@ pub(crate) fn datasec_vars(
         let Some(t) = type_at(btf, type_id) else {
             continue;
         };
-        if kind_of(t) != libbpf_sys::BTF_KIND_DATASEC || name_at(btf, t.name_off) != sec {
+        let section = name_at(btf, t.name_off);
+        if kind_of(t) != libbpf_sys::BTF_KIND_DATASEC || !keep(&section) {
             continue;
         }
         let vlen = (t.info & 0xffff) as usize;
@@ -43,13 +68,14 @@ pub(crate) fn datasec_vars(
         };
         for vi in infos {
             if let Some(v) = type_at(btf, vi.type_) {
-                out.push((
+                out.push(SecVar {
                     map,
-                    name_at(btf, v.name_off),
-                    vi.offset as usize,
-                    vi.size as usize,
-                    vi.type_,
-                ));
+                    section: section.clone(),
+                    name: name_at(btf, v.name_off),
+                    offset: vi.offset as usize,
+                    size: vi.size as usize,
+                    type_id: vi.type_,
+                });
             }
         }
     }
@@ -158,6 +184,17 @@ pub(crate) fn struct_members(
             }
         })
         .collect();
+    for (idx, tag) in decl_tags(btf, id) {
+        if let Some(m) = usize::try_from(idx).ok().and_then(|i| members.get_mut(i)) {
+            m.tags.push(tag);
+        }
+    }
+    Some((name_at(btf, t.name_off), members))
+}
+
+/// The decl tags on type `id`: (component index, -1 for the type itself; tag).
+pub(crate) fn decl_tags(btf: NonNull<libbpf_sys::btf>, id: u32) -> Vec<(i32, String)> {
+    let mut out = Vec::new();
     // SAFETY: `btf` is live.
     let count = unsafe { libbpf_sys::btf__type_cnt(btf.as_ptr()) };
     for tid in 1..count {
@@ -177,9 +214,7 @@ pub(crate) fn struct_members(
                 .cast::<libbpf_sys::btf_decl_tag>())
             .component_idx
         };
-        if let Some(m) = usize::try_from(idx).ok().and_then(|i| members.get_mut(i)) {
-            m.tags.push(name_at(btf, tag.name_off));
-        }
+        out.push((idx, name_at(btf, tag.name_off)));
     }
-    Some((name_at(btf, t.name_off), members))
+    out
 }

@@ -22,13 +22,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    modless_bpf_build::compile_file(
+    let compiled = modless_bpf_build::compile_file(
         &args.source,
         &args.out,
         args.btf.as_deref(),
         args.base.as_deref(),
         &args.include,
     )?;
+    // clang's warnings, as clang printed them
+    eprint!("{}", compiled.warnings);
     println!("{}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -25,6 +25,10 @@ pub struct Args {
     /// the kernel's kfunc filter is code, not BTF). Sets not named do not restrict.
     #[arg(long = "set-ops", value_name = "SET=OPS", value_parser = parse_set_ops)]
     set_ops: Vec<(String, modless_import::SetOps)>,
+    /// Program types a set is registered for, `SET=struct_ops,tracing,syscall` (repeatable;
+    /// register_btf_kfunc_id_set is code, not BTF). Sets not named: struct_ops only.
+    #[arg(long = "set-prog-types", value_name = "SET=TYPES", value_parser = parse_set_prog_types)]
+    set_prog_types: Vec<(String, Vec<modless_import::ProgType>)>,
     /// Where to write the declaration.
     #[arg(short, long)]
     out: PathBuf,
@@ -38,6 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         kfunc_sets: args.kfunc_sets,
         sleepable: args.sleepable,
         set_ops: args.set_ops,
+        set_prog_types: args.set_prog_types,
     })?;
     modless_import::write(&imported, &args.out)
         .with_context(|| format!("writing {}", args.out.display()))?;
@@ -60,4 +65,11 @@ fn parse_set_ops(s: &str) -> Result<(String, modless_import::SetOps), String> {
         .split_once('=')
         .ok_or_else(|| format!("`{s}`: want SET=op,op or SET=*"))?;
     Ok((set.trim().to_string(), modless_import::SetOps::parse(ops)))
+}
+
+fn parse_set_prog_types(s: &str) -> Result<(String, Vec<modless_import::ProgType>), String> {
+    let (set, types) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: want SET=struct_ops,tracing,syscall"))?;
+    Ok((set.trim().to_string(), modless_import::parse_prog_types(types)?))
 }

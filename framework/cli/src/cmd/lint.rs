@@ -1,4 +1,5 @@
-//! `modless lint PROG.bpf.o DECL`: the object against the declaration, no kernel.
+//! `modless lint PROG.bpf.o DECL...`: the object against the declaration
+//! of each ops type it implements, no kernel.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,16 +8,22 @@ use std::process::ExitCode;
 pub struct Args {
     /// The BPF object.
     object: PathBuf,
-    /// The declaration file (TOML).
-    decl: PathBuf,
+    /// The declaration file (TOML); one per ops type the object implements
+    /// (e.g. sched_ext_ops and sched_ext_ops_cid).
+    #[arg(required = true, num_args = 1..)]
+    decls: Vec<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let decl = match modless_decl::load(&args.decl) {
-        Ok(d) => d,
-        Err(errs) => return Ok(super::report(&errs)),
-    };
-    let report = modless_loader::lint::lint(&args.object, &decl)?;
+    let mut decls = Vec::new();
+    for path in &args.decls {
+        match modless_decl::load(path) {
+            Ok(d) => decls.push(d),
+            Err(errs) => return Ok(super::report(&errs)),
+        }
+    }
+    let refs: Vec<&modless_decl::Declaration> = decls.iter().collect();
+    let report = modless_loader::lint::lint_all(&args.object, &refs)?;
     for p in &report.programs {
         let ops = if p.ops.is_empty() { "-".into() } else { p.ops.join(", ") };
         let kfuncs = if p.kfuncs.is_empty() { "-".into() } else { p.kfuncs.join(", ") };

@@ -1,11 +1,12 @@
-//! `modless load OBJ.bpf.o [--for SECONDS]`: attach everything, hold, detach.
+//! `modless load OBJ.bpf.o [--set NAME=VALUE]... [--max-entries MAP=N]...
+//! [--for SECONDS]`: prepare, attach everything, hold, detach.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use modless_loader::OpenExtension;
+use modless_loader::{Extension, OpenExtension, OpsLink, Stopped};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,6 +15,56 @@ pub struct Args {
     /// Detach after this many seconds [default: until SIGINT/SIGTERM].
     #[arg(long = "for", value_name = "SECONDS")]
     seconds: Option<u64>,
+    /// Set a global (`const volatile` in .rodata, or .data/.bss) before load, typed
+    /// from the object's BTF: integers, bools, enums by name, char arrays (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = name_value)]
+    set: Vec<(String, String)>,
+    /// Create map MAP with N entries instead of the object's size (repeatable).
+    #[arg(long = "max-entries", value_name = "MAP=N", value_parser = map_entries)]
+    max_entries: Vec<(String, u32)>,
+}
+
+fn name_value(s: &str) -> Result<(String, String), String> {
+    let (n, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: want NAME=VALUE"))?;
+    Ok((n.trim().to_string(), v.to_string()))
+}
+
+fn map_entries(s: &str) -> Result<(String, u32), String> {
+    let (m, n) = name_value(s)?;
+    let n = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}`: N must be a whole number up to {}", u32::MAX))?;
+    Ok((m, n))
+}
+
+/// Opens the object and applies `--set` and `--max-entries`, printing each.
+fn prepare(args: &Args) -> modless_loader::Result<OpenExtension> {
+    let mut open = OpenExtension::file(&args.object)?;
+    for k in open.kernel_enums() {
+        match k.value {
+            Some(v) => println!(
+                "set {} = {v} ({v:#x}): the kernel's {} (enum {})",
+                k.var, k.enumerator, k.enum_name
+            ),
+            None => println!(
+                "left {} as built: this kernel's BTF has no enumerator {}",
+                k.var, k.enumerator
+            ),
+        }
+    }
+    for (map, n) in &args.max_entries {
+        let was = open.max_entries(map)?;
+        open.set_max_entries(map, *n)?;
+        println!("set max_entries of map {map} to {n} (was {was})");
+    }
+    for (name, value) in &args.set {
+        let s = open.set_var(name, value)?;
+        println!("set {} ({} in {}) = {}", s.name, s.ty, s.section, s.shown);
+    }
+    Ok(open)
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -30,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
     }
-    let ext = match OpenExtension::file(&args.object).and_then(|o| o.load()) {
+    let ext = match prepare(&args).and_then(|o| o.load()) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("modless: error: {e}");
@@ -41,6 +92,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok(a) => a,
         Err(e) => {
             eprintln!("modless: error: {e}");
+            // e.g. sched_ext's ops.init failed: the exit op said why
+            print_why(&ext, &[]);
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -70,23 +123,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             None => "SIGINT/SIGTERM detaches".into(),
         }
     );
-    ext.clear_exit_record();
-    let mut gone = vec![false; attached.ops.len()];
+    // The record is not cleared: the object is fresh, so anything in it
+    // was written by a stop during or right after the attach.
     while !STOP.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
-        for (o, gone) in attached.ops.iter().zip(gone.iter_mut()) {
-            if !*gone && !o.is_attached().unwrap_or(true) {
-                *gone = true;
-                println!("the kernel detached struct_ops map {}", o.map());
-                if let Some(r) = ext.exit_record() {
-                    println!("  exit kind {} code {}: {}", r.kind, r.code, r.reason);
-                    if let Some(m) = r.message {
-                        println!("  {m}");
-                    }
-                }
-            }
-        }
-        // nothing left to hold
-        if attached.hooks.is_empty() && !gone.is_empty() && gone.iter().all(|g| *g) {
+        for o in &attached.ops {
+            let Some(stop) = unrequested_stop(&ext, o)? else {
+                continue;
+            };
+            eprintln!(
+                "modless: error: the kernel stopped struct_ops map {}: {}",
+                o.map(),
+                stop.seen
+            );
+            print_why(&ext, &stop.kernel_log);
+            drop(attached);
             return Ok(ExitCode::FAILURE);
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -97,4 +147,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("exit record: kind {} code {}: {}", r.kind, r.code, r.reason);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A stop nobody asked for: the kernel detached the table, sched_ext
+/// disabled it, or its exit op ran.
+fn unrequested_stop(ext: &Extension, o: &OpsLink) -> anyhow::Result<Option<Stopped>> {
+    if let Some(stop) = o.stopped()? {
+        return Ok(Some(stop));
+    }
+    Ok(ext.exit_record().map(|_| Stopped {
+        seen: "its exit op ran".into(),
+        kernel_log: Vec::new(),
+    }))
+}
+
+/// The exit record and the kernel's log lines, on stderr.
+fn print_why(ext: &Extension, kernel_log: &[String]) {
+    if let Some(r) = ext.exit_record() {
+        eprintln!("  exit record: kind {} code {}: {}", r.kind, r.code, r.reason);
+        if let Some(m) = r.message {
+            eprintln!("  {m}");
+        }
+    }
+    for line in kernel_log {
+        eprintln!("  kernel: {line}");
+    }
 }

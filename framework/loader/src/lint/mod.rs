@@ -4,5 +4,5 @@
 mod rules;
 mod scan;
 
-pub use rules::{lint, LintProblem, LintReport, ProgramUse};
+pub use rules::{lint, lint_all, LintProblem, LintReport, ProgramUse};
 pub use scan::{scan, ScanError, Scanned, ScannedOps, ScannedProgram};

@@ -8,6 +8,7 @@ use modless_decl::kfuncs::ProgType;
 use modless_decl::Declaration;
 
 use super::scan::{scan, ScanError, Scanned, ScannedProgram};
+use crate::flavor::essential_name;
 
 /// One program: which op it implements and which kfuncs it calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,10 +28,11 @@ pub struct ProgramUse {
 /// A rule the object breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LintProblem {
-    /// A struct_ops map of another type than the declaration's table.
+    /// A struct_ops map of a type no declaration's table has.
     WrongOpsType {
         map: String,
         found: String,
+        /// Every declaration's ops type, comma-separated.
         expected: String,
     },
     /// A member the declaration's table does not have.
@@ -77,7 +79,8 @@ impl fmt::Display for LintProblem {
         match self {
             WrongOpsType { map, found, expected } => write!(
                 f,
-                "struct_ops map `{map}` is a `struct {found}`, the declaration's table is `struct {expected}`"
+                "struct_ops map `{map}` is a `struct {found}`, the declaration's table is `struct {expected}`: \
+                 give the declaration of `{found}` too if the object implements both"
             ),
             OpNotInTable { map, member, program } => write!(
                 f,
@@ -132,9 +135,27 @@ pub struct LintReport {
 
 /// Lints the object at `path` against `decl`.
 pub fn lint(path: &Path, decl: &Declaration) -> Result<LintReport, ScanError> {
+    lint_all(path, &[decl])
+}
+
+/// Lints the object at `path` against one declaration per ops type it
+/// implements (sched_ext in 7.3: `sched_ext_ops` and `sched_ext_ops_cid`):
+/// each struct_ops map is checked against the declaration of its type,
+/// other programs against the kfuncs of all.
+pub fn lint_all(path: &Path, decls: &[&Declaration]) -> Result<LintReport, ScanError> {
     let scanned = scan(path)?;
     let btf = modless_btf::Btf::from_elf(path).ok();
-    Ok(check(path, &scanned, decl, btf.as_ref()))
+    Ok(check(path, &scanned, decls, btf.as_ref()))
+}
+
+/// The declared kfunc `name` in any of `decls`.
+fn declared_kfunc<'a>(
+    decls: &[&'a Declaration],
+    name: &str,
+) -> Option<&'a modless_decl::kfuncs::Kfunc> {
+    decls
+        .iter()
+        .find_map(|d| d.kfuncs.iter().find(|kf| kf.name() == name))
 }
 
 fn squash(s: &str) -> String {
@@ -167,10 +188,9 @@ fn prog_type_of(p: &ScannedProgram) -> Option<ProgType> {
 fn check(
     path: &Path,
     s: &Scanned,
-    decl: &Declaration,
+    decls: &[&Declaration],
     btf: Option<&modless_btf::Btf>,
 ) -> LintReport {
-    let ops = &decl.ops;
     let mut problems = Vec::new();
     let mut uses: Vec<ProgramUse> = s
         .programs
@@ -185,16 +205,28 @@ fn check(
         .collect();
 
     for map in &s.ops {
+        // Which programs fill which member, whatever the table's type: a
+        // wrong type is one problem, not one more per program.
+        for (member, prog) in &map.members {
+            if let Some(u) = uses.iter_mut().find(|u| &u.name == prog) {
+                u.ops.push(format!("{}.{member}", map.map));
+            }
+        }
         // libbpf matches `struct x___flavor` to the kernel's `struct x`.
-        let essential = map.type_name.split("___").next().unwrap_or_default();
-        if essential != ops.name {
+        let essential = essential_name(&map.type_name);
+        let Some(decl) = decls.iter().find(|d| d.ops.name == essential) else {
             problems.push(LintProblem::WrongOpsType {
                 map: map.map.clone(),
                 found: essential.to_string(),
-                expected: ops.name.clone(),
+                expected: decls
+                    .iter()
+                    .map(|d| d.ops.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
             continue;
-        }
+        };
+        let ops = &decl.ops;
         let layout = btf.and_then(|b| b.find_struct(&map.type_name).ok());
         for cb in &ops.callbacks {
             if cb.required && !map.members.iter().any(|(m, _)| m == cb.name()) {
@@ -205,9 +237,6 @@ fn check(
             }
         }
         for (member, prog) in &map.members {
-            if let Some(u) = uses.iter_mut().find(|u| &u.name == prog) {
-                u.ops.push(format!("{}.{member}", map.map));
-            }
             let Some(cb) = ops.callback(member) else {
                 problems.push(LintProblem::OpNotInTable {
                     map: map.map.clone(),
@@ -265,7 +294,7 @@ fn check(
         }
         let Some(pt) = prog_type_of(p) else { continue };
         for k in &p.kfuncs {
-            if let Some(kf) = decl.kfuncs.iter().find(|kf| kf.name() == k) {
+            if let Some(kf) = declared_kfunc(decls, k) {
                 if !kf.prog_types.contains(&pt) {
                     problems.push(LintProblem::KfuncWrongProgType {
                         program: p.name.clone(),
@@ -281,18 +310,26 @@ fn check(
         if !matches!(kind, "fentry" | "fexit" | "fmod_ret") {
             continue;
         }
-        let prefix = format!("{}_", decl.subsystem.name);
-        match decl.hooks.iter().find(|h| h.name() == target) {
+        let prefixes: Vec<String> = decls
+            .iter()
+            .map(|d| format!("{}_", d.subsystem.name))
+            .collect();
+        match decls
+            .iter()
+            .find_map(|d| d.hooks.iter().find(|h| h.name() == target))
+        {
             Some(h) if kind == "fmod_ret" && !h.is_fmod_ret() => {
                 problems.push(LintProblem::HookNotFmodRet {
                     program: p.name.clone(),
                     hook: target.to_string(),
                 })
             }
-            None if target.starts_with(&prefix) => problems.push(LintProblem::UnknownHook {
-                program: p.name.clone(),
-                target: target.to_string(),
-            }),
+            None if prefixes.iter().any(|p| target.starts_with(p)) => {
+                problems.push(LintProblem::UnknownHook {
+                    program: p.name.clone(),
+                    target: target.to_string(),
+                })
+            }
             _ => {}
         }
     }

@@ -9,6 +9,7 @@ use std::ptr::NonNull;
 
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex, SymbolKind};
 
+use crate::flavor::essential_name;
 use crate::obj_btf::{kind_of, resolve, struct_members};
 
 /// One program as the linter sees it.
@@ -18,7 +19,8 @@ pub struct ScannedProgram {
     pub name: String,
     /// ELF section, e.g. `struct_ops.s/foo`, `fentry/jobd_job_complete`.
     pub section: String,
-    /// kfuncs it calls, directly or through subprograms.
+    /// kfuncs it calls, directly or through subprograms, by the name libbpf
+    /// resolves (`bpf_x___compat` is `bpf_x`).
     pub kfuncs: BTreeSet<String>,
 }
 
@@ -154,8 +156,9 @@ fn scan_elf(path: &Path, bytes: &[u8]) -> Result<Vec<ScannedProgram>, ScanError>
             };
             match sym.section_index() {
                 None => {
+                    // libbpf resolves `name___flavour` to the kernel's `name`
                     if let Ok(name) = sym.name() {
-                        direct[caller].insert(name.to_string());
+                        direct[caller].insert(essential_name(name).to_string());
                     }
                 }
                 Some(target_sec) => {
