@@ -129,6 +129,14 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
         .unwrap_or(&opts.ops)
         .to_owned();
 
+    // Subsystems whose cfi stubs are named <ops>__<member> (sched_ext, the
+    // generated glue) have none for a member BPF cannot implement; others
+    // name theirs freely (tcp_congestion_ops: bpf_tcp_ca_*), and there the
+    // member's own type is the prototype.
+    let named_stubs = ops
+        .members
+        .iter()
+        .any(|m| btf.find_func(&format!("{}__{}", opts.ops, m.name)).is_ok());
     let mut r = Render::new(&subsystem, &opts.ops, &opts.btf);
     for m in &ops.members {
         if m.c_decl.contains("(*") {
@@ -137,6 +145,7 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
                 &opts.ops,
                 m,
                 opts.sleepable.contains(&m.name),
+                named_stubs,
             ));
         } else {
             r.push(data_entry(m));
@@ -154,8 +163,24 @@ pub fn import(opts: &ImportOptions) -> Result<Imported, ImportError> {
     r.finish()
 }
 
-fn callback_entry(btf: &Btf, ops: &str, m: &modless_btf::Member, sleepable: bool) -> Entry {
+fn callback_entry(
+    btf: &Btf,
+    ops: &str,
+    m: &modless_btf::Member,
+    sleepable: bool,
+    named_stubs: bool,
+) -> Entry {
     let stub = format!("{ops}__{}", m.name);
+    let default = |ret: &str| (ret != "void").then(|| format!("{ops}_default_{}", m.name));
+    if !named_stubs {
+        return match member_proto(&m.c_decl, &m.name) {
+            Some((ret, proto)) => Entry::callback(&m.name, proto, default(&ret), sleepable),
+            None => Entry::dropped(
+                &m.name,
+                format!("cannot read `{}` as a prototype", m.c_decl),
+            ),
+        };
+    }
     match btf.find_func(&stub) {
         Ok(f) => {
             let params: Vec<String> = if f.params.is_empty() {
@@ -179,8 +204,7 @@ fn callback_entry(btf: &Btf, ops: &str, m: &modless_btf::Member, sleepable: bool
             let proto = format!("{ret}{sep}(*{})({})", m.name, params.join(", "));
             // The generated glue's fallback when BPF leaves the op out; an
             // existing subsystem keeps its own, so this is only a name.
-            let default = (ret != "void").then(|| format!("{ops}_default_{}", m.name));
-            Entry::callback(&m.name, proto, default, sleepable)
+            Entry::callback(&m.name, proto, default(ret), sleepable)
         }
         // No stub: the kernel cannot call this member from a BPF table of
         // this type (e.g. sched_ext_ops.sub_caps_updated in the cpu form).
@@ -189,6 +213,40 @@ fn callback_entry(btf: &Btf, ops: &str, m: &modless_btf::Member, sleepable: bool
             format!("no cfi stub `{stub}` in BTF, so BPF cannot implement it"),
         ),
     }
+}
+
+/// `(return type, prototype)` from a function-pointer member's C,
+/// `u32 (*ssthresh)(struct sock *)`: unnamed parameters become `argN`.
+fn member_proto(c_decl: &str, name: &str) -> Option<(String, String)> {
+    let (ret, rest) = c_decl.split_once(&format!("(*{name})("))?;
+    let params = rest.strip_suffix(')')?;
+    let mut list = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in params.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                list.push(&params[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    list.push(&params[start..]);
+    let list: Vec<&str> = list.iter().map(|p| p.trim()).collect();
+    let params: Vec<String> = if list == ["void"] || list == [""] {
+        vec!["void".into()]
+    } else {
+        list.iter()
+            .enumerate()
+            .map(|(i, t)| c_param(&normalize_types(t), &format!("arg{i}")))
+            .collect()
+    };
+    let ret = normalize_types(ret.trim());
+    let sep = if ret.ends_with('*') { "" } else { " " };
+    let proto = format!("{ret}{sep}(*{name})({})", params.join(", "));
+    Some((ret, proto))
 }
 
 /// `type name`, with the name inside for arrays and function pointers.
@@ -341,5 +399,39 @@ mod tests {
             kfunc_ops(&names(&["unl"]), &map, true, &names(&["init"])),
             Some(names(&["init"]))
         );
+    }
+
+    #[test]
+    fn a_member_type_is_a_prototype_with_numbered_parameters() {
+        let p = |d: &str, n: &str| member_proto(d, n).map(|(_, p)| p);
+        assert_eq!(
+            p("u32 (*ssthresh)(struct sock *)", "ssthresh").as_deref(),
+            Some("u32 (*ssthresh)(struct sock *arg0)")
+        );
+        assert_eq!(
+            p(
+                "void (*cong_control)(struct sock *, u32, int, const struct rate_sample *)",
+                "cong_control"
+            )
+            .as_deref(),
+            Some("void (*cong_control)(struct sock *arg0, u32 arg1, int arg2, const struct rate_sample *arg3)")
+        );
+        assert_eq!(
+            p(
+                "size_t (*get_info)(struct sock *, u32, int *, union tcp_cc_info *)",
+                "get_info"
+            )
+            .map(|s| s.starts_with("size_t (*get_info)(struct sock *arg0, u32 arg1, int *arg2")),
+            Some(true)
+        );
+        assert_eq!(
+            p("void (*release)(void)", "release").as_deref(),
+            Some("void (*release)(void)")
+        );
+        assert_eq!(
+            member_proto("char *(*name)(long unsigned int)", "name"),
+            Some(("char *".into(), "char *(*name)(u64 arg0)".into()))
+        );
+        assert_eq!(p("u32 (*other)(struct sock *)", "ssthresh"), None);
     }
 }
