@@ -20,6 +20,16 @@ use crate::watch::Watch;
 /// of the cgroup v2 hierarchy, so they run for every process.
 pub const ROOT_CGROUP: &str = "/sys/fs/cgroup";
 
+/// Whether `dir` is on a cgroup v2 file system (cgroup programs attach only there).
+fn is_cgroup2(dir: &std::fs::File) -> bool {
+    const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+    // SAFETY: statfs is plain old data; all-zero is valid.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `dir` is an open fd and `st` a writable statfs for the call.
+    let r = unsafe { libc::fstatfs(dir.as_raw_fd(), &mut st) };
+    r == 0 && st.f_type as i64 == CGROUP2_SUPER_MAGIC
+}
+
 /// A BPF object whose maps and programs are in the kernel.
 ///
 /// Links made from it are independent handles: they may outlive it.
@@ -258,6 +268,16 @@ impl Extension {
             ),
             source,
         })?;
+        if !is_cgroup2(&dir) {
+            return Err(LoadError::Kernel {
+                what: format!(
+                    "attaching `{name}`: {} is not a cgroup v2 directory (mount cgroup2 there, or name \
+                     one, e.g. --cgroup /sys/fs/cgroup/unified on a hybrid host)",
+                    cgroup.display()
+                ),
+                source: io::Error::from_raw_os_error(libc::ENOTDIR),
+            });
+        }
         let raw = prog.as_libbpf_object().as_ptr();
         // SAFETY: `raw` is a loaded program of the object; the fd is open
         // for the call (the link holds its own reference to the cgroup).
