@@ -19,10 +19,10 @@ use flow::Sender;
 use load::Loaded;
 use net::{Pair, Path};
 
-/// 100 ms round trip, 8% of data packets lost: cubic's territory to lose in.
+/// 100 ms round trip, 10% of data packets lost (at 5% cubic still reached R): cubic's territory to lose in.
 const PATH: Path = Path {
     delay_ms: 50,
-    loss_pct: 8,
+    loss_pct: 10,
 };
 /// The rate the sender asks for: 2.4 Mbit/s, small enough for TCG.
 const RATE: u64 = 300_000;
@@ -32,8 +32,9 @@ const GAIN: u32 = 20;
 const INIT_RATE: u64 = 200_000;
 const WINDOW: Duration = Duration::from_secs(4);
 /// Goodput / asked rate that counts as "close to R", from measured runs
-/// (see README.md); TCG noise is why the band is wide.
-const BAND: (f64, f64) = (0.75, 1.15);
+/// (see README.md): TCG on a busy host and the odd retransmission timeout
+/// are why the band is wide.
+const BAND: (f64, f64) = (0.7, 1.15);
 
 fn main() -> anyhow::Result<()> {
     let scenario = std::env::args().nth(1).unwrap_or_default();
