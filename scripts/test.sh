@@ -14,8 +14,10 @@ scripts/deps.sh
 cargo test --workspace
 
 scripts/run-qemu.sh
-# Debian's prebuilt 7.3 image too (its 9p modules go in through an initramfs).
-scripts/run-qemu.sh --kernel "$(scripts/debian-kernel.sh)" --suite qemu/suites/smoke.toml
+# Debian's prebuilt 7.3 image too (its 9p, veth and netem modules go in through
+# an initramfs); tcp_brutal there is the same brutal.bpf.o on a stock kernel.
+scripts/run-qemu.sh --kernel "$(scripts/debian-kernel.sh)" --suite qemu/suites/smoke.toml \
+	--suite qemu/suites/tcp_brutal.toml
 scripts/run-qemu.sh --kernel-version 6.12 --suite qemu/suites/smoke.toml \
 	--suite qemu/suites/topology.toml --suite qemu/suites/jobd.toml --suite qemu/suites/loader.toml
 # Tests that build BPF or modules do so for the kernel the suites ran on

@@ -10,8 +10,10 @@ use std::process::{Command, Stdio};
 
 use crate::error::{Error, IoContext, Result};
 
-/// What the 9p root needs, in any order; dependencies are found from modinfo.
-const ROOT_MODULES: &[&str] = &["virtio_pci", "9pnet_virtio", "9p"];
+/// What the 9p root needs, then what guest suites need that Debian builds as
+/// modules (tcp_brutal: veth, netem), in any order; dependencies are found
+/// from modinfo.
+const ROOT_MODULES: &[&str] = &["virtio_pci", "9pnet_virtio", "9p", "veth", "sch_netem"];
 
 const INIT: &str = r#"#!/bin/busybox sh
 # initramfs stage of a modless guest: load the 9p root's modules, mount the

@@ -113,8 +113,10 @@ impl Render {
                 "# Imported by `modless import` from {}: struct {ops} and its kfuncs.",
                 btf.display()
             ),
-            "# Callback parameter names come from the kernel's cfi stubs (<ops>__<member>),".into(),
-            "# so __nullable/__ref suffixes survive; kfunc flags and sets from .BTF_ids.".into(),
+            "# Callback parameter names come from the kernel's cfi stubs <ops>__<member>, so"
+                .into(),
+            "# __nullable/__ref survive (argN when none is so named); kfunc flags, sets: .BTF_ids."
+                .into(),
             "# Which callbacks may sleep and which kfunc set each op may call are kernel".into(),
             "# code (check_member, the kfunc filter), not BTF: they come from --sleepable".into(),
             "# and --set-ops (SET=op,op or SET=*), as given to the import; the program".into(),

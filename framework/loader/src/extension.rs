@@ -3,6 +3,7 @@
 
 use std::ffi::CString;
 use std::io;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 
@@ -14,6 +15,20 @@ use crate::log::capture;
 use crate::members::SkippedMember;
 use crate::obj_btf::{datasec_vars, name_at, struct_members, type_at, ObjMember};
 use crate::watch::Watch;
+
+/// Where cgroup programs attach unless the caller names a cgroup: the root
+/// of the cgroup v2 hierarchy, so they run for every process.
+pub const ROOT_CGROUP: &str = "/sys/fs/cgroup";
+
+/// Whether `dir` is on a cgroup v2 file system (cgroup programs attach only there).
+fn is_cgroup2(dir: &std::fs::File) -> bool {
+    const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+    // SAFETY: statfs is plain old data; all-zero is valid.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `dir` is an open fd and `st` a writable statfs for the call.
+    let r = unsafe { libc::fstatfs(dir.as_raw_fd(), &mut st) };
+    r == 0 && st.f_type as i64 == CGROUP2_SUPER_MAGIC
+}
 
 /// A BPF object whose maps and programs are in the kernel.
 ///
@@ -33,6 +48,8 @@ pub enum ProgramKind {
     StructOps,
     /// fentry/fexit/fmod_ret and other programs libbpf attaches by section.
     Hook,
+    /// cgroup/sockopt, cgroup/skb, sockops...: attached to a cgroup.
+    Cgroup,
     /// Run on demand (`SEC("syscall")`), never attached.
     Syscall,
 }
@@ -104,6 +121,13 @@ impl Extension {
                 kind: match p.prog_type() {
                     ProgramType::StructOps => ProgramKind::StructOps,
                     ProgramType::Syscall => ProgramKind::Syscall,
+                    ProgramType::CgroupSkb
+                    | ProgramType::CgroupSock
+                    | ProgramType::SockOps
+                    | ProgramType::CgroupDevice
+                    | ProgramType::CgroupSockAddr
+                    | ProgramType::CgroupSysctl
+                    | ProgramType::CgroupSockopt => ProgramKind::Cgroup,
                     _ => ProgramKind::Hook,
                 },
             })
@@ -224,19 +248,83 @@ impl Extension {
             link,
             program: name.to_string(),
             section,
+            cgroup: None,
         })
     }
 
-    /// Attaches every struct_ops map and every hook program; on a failure
-    /// what was attached so far is detached again.
+    /// Attaches cgroup program `name` (cgroup/setsockopt, ...) to the
+    /// cgroup v2 directory `cgroup`; it runs for every process below it.
+    pub fn attach_cgroup(&self, name: &str, cgroup: &Path) -> Result<HookLink> {
+        let prog = self
+            .obj
+            .progs()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| self.not_found("program", name))?;
+        let section = prog.section().to_string_lossy().into_owned();
+        let dir = std::fs::File::open(cgroup).map_err(|source| LoadError::Kernel {
+            what: format!(
+                "opening cgroup {} for `{name}` (a cgroup v2 directory, e.g. {ROOT_CGROUP})",
+                cgroup.display()
+            ),
+            source,
+        })?;
+        if !is_cgroup2(&dir) {
+            return Err(LoadError::Kernel {
+                what: format!(
+                    "attaching `{name}`: {} is not a cgroup v2 directory (mount cgroup2 there, or name \
+                     one, e.g. --cgroup /sys/fs/cgroup/unified on a hybrid host)",
+                    cgroup.display()
+                ),
+                source: io::Error::from_raw_os_error(libc::ENOTDIR),
+            });
+        }
+        let raw = prog.as_libbpf_object().as_ptr();
+        // SAFETY: `raw` is a loaded program of the object; the fd is open
+        // for the call (the link holds its own reference to the cgroup).
+        let (link, log) =
+            capture(|| unsafe { libbpf_sys::bpf_program__attach_cgroup(raw, dir.as_raw_fd()) });
+        let errno = io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL);
+        let Some(ptr) = NonNull::new(link) else {
+            return Err(classify(
+                self.path.clone(),
+                Step::Attach {
+                    target: format!("{name} ({section}) to cgroup {}", cgroup.display()),
+                    is_ops: false,
+                },
+                errno,
+                log,
+            ));
+        };
+        // SAFETY: libbpf made the link and hands ownership over.
+        let link = unsafe { Link::from_ptr(ptr) };
+        Ok(HookLink {
+            link,
+            program: name.to_string(),
+            section,
+            cgroup: Some(cgroup.to_path_buf()),
+        })
+    }
+
+    /// Attaches every struct_ops map, every hook program and every cgroup
+    /// program (to the root cgroup, [`ROOT_CGROUP`]); on a failure what was
+    /// attached so far is detached again.
     pub fn attach_all(&self) -> Result<Attached> {
+        self.attach_all_in(Path::new(ROOT_CGROUP))
+    }
+
+    /// [`Extension::attach_all`] with cgroup programs attached to `cgroup`.
+    pub fn attach_all_in(&self, cgroup: &Path) -> Result<Attached> {
         let mut all = Attached::default();
         for map in self.struct_ops_maps() {
             all.ops.push(self.attach_ops(&map)?);
         }
         for p in self.programs() {
-            if p.kind == ProgramKind::Hook {
-                all.hooks.push(self.attach_program(&p.name)?);
+            match p.kind {
+                ProgramKind::Hook => all.hooks.push(self.attach_program(&p.name)?),
+                ProgramKind::Cgroup => all.hooks.push(self.attach_cgroup(&p.name, cgroup)?),
+                ProgramKind::StructOps | ProgramKind::Syscall => {}
             }
         }
         Ok(all)

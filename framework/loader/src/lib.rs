@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! OpenExtension::file / ::bytes ─ set_rodata ─ load ─> Extension ─┬─ attach_ops ──> OpsLink (swap, wait_detached, pin)
-//!   (libbpf open: no kernel)          (verifier)                  ├─ attach_program > HookLink
-//!                                                                 ├─ attach_all ──> Attached
+//!   (libbpf open: no kernel)          (verifier)                  ├─ attach_program / attach_cgroup > HookLink
+//!                                                                 ├─ attach_all(_in) ──> Attached
 //!                                                                 ├─ map_* / global / events / program_stats
 //!                                                                 └─ supervise(policy) -> [ExitInfo]
 //! lint(obj, decl)        object vs declaration, no kernel
@@ -37,7 +37,7 @@ pub use check::{check_kernel, KernelDifference, KernelReport};
 pub use error::{verifier_log, LoadError, Result, NEEDED_CAPS};
 pub use events::EventStream;
 pub use exit::{supervise, ExitInfo, ExitKind, ExitRecord, RestartPolicy, EXIT_RECORD_VARS};
-pub use extension::{Extension, ProgramInfo, ProgramKind};
+pub use extension::{Extension, ProgramInfo, ProgramKind, ROOT_CGROUP};
 pub use flavor::essential_name;
 pub use kernel_enums::{KernelEnum, KERNEL_ENUM_TAG};
 pub use link::{Attached, HookLink, LinkIds, OpsLink, Stopped};

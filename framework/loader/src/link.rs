@@ -38,13 +38,15 @@ pub struct Stopped {
 /// stopping (sched_ext disables in a worker).
 const SETTLE: Duration = Duration::from_secs(5);
 
-/// An attached fentry/fexit/fmod_ret (or other auto-attached) program.
+/// An attached fentry/fexit/fmod_ret (or other auto-attached) program, or
+/// a cgroup program attached to its cgroup.
 #[must_use = "dropping a HookLink detaches the program at once"]
 #[derive(Debug)]
 pub struct HookLink {
     pub(crate) link: Link,
     pub(crate) program: String,
     pub(crate) section: String,
+    pub(crate) cgroup: Option<PathBuf>,
 }
 
 /// Everything `Extension::attach_all` attached; dropping it detaches all.
@@ -176,6 +178,11 @@ impl HookLink {
     /// Its ELF section, e.g. `fentry/jobd_job_complete`.
     pub fn section(&self) -> &str {
         &self.section
+    }
+
+    /// The cgroup a cgroup program is attached to.
+    pub fn cgroup(&self) -> Option<&Path> {
+        self.cgroup.as_deref()
     }
 
     /// Keeps the program attached after this handle is gone.

@@ -1,5 +1,5 @@
 //! `modless load OBJ.bpf.o [--set NAME=VALUE]... [--max-entries MAP=N]...
-//! [--for SECONDS]`: prepare, attach everything, hold, detach.
+//! [--cgroup DIR] [--for SECONDS]`: prepare, attach everything, hold, detach.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,8 +10,12 @@ use modless_loader::{Extension, OpenExtension, OpsLink, Stopped};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The BPF object (any struct_ops/fentry/fexit/fmod_ret object).
+    /// The BPF object (struct_ops, fentry/fexit/fmod_ret, cgroup programs).
     object: PathBuf,
+    /// The cgroup v2 directory cgroup programs attach to (they run for
+    /// every process below it).
+    #[arg(long, value_name = "DIR", default_value = modless_loader::ROOT_CGROUP)]
+    cgroup: PathBuf,
     /// Detach after this many seconds [default: until SIGINT/SIGTERM].
     #[arg(long = "for", value_name = "SECONDS")]
     seconds: Option<u64>,
@@ -88,7 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let attached = match ext.attach_all() {
+    let attached = match ext.attach_all_in(&args.cgroup) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("modless: error: {e}");
@@ -107,7 +111,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("attached struct_ops map {}", o.map());
     }
     for h in &attached.hooks {
-        println!("attached program {} ({})", h.program(), h.section());
+        match h.cgroup() {
+            Some(c) => println!(
+                "attached program {} ({}) to cgroup {}",
+                h.program(),
+                h.section(),
+                c.display()
+            ),
+            None => println!("attached program {} ({})", h.program(), h.section()),
+        }
     }
     for s in ext.program_stats()? {
         println!("  {}: verifier processed {} insns", s.name, s.verified_insns);
