@@ -10,7 +10,7 @@
 pub mod emit_bpf;
 pub mod emit_kernel;
 mod model;
-mod names;
+pub mod names;
 mod validate;
 
 pub use model::{

@@ -4,24 +4,13 @@
 use std::fmt::Write;
 
 use modless_decl::ctypes::{CType, Decl};
+use modless_decl::hooks::names::{bound, Bound};
 use modless_decl::hooks::HookKind;
-use modless_decl::struct_ops::{emit_kernel, DataKind, IfMissing};
+use modless_decl::struct_ops::{emit_kernel, DataKind, IfMissing, Names};
 use modless_decl::Declaration;
 
 use crate::banner::generated_line;
 use crate::kernel_h::names;
-
-fn camel(name: &str) -> String {
-    name.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
 
 /// Kernel pointers are opaque to userspace: carried as `u64`.
 fn rust_type(ty: &CType) -> String {
@@ -192,11 +181,11 @@ pub fn emit(decl: &Declaration) -> String {
     for h in &decl.hooks {
         if let HookKind::FmodRet { min, max, .. } = &h.kind {
             let ty = h.proto.ret.scalar().map(|s| s.rust_name()).unwrap_or("i64");
-            let up = h.name().to_ascii_uppercase();
             writeln!(s, "/// Lowest value `{}` returns to its caller.", h.name()).unwrap();
-            writeln!(s, "pub const {up}_RET_MIN: {ty} = {};", min.value).unwrap();
+            let (lo, hi) = (bound(h.name(), Bound::Min), bound(h.name(), Bound::Max));
+            writeln!(s, "pub const {lo}: {ty} = {};", min.value).unwrap();
             writeln!(s, "/// Highest value `{}` returns to its caller.", h.name()).unwrap();
-            writeln!(s, "pub const {up}_RET_MAX: {ty} = {};\n", max.value).unwrap();
+            writeln!(s, "pub const {hi}: {ty} = {};\n", max.value).unwrap();
         }
     }
 
@@ -239,7 +228,7 @@ pub fn emit(decl: &Declaration) -> String {
         repr_struct(
             &mut s,
             &format!("{doc} (`struct {}`)", st.def.name),
-            &camel(&st.def.name),
+            &Names::rust_struct(&st.def.name),
             &fields,
         );
     }
@@ -249,7 +238,7 @@ pub fn emit(decl: &Declaration) -> String {
             "The data members of `struct {}`, after its callbacks.",
             ops.name
         );
-        repr_struct(&mut s, &doc, &format!("{}Data", camel(&ops.name)), &fields);
+        repr_struct(&mut s, &doc, &n.rust_ops_data(), &fields);
     }
     while s.ends_with("\n\n") {
         s.pop();
