@@ -160,11 +160,14 @@ fn default_name(cb: &Callback) -> Option<&str> {
     cb.default.as_deref()
 }
 
-/// Prototypes of the subsystem-provided defaults.
+/// Prototypes of the subsystem-provided defaults, one per function (ops
+/// of one prototype may share a default).
 pub fn h_defaults(ops: &OpsTable) -> String {
     let mut s = String::new();
+    let mut seen = Vec::new();
     for cb in &ops.callbacks {
-        if let Some(d) = default_name(cb) {
+        if let Some(d) = default_name(cb).filter(|d| !seen.contains(d)) {
+            seen.push(d);
             writeln!(
                 s,
                 "{}",

@@ -6,6 +6,8 @@ use std::fmt::Write;
 use modless_decl::struct_ops::{emit_kernel, Instances, Names};
 use modless_decl::{hooks, kfuncs, Declaration};
 
+use modless_decl::ctypes::cfmt::wrap_words;
+
 use crate::banner::c_banner;
 
 pub fn names(decl: &Declaration) -> Names {
@@ -69,7 +71,8 @@ pub fn emit(decl: &Declaration) -> String {
     let mut s = c_banner(decl, true);
     s.push_str("/*\n");
     if let Some(doc) = &decl.subsystem.doc {
-        writeln!(s, " * {sub}: {doc}\n *").unwrap();
+        s.push_str(&wrap_words(&format!(" * {sub}: "), " * ", doc));
+        s.push_str(" *\n");
     }
     writeln!(
         s,

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use modless_decl::ctypes::{CType, Decl};
 use modless_decl::hooks::names::{bound, Bound};
 use modless_decl::hooks::HookKind;
+use modless_decl::reserved::rust_ident;
 use modless_decl::struct_ops::{emit_kernel, DataKind, IfMissing, Names};
 use modless_decl::Declaration;
 
@@ -22,16 +23,10 @@ fn rust_type(ty: &CType) -> String {
     }
 }
 
-fn rust_field(name: &str) -> String {
-    const KEYWORDS: &[&str] = &[
-        "type", "match", "ref", "self", "fn", "mod", "move", "loop", "impl", "use", "where",
-        "crate", "super", "trait", "dyn", "box", "in", "let", "mut", "pub", "as", "async", "await",
-        "priv", "macro", "yield", "try", "gen",
-    ];
-    if KEYWORDS.contains(&name) {
-        format!("r#{name}")
-    } else {
-        name.to_string()
+/// `///` lines for `doc` (which may span lines).
+fn doc_lines(s: &mut String, doc: &str) {
+    for line in doc.lines() {
+        writeln!(s, "/// {line}").unwrap();
     }
 }
 
@@ -40,7 +35,7 @@ fn big_array(ty: &CType) -> bool {
 }
 
 fn repr_struct(s: &mut String, doc: &str, name: &str, fields: &[&Decl]) {
-    writeln!(s, "/// {doc}").unwrap();
+    doc_lines(s, doc);
     s.push_str("#[repr(C)]\n");
     if fields.iter().any(|f| big_array(&f.ty)) {
         s.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq)]\n");
@@ -49,7 +44,7 @@ fn repr_struct(s: &mut String, doc: &str, name: &str, fields: &[&Decl]) {
     }
     writeln!(s, "pub struct {name} {{").unwrap();
     for f in fields {
-        writeln!(s, "    pub {}: {},", rust_field(&f.name), rust_type(&f.ty)).unwrap();
+        writeln!(s, "    pub {}: {},", rust_ident(&f.name), rust_type(&f.ty)).unwrap();
     }
     s.push_str("}\n\n");
 }
@@ -193,14 +188,8 @@ pub fn emit(decl: &Declaration) -> String {
         if let DataKind::Flags(flags) = &d.kind {
             let ty = d.decl.ty.scalar().map(|s| s.rust_name()).unwrap_or("u64");
             for f in flags {
-                writeln!(
-                    s,
-                    "/// {}",
-                    f.doc
-                        .as_deref()
-                        .unwrap_or("Flag bit of the ops data member.")
-                )
-                .unwrap();
+                let doc = f.doc.as_deref();
+                doc_lines(&mut s, doc.unwrap_or("Flag bit of the ops data member."));
                 writeln!(s, "pub const {}: {ty} = 1 << {};", f.name, f.bit).unwrap();
             }
             let all: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
