@@ -152,7 +152,8 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
         .map(|c| (c.name(), c.span))
         .chain(ops.data.iter().map(|d| (d.decl.name.as_str(), d.span)))
         .collect();
-    for (i, (name, span)) in names.iter().enumerate() {
+    let mut seen = std::collections::HashSet::new();
+    for (name, span) in &names {
         if let Err(err) = check_ident(name) {
             push(
                 *span,
@@ -162,7 +163,7 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
                 },
             );
         }
-        if names[..i].iter().any(|(n, _)| n == name) {
+        if !seen.insert(*name) {
             push(
                 *span,
                 OpsError::DuplicateMember {

@@ -6,7 +6,7 @@ use modless_kfuncs::KfuncError;
 use modless_struct_ops::OpsError;
 use thiserror::Error;
 
-use crate::location::Origin;
+use crate::location::{Lines, Origin};
 
 /// One problem in a declaration, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -31,6 +31,14 @@ impl DeclError {
         DeclError {
             file: origin.file.clone(),
             line_col: origin.line_col(span),
+            kind,
+        }
+    }
+
+    pub(crate) fn located(lines: &Lines, span: Span, kind: DeclErrorKind) -> Self {
+        DeclError {
+            file: lines.origin.file.clone(),
+            line_col: lines.line_col(span),
             kind,
         }
     }

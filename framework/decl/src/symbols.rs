@@ -46,6 +46,9 @@ pub struct Symbol {
     /// The declaration item it comes from.
     pub span: Span,
     pub kernel_unique: Option<KernelUnique>,
+    /// Spelled out in the declaration (a kfunc's name), not derived from
+    /// one (its call function): a clash is reported at the spelled-out one.
+    pub declared: bool,
 }
 
 struct Table {
@@ -60,6 +63,7 @@ impl Table {
             what: what.into(),
             span,
             kernel_unique: None,
+            declared: false,
         });
     }
 
@@ -67,6 +71,20 @@ impl Table {
         self.add(ns, name, what, span);
         if let Some(s) = self.syms.last_mut() {
             s.kernel_unique = Some(k);
+            s.declared = true;
+        }
+    }
+
+    fn derived(&mut self) {
+        if let Some(s) = self.syms.last_mut() {
+            s.declared = false;
+        }
+    }
+
+    /// Marks the last symbol as spelled out in the declaration.
+    fn declared(&mut self) {
+        if let Some(s) = self.syms.last_mut() {
+            s.declared = true;
         }
     }
 }
@@ -106,6 +124,7 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
         "the struct_ops map value type".into(),
         ops.span,
     );
+    t.derived();
 
     // declared functions
     for k in &decl.kfuncs {
@@ -146,6 +165,7 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             format!("the CFI stub of `{}`", cb.name()),
             cb.span,
         );
+        t.derived();
         if !cb.exit {
             t.add(
                 Ns::C,
@@ -172,7 +192,9 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             for f in flags {
                 let what = format!("flag `{}` of `{member}`", f.name);
                 t.add(Ns::Macro, f.name.clone(), &what, d.span);
+                t.declared();
                 t.add(Ns::Rust, f.name.clone(), what, d.span);
+                t.declared();
             }
             let what = format!("the flag mask of `{member}`");
             t.add(Ns::Macro, n.flags_all(member), &what, d.span);
@@ -192,6 +214,7 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
     if let Some(op) = ops.exit_op() {
         let what = format!("the info struct of exit op `{}`", op.name());
         t.unique(KernelUnique::Struct, Ns::Tag, n.exit_info(), what, op.span);
+        t.derived();
         t.add(Ns::Tag, n.exit_kind_enum(), "the exit kinds", op.span);
         for (k, _) in EXIT_KINDS {
             t.add(Ns::C, n.exit_kind(k), "an exit kind", op.span);
@@ -223,6 +246,7 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
         "the generated init function".into(),
         at,
     );
+    t.derived();
     for name in [
         n.st_ops_var(),
         n.stubs_table(),
@@ -337,7 +361,7 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             if st().any(|k| matches!(&k.scope, OpScope::Ops(o) if o.iter().any(|o| o == cb.name())))
             {
                 let what = format!("the kfunc set of op `{}`", cb.name());
-                t.add(Ns::C, kfunc_names::op_set(sub, cb.name()), what, cb.span);
+                t.add(Ns::C, kfunc_names::op_set(sub, cb.name()), what, at);
                 any_op_set = true;
             }
         }
@@ -360,5 +384,7 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             t.add(Ns::C, hook_names::fmodret_id_set(sub), glue, at);
         }
     }
+    // the glue first, so a clash is reported at the declared item
+    t.syms.sort_by_key(|s| s.span != at);
     t.syms
 }

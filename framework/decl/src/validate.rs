@@ -7,6 +7,7 @@ use modless_kfuncs::{KfFlag, OpScope, ProgType};
 use modless_struct_ops::{plain_arg_name, DataKind, Names};
 
 use crate::error::{DeclError, DeclErrorKind, DeclErrors};
+use crate::location::Lines;
 use crate::model::{Declaration, KernelNames};
 use crate::reserved::{c_reserved, rust_reserved, CALL_PATH_LOCALS};
 use crate::symbols::{symbols, KernelUnique, Ns, Symbol};
@@ -21,6 +22,7 @@ pub const MAX_ARRAY_LEN: usize = modless_struct_ops::MAX_ARRAY_LEN;
 
 struct Check<'a> {
     decl: &'a Declaration,
+    lines: Lines<'a>,
     errs: Vec<DeclError>,
 }
 
@@ -36,6 +38,7 @@ impl Declaration {
     pub fn validate_against(&self, kernel: &KernelNames) -> Result<(), DeclErrors> {
         let mut c = Check {
             decl: self,
+            lines: Lines::new(&self.origin),
             errs: Vec::new(),
         };
         c.subsystem();
@@ -63,7 +66,7 @@ impl Declaration {
 
 impl<'a> Check<'a> {
     fn at(&mut self, span: Span, kind: DeclErrorKind) {
-        self.errs.push(DeclError::at(&self.decl.origin, span, kind));
+        self.errs.push(DeclError::located(&self.lines, span, kind));
     }
 
     fn subsystem(&mut self) {
@@ -310,6 +313,8 @@ impl<'a> Check<'a> {
         let mut tags: HashMap<&str, usize> = HashMap::new();
         let mut macros: HashMap<&str, usize> = HashMap::new();
         let mut rust: HashMap<&str, usize> = HashMap::new();
+        // a name clashing in C and in Rust is one error
+        let mut reported: HashSet<(&str, Span)> = HashSet::new();
         for (i, s) in table.iter().enumerate() {
             let name = s.name.as_str();
             let hit = match s.ns {
@@ -320,8 +325,17 @@ impl<'a> Check<'a> {
             }
             .copied();
             if let Some(first) = hit {
+                let f = &table[first];
+                let span = if f.declared && !s.declared {
+                    f.span
+                } else {
+                    s.span
+                };
+                if !reported.insert((name, span)) {
+                    continue;
+                }
                 self.at(
-                    s.span,
+                    span,
                     DeclErrorKind::NameCollision {
                         name: s.name.clone(),
                         first: table[first].what.clone(),
