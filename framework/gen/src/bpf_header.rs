@@ -7,7 +7,7 @@ use modless_decl::struct_ops::emit_bpf;
 use modless_decl::{hooks, kfuncs, Declaration};
 
 use crate::banner::c_banner;
-use crate::kernel_h::{names, shared_structs};
+use crate::kernel_h::{foreign_structs, names, shared_structs};
 
 pub fn emit(decl: &Declaration) -> String {
     let n = names(decl);
@@ -28,6 +28,15 @@ pub fn emit(decl: &Declaration) -> String {
     .unwrap();
     s.push_str(" * already has its types.\n */\n");
     writeln!(s, "#ifndef {guard}\n#define {guard}\n").unwrap();
+    // kernel types come from vmlinux.h; a tag it lacks must still name one
+    // type across the prototypes below
+    let foreign = foreign_structs(decl);
+    for t in &foreign {
+        writeln!(s, "struct {t};").unwrap();
+    }
+    if !foreign.is_empty() {
+        s.push('\n');
+    }
     writeln!(s, "#ifndef {in_vmlinux}").unwrap();
     s.push_str("/* CO-RE: field offsets are relocated against the kernel's BTF. */\n");
     s.push_str("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n");
