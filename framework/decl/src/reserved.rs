@@ -415,6 +415,7 @@ pub const KERNEL: &[&str] = &[
     "KF_IMPLICIT_ARGS",
     "MODULE_NAME_LEN",
     "KSYM_NAME_LEN",
+    "func",
     // kernel struct tags and enums the glue names
     "bpf_prog",
     "bpf_prog_aux",
@@ -439,6 +440,42 @@ pub const KERNEL: &[&str] = &[
 
 /// Locals of the generated call functions, which take the op's parameters.
 pub const CALL_PATH_LOCALS: &[&str] = &["ops", "ret", "done"];
+
+/// Locals and parameters of glue functions that never take declared
+/// parameters: declared names may reuse them.
+pub const GLUE_LOCALS: &[&str] = &[
+    "prog",
+    "off",
+    "size",
+    "type",
+    "info",
+    "kdata",
+    "udata",
+    "uops",
+    "old",
+    "old_kdata",
+    "link",
+    "id",
+    "idx",
+    "t",
+    "member",
+    "btf",
+    "name",
+    "end",
+    "err",
+    "log",
+    "reg",
+    "shift",
+    "code",
+    "fmt",
+    "args",
+    "reason",
+    "len",
+    "kfunc_id",
+    // fields of the generated exit info
+    "kind",
+    "exit_code",
+];
 
 /// Rust keywords (strict and reserved, 2021 and 2024 editions).
 pub const RUST_KEYWORDS: &[&str] = &[

@@ -330,3 +330,166 @@ fn accepted_wild_declarations_build_w1_clean_in_the_kernel() {
         fails[0]
     );
 }
+
+/// Identifiers of C text outside comments, strings, `#include` lines and
+/// member accesses (`->x`, `.x`).
+fn c_identifiers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("#include"))
+    {
+        out.push(line.to_string());
+    }
+    let text = out.join("\n");
+    let b = text.as_bytes();
+    let mut ids = Vec::new();
+    let mut i = 0;
+    let mut prev_member = false;
+    while i < b.len() {
+        let c = b[i];
+        if text[i..].starts_with("/*") {
+            i = text[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+        } else if text[i..].starts_with("//") {
+            i = text[i..].find('\n').map_or(b.len(), |e| i + e);
+        } else if c == b'"' || c == b'\'' {
+            i += 1;
+            while i < b.len() && b[i] != c {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+            prev_member = false;
+        } else if c.is_ascii_digit() {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            if !prev_member {
+                ids.push(text[start..i].to_string());
+            }
+            prev_member = false;
+        } else {
+            if !c.is_ascii_whitespace() {
+                prev_member = c == b'.' || (c == b'>' && i > 0 && b[i - 1] == b'-');
+            }
+            i += 1;
+        }
+    }
+    ids
+}
+
+/// Names the declaration itself spells (and the kernel struct tags it names).
+fn declared_names(d: &modless_decl::Declaration) -> std::collections::HashSet<String> {
+    use modless_decl::ctypes::FuncProto;
+    let mut s = std::collections::HashSet::new();
+    let proto = |s: &mut std::collections::HashSet<String>, p: &FuncProto| {
+        s.insert(p.name.clone());
+        for a in &p.params {
+            s.insert(a.name.clone());
+            s.insert(modless_decl::struct_ops::plain_arg_name(&a.name).to_string());
+            s.extend(a.ty.struct_tags().into_iter().map(str::to_string));
+        }
+        s.extend(p.ret.struct_tags().into_iter().map(str::to_string));
+    };
+    s.insert(d.ops.name.clone());
+    for cb in &d.ops.callbacks {
+        proto(&mut s, &cb.proto);
+        s.extend(cb.default.clone());
+    }
+    for k in &d.kfuncs {
+        proto(&mut s, &k.proto);
+    }
+    for h in &d.hooks {
+        proto(&mut s, &h.proto);
+        if let modless_decl::hooks::HookKind::FmodRet { default, .. } = &h.kind {
+            s.extend(c_identifiers(&default.expr));
+        }
+    }
+    for m in &d.ops.data {
+        s.insert(m.decl.name.clone());
+        if let modless_decl::struct_ops::DataKind::Flags(flags) = &m.kind {
+            s.extend(flags.iter().map(|f| f.name.clone()));
+        }
+    }
+    for st in &d.structs {
+        s.insert(st.def.name.clone());
+        for f in &st.def.fields {
+            s.insert(f.name.clone());
+            s.extend(f.ty.struct_tags().into_iter().map(str::to_string));
+        }
+    }
+    s
+}
+
+/// Preprocessor words, macro parameters and token-pasting fragments of
+/// the fixed parts of the generated C.
+const FIXED_TEXT: &[&str] = &[
+    "define",
+    "ifndef",
+    "ifdef",
+    "endif",
+    "if",
+    "else",
+    "pragma",
+    "clang",
+    "attribute",
+    "push",
+    "pop",
+    "preserve_access_index",
+    "apply_to",
+    "record",
+    "btf_decl_tag",
+    "op",
+    "hook",
+    "name",
+    "args",
+    "moff",
+    "__name",
+    "_hook",
+];
+
+#[test]
+fn generated_code_names_only_declared_reserved_or_tabled_identifiers() {
+    use modless_decl::reserved::{CALL_PATH_LOCALS, C_KEYWORDS, ERRNOS, GLUE_LOCALS, KERNEL};
+    use modless_decl::struct_ops::RESERVED_MEMBERS;
+    let r = run(cases().min(400));
+    let mut g = Gen::from_size_and_seed(20, SEED);
+    let valid = (0..100).map(|_| common::ValidDecl::arbitrary(&mut g).0);
+    let decls = r
+        .accepted
+        .iter()
+        .map(|a| modless_decl::parse(&a.wild.text, "wild.toml").unwrap())
+        .chain(valid);
+    let mut unknown = std::collections::BTreeMap::new();
+    for d in decls {
+        let mut known = declared_names(&d);
+        known.extend(modless_decl::symbols(&d).into_iter().map(|s| s.name));
+        let call_prefix = modless_decl::struct_ops::Names::new(&d.subsystem.name, "").call_fn("");
+        let generated = modless_gen::generate(&d).unwrap();
+        for a in generated
+            .files
+            .iter()
+            .filter(|a| a.path.ends_with(".c") || a.path.ends_with(".h"))
+        {
+            for id in c_identifiers(&a.contents) {
+                let lists = [C_KEYWORDS, ERRNOS, KERNEL, GLUE_LOCALS, CALL_PATH_LOCALS];
+                let fixed = lists
+                    .into_iter()
+                    .chain([FIXED_TEXT, RESERVED_MEMBERS])
+                    .any(|l| l.contains(&id.as_str()));
+                if !fixed && !known.contains(&id) && id != call_prefix {
+                    unknown.entry(id).or_insert_with(|| a.path.clone());
+                }
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "generated code names identifiers that are neither declared, reserved (decl::reserved) \
+         nor in the symbol table (decl::symbols): {unknown:#?}"
+    );
+}
