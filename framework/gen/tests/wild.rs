@@ -232,13 +232,18 @@ fn kernel_tree() -> PathBuf {
     let tree = modless_bpf_build::target_kernel_tree().unwrap_or_else(|| {
         panic!("no built kernel: set MODLESS_KERNEL_TREE or build one with scripts/run-qemu.sh")
     });
-    for need in ["Makefile", "vmlinux", "Module.symvers"] {
+    for need in ["Makefile", "vmlinux"] {
         assert!(
             tree.join(need).exists(),
             "{} is not a built kernel tree (no {need})",
             tree.display()
         );
     }
+    assert!(
+        tree.join("vmlinux.symvers").exists() || tree.join("Module.symvers").exists(),
+        "{} has no vmlinux.symvers / Module.symvers",
+        tree.display()
+    );
     tree
 }
 
@@ -256,6 +261,11 @@ fn kbuild_command(tree: &Path, dir: &Path) -> String {
         .arg(tree)
         .arg(format!("M={}", dir.display()))
         .args(["W=1", "modules"])
+        .args(
+            Some(tree.join("vmlinux.symvers"))
+                .filter(|p| p.exists())
+                .map(|p| format!("KBUILD_EXTRA_SYMBOLS={}", p.display())),
+        )
         .output()
         .expect("run make");
     assert!(
