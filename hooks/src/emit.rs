@@ -7,22 +7,7 @@ use std::fmt::Write;
 use modless_ctypes::cfmt::comment;
 
 use crate::model::{Hook, HookKind};
-
-fn bound_macro(h: &Hook, which: &str) -> String {
-    format!("{}_RET_{which}", h.name().to_ascii_uppercase())
-}
-
-fn wrapper(h: &Hook) -> String {
-    format!("{}_hook", h.name())
-}
-
-fn fmodret_set(sub: &str) -> String {
-    format!("{sub}_fmodret_ids")
-}
-
-fn fmodret_id_set(sub: &str) -> String {
-    format!("{sub}_fmodret_set")
-}
+use crate::names::{self, Bound};
 
 /// BPF programs have no errno macros, so `numeric` spells values out.
 fn range_defines(hooks: &[Hook], numeric: bool) -> String {
@@ -40,8 +25,20 @@ fn range_defines(hooks: &[Hook], numeric: bool) -> String {
     };
     for h in hooks {
         if let HookKind::FmodRet { min, max, .. } = &h.kind {
-            writeln!(s, "#define {}\t{}", bound_macro(h, "MIN"), show(min)).unwrap();
-            writeln!(s, "#define {}\t{}", bound_macro(h, "MAX"), show(max)).unwrap();
+            writeln!(
+                s,
+                "#define {}\t{}",
+                names::bound(h.name(), Bound::Min),
+                show(min)
+            )
+            .unwrap();
+            writeln!(
+                s,
+                "#define {}\t{}",
+                names::bound(h.name(), Bound::Max),
+                show(max)
+            )
+            .unwrap();
         }
     }
     s
@@ -65,7 +62,8 @@ pub fn h_hooks(hooks: &[Hook], sub: &str) -> String {
         writeln!(
             s,
             "{}\n{{",
-            h.proto.render_wrapped("static inline ", &wrapper(h), "")
+            h.proto
+                .render_wrapped("static inline ", &names::wrapper(h.name()), "")
         )
         .unwrap();
         match &h.kind {
@@ -77,8 +75,8 @@ pub fn h_hooks(hooks: &[Hook], sub: &str) -> String {
                     s,
                     "\treturn clamp_t({ty}, {}({args}),\n\t\t       {}, {});",
                     h.name(),
-                    bound_macro(h, "MIN"),
-                    bound_macro(h, "MAX")
+                    names::bound(h.name(), Bound::Min),
+                    names::bound(h.name(), Bound::Max)
                 )
                 .unwrap();
             }
@@ -89,8 +87,8 @@ pub fn h_hooks(hooks: &[Hook], sub: &str) -> String {
     s.push_str("/* Call the hook site @hook, so BPF programs attached to it run. */\n");
     writeln!(
         s,
-        "#define {}_HOOK(hook, ...)\thook##_hook(__VA_ARGS__)",
-        sub.to_ascii_uppercase()
+        "#define {}(hook, ...)\thook##_hook(__VA_ARGS__)",
+        names::call_macro(sub)
     )
     .unwrap();
     s
@@ -136,7 +134,7 @@ pub fn c_fmodret_set(hooks: &[Hook], sub: &str) -> String {
         return String::new();
     }
     let mut s = String::new();
-    writeln!(s, "BTF_SET8_START({})", fmodret_set(sub)).unwrap();
+    writeln!(s, "BTF_SET8_START({})", names::fmodret_set(sub)).unwrap();
     for h in fm {
         let sleepable = matches!(
             h.kind,
@@ -151,41 +149,61 @@ pub fn c_fmodret_set(hooks: &[Hook], sub: &str) -> String {
             writeln!(s, "BTF_ID_FLAGS(func, {})", h.name()).unwrap();
         }
     }
-    writeln!(s, "BTF_SET8_END({})\n", fmodret_set(sub)).unwrap();
+    writeln!(s, "BTF_SET8_END({})\n", names::fmodret_set(sub)).unwrap();
     writeln!(
         s,
         "static const struct btf_kfunc_id_set {} = {{",
-        fmodret_id_set(sub)
+        names::fmodret_id_set(sub)
     )
     .unwrap();
     writeln!(
         s,
         "\t.owner\t= THIS_MODULE,\n\t.set\t= &{},\n}};",
-        fmodret_set(sub)
+        names::fmodret_set(sub)
     )
     .unwrap();
     s
 }
 
 pub fn c_register(hooks: &[Hook], sub: &str) -> Option<String> {
-    hooks
-        .iter()
-        .any(Hook::is_fmod_ret)
-        .then(|| format!("register_btf_fmodret_id_set(&{})", fmodret_id_set(sub)))
+    hooks.iter().any(Hook::is_fmod_ret).then(|| {
+        format!(
+            "register_btf_fmodret_id_set(&{})",
+            names::fmodret_id_set(sub)
+        )
+    })
 }
 
 /// Return ranges and program macros for BPF authors.
 pub fn bpf_hooks(hooks: &[Hook], sub: &str) -> String {
-    let up = sub.to_ascii_uppercase();
     let mut s = String::new();
     s.push_str(&range_defines(hooks, true));
-    s.push_str("\n/* Observe a hook site: ");
-    writeln!(s, "{up}_FENTRY(hook, prog, args...) */").unwrap();
-    writeln!(s, "#define {up}_FENTRY(hook, name, args...)\t\\\n\tSEC(\"fentry/\" #hook) int BPF_PROG(name, ##args)").unwrap();
-    writeln!(s, "#define {up}_FEXIT(hook, name, args...)\t\\\n\tSEC(\"fexit/\" #hook) int BPF_PROG(name, ##args)").unwrap();
-    if hooks.iter().any(Hook::is_fmod_ret) {
-        s.push_str("/* Replace a hook's result; the caller clamps it to <HOOK>_RET_MIN..MAX */\n");
-        writeln!(s, "#define {up}_FMOD_RET(hook, name, args...)\t\\\n\tSEC(\"fmod_ret/\" #hook) int BPF_PROG(name, ##args)").unwrap();
+    let fentry = names::prog_macro(sub, "FENTRY");
+    writeln!(
+        s,
+        "\n/* Observe a hook site: {fentry}(hook, prog, args...) */"
+    )
+    .unwrap();
+    let sec = [
+        ("FENTRY", "fentry"),
+        ("FEXIT", "fexit"),
+        ("FMOD_RET", "fmod_ret"),
+    ];
+    for (kind, sec) in sec {
+        if kind == "FMOD_RET" {
+            if !hooks.iter().any(Hook::is_fmod_ret) {
+                break;
+            }
+            s.push_str(
+                "/* Replace a hook's result; the caller clamps it to <HOOK>_RET_MIN..MAX */\n",
+            );
+        }
+        writeln!(
+            s,
+            "#define {}(hook, name, args...)\t\\\n\tSEC(\"{sec}/\" #hook) int BPF_PROG(name, ##args)",
+            names::prog_macro(sub, kind)
+        )
+        .unwrap();
     }
     s
 }

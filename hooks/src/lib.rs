@@ -9,6 +9,7 @@
 
 pub mod emit;
 mod model;
+pub mod names;
 mod validate;
 
 pub use model::{Hook, HookKind, RetValue};

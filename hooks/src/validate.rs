@@ -106,11 +106,11 @@ pub fn validate(h: &Hook) -> Vec<(Span, HookError)> {
 }
 
 pub fn validate_set(hooks: &[Hook]) -> Vec<(Span, HookError)> {
+    let mut seen = std::collections::HashSet::new();
     hooks
         .iter()
-        .enumerate()
-        .filter(|(i, h)| hooks[..*i].iter().any(|o| o.name() == h.name()))
-        .map(|(_, h)| {
+        .filter(|h| !seen.insert(h.name()))
+        .map(|h| {
             (
                 h.span,
                 HookError::Duplicate {

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use modless_ctypes::cfmt::{pad, width, wrap_words};
 
 use crate::model::{Kfunc, OpScope, ProgType};
+use crate::names;
 
 /// What the filter needs from the ops table it guards.
 #[derive(Debug, Clone)]
@@ -19,32 +20,6 @@ pub struct FilterCtx {
     pub local_id_fn: String,
     /// Callback names in struct order.
     pub ops: Vec<String>,
-}
-
-fn set8_name(sub: &str, t: ProgType) -> String {
-    match t {
-        ProgType::StructOps => format!("{sub}_kfunc_ids"),
-        _ => format!("{sub}_{}_kfunc_ids", t.key()),
-    }
-}
-
-fn id_set_name(sub: &str, t: ProgType) -> String {
-    match t {
-        ProgType::StructOps => format!("{sub}_kfunc_set"),
-        _ => format!("{sub}_{}_kfunc_set", t.key()),
-    }
-}
-
-fn op_set_name(sub: &str, op: &str) -> String {
-    format!("{sub}_{op}_kfunc_set")
-}
-
-fn any_op_set_name(sub: &str) -> String {
-    format!("{sub}_any_op_kfunc_set")
-}
-
-fn filter_name(sub: &str) -> String {
-    format!("{sub}_kfunc_filter")
 }
 
 fn used_prog_types(kfuncs: &[Kfunc]) -> Vec<ProgType> {
@@ -100,7 +75,7 @@ pub fn c_sets(kfuncs: &[Kfunc], f: &FilterCtx) -> String {
     let sub = &f.sub;
     let mut s = String::new();
     for t in used_prog_types(kfuncs) {
-        let set = set8_name(sub, t);
+        let set = names::set8(sub, t);
         writeln!(s, "BTF_KFUNCS_START({set})").unwrap();
         for k in kfuncs.iter().filter(|k| k.prog_types.contains(&t)) {
             match k.flags_c() {
@@ -123,13 +98,13 @@ pub fn c_sets(kfuncs: &[Kfunc], f: &FilterCtx) -> String {
         writeln!(
             s,
             "static const struct btf_kfunc_id_set {} = {{",
-            id_set_name(sub, t)
+            names::id_set(sub, t)
         )
         .unwrap();
         s.push_str("\t.owner\t= THIS_MODULE,\n");
-        writeln!(s, "\t.set\t= &{},", set8_name(sub, t)).unwrap();
+        writeln!(s, "\t.set\t= &{},", names::set8(sub, t)).unwrap();
         if t == ProgType::StructOps {
-            writeln!(s, "\t.filter\t= {},", filter_name(sub)).unwrap();
+            writeln!(s, "\t.filter\t= {},", names::filter(sub)).unwrap();
         }
         s.push_str("};\n\n");
     }
@@ -141,11 +116,11 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     let mut s = String::new();
     let any: Vec<&&Kfunc> = st.iter().filter(|k| k.scope == OpScope::AnyOp).collect();
     if !any.is_empty() {
-        writeln!(s, "BTF_SET_START({})", any_op_set_name(sub)).unwrap();
+        writeln!(s, "BTF_SET_START({})", names::any_op_set(sub)).unwrap();
         for k in &any {
             writeln!(s, "BTF_ID(func, {})", k.name()).unwrap();
         }
-        writeln!(s, "BTF_SET_END({})\n", any_op_set_name(sub)).unwrap();
+        writeln!(s, "BTF_SET_END({})\n", names::any_op_set(sub)).unwrap();
     }
     let mut op_sets = Vec::new();
     for op in &f.ops {
@@ -156,7 +131,7 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
         if members.is_empty() {
             continue;
         }
-        let name = op_set_name(sub, op);
+        let name = names::op_set(sub, op);
         writeln!(s, "BTF_SET_START({name})").unwrap();
         for k in members {
             writeln!(s, "BTF_ID(func, {})", k.name()).unwrap();
@@ -164,7 +139,7 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
         writeln!(s, "BTF_SET_END({name})\n").unwrap();
         op_sets.push((op.clone(), name));
     }
-    let table = format!("{sub}_op_kfunc_sets");
+    let table = names::op_sets_table(sub);
     if !op_sets.is_empty() {
         s.push_str("/* kfuncs each op may call besides the ones any op may call */\n");
         writeln!(s, "static const struct btf_id_set *const {table}[] = {{").unwrap();
@@ -183,7 +158,7 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     writeln!(
         s,
         "static int {}(const struct bpf_prog *prog, u32 kfunc_id)\n{{",
-        filter_name(sub)
+        names::filter(sub)
     )
     .unwrap();
     if !op_sets.is_empty() {
@@ -198,7 +173,7 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     writeln!(
         s,
         "\tif (!btf_id_set8_contains(&{}, kfunc_id))\n\t\treturn 0;\n#endif",
-        set8_name(sub, ProgType::StructOps)
+        names::set8(sub, ProgType::StructOps)
     )
     .unwrap();
     s.push_str("\t/* early CFG pass: the prog is not checked against its member yet */\n");
@@ -209,7 +184,7 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
         writeln!(
             s,
             "\tif (btf_id_set_contains(&{}, id))\n\t\treturn 0;",
-            any_op_set_name(sub)
+            names::any_op_set(sub)
         )
         .unwrap();
     }
@@ -235,7 +210,7 @@ pub fn c_register(kfuncs: &[Kfunc], sub: &str) -> Vec<String> {
             format!(
                 "register_btf_kfunc_id_set({}, &{})",
                 t.c_enum(),
-                id_set_name(sub, t)
+                names::id_set(sub, t)
             )
         })
         .collect()

@@ -8,6 +8,7 @@
 
 pub mod emit;
 mod model;
+pub mod names;
 mod validate;
 
 pub use model::{KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};

@@ -253,8 +253,15 @@ pub fn validate(k: &Kfunc) -> Vec<(Span, KfuncError)> {
 /// Rules across the kfuncs of one declaration.
 pub fn validate_set(kfuncs: &[Kfunc]) -> Vec<(Span, KfuncError)> {
     let mut errs = Vec::new();
-    for (i, k) in kfuncs.iter().enumerate() {
-        if kfuncs[..i].iter().any(|o| o.name() == k.name()) {
+    let mut seen = std::collections::HashSet::new();
+    // struct tags some KF_RELEASE kfunc releases
+    let released: std::collections::HashSet<&str> = kfuncs
+        .iter()
+        .filter(|r| r.has(KfFlag::Release))
+        .filter_map(|r| r.proto.params.first().and_then(|a| a.ty.struct_ptr_tag()))
+        .collect();
+    for k in kfuncs {
+        if !seen.insert(k.name()) {
             errs.push((
                 k.span,
                 KfuncError::Duplicate {
@@ -264,11 +271,7 @@ pub fn validate_set(kfuncs: &[Kfunc]) -> Vec<(Span, KfuncError)> {
         }
         if k.has(KfFlag::Acquire) {
             if let Some(tag) = k.proto.ret.struct_ptr_tag() {
-                let released = kfuncs.iter().any(|r| {
-                    r.has(KfFlag::Release)
-                        && r.proto.params.first().and_then(|a| a.ty.struct_ptr_tag()) == Some(tag)
-                });
-                if !released {
+                if !released.contains(tag) {
                     errs.push((
                         k.span,
                         KfuncError::AcquireWithoutRelease {

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::emit_kernel::{exit_info_def, h_flags, struct_def, EXIT_REASON_LEN, ZERO_TAG_MACRO};
 use crate::model::{IfMissing, OpsTable};
-use crate::names::Names;
+use crate::names::{Names, EXIT_RECORD_MACROS, EXIT_RECORD_TAG, EXIT_RECORD_VAR};
 
 /// Flags and the ops struct, without kernel-private members (libbpf
 /// matches members by name and leaves missing ones zero).
@@ -51,24 +51,26 @@ pub fn bpf_exit_record(ops: &OpsTable, n: &Names) -> String {
         m = op.name()
     )
     .unwrap();
+    let [define, record] = EXIT_RECORD_MACROS;
+    let (tag, var) = (EXIT_RECORD_TAG, EXIT_RECORD_VAR);
     writeln!(
         s,
-        "#ifndef MODLESS_EXIT_RECORD_DEFINE\n\
-         struct modless_exit_record {{\n\
+        "#ifndef {define}\n\
+         struct {tag} {{\n\
          \ts32 kind;\n\
          \ts64 exit_code;\n\
          \tchar reason[{EXIT_REASON_LEN}];\n\
          }};\n\n\
-         #define MODLESS_EXIT_RECORD_DEFINE()\t\t\t\t\\\n\
-         \tstruct modless_exit_record modless_exit SEC(\".data\")\n\
+         #define {define}()\t\t\t\t\\\n\
+         \tstruct {tag} {var} SEC(\".data\")\n\
          /* kind last: a record whose kind is set is complete */\n\
-         #define MODLESS_EXIT_RECORD(info) ({{\t\t\t\t\\\n\
-         \tbpf_probe_read_kernel_str(modless_exit.reason,\t\t\\\n\
-         \t\t\t\t  sizeof(modless_exit.reason),\t\\\n\
+         #define {record}(info) ({{\t\t\t\t\\\n\
+         \tbpf_probe_read_kernel_str({var}.reason,\t\t\\\n\
+         \t\t\t\t  sizeof({var}.reason),\t\\\n\
          \t\t\t\t  (info)->reason);\t\t\\\n\
-         \tmodless_exit.exit_code = (info)->exit_code;\t\t\\\n\
+         \t{var}.exit_code = (info)->exit_code;\t\t\\\n\
          \tasm volatile(\"\" ::: \"memory\");\t\t\t\t\\\n\
-         \tmodless_exit.kind = (info)->kind;\t\t\t\\\n\
+         \t{var}.kind = (info)->kind;\t\t\t\\\n\
          }})\n\
          #endif"
     )

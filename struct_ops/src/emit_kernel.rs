@@ -113,7 +113,7 @@ pub fn exit_info_def(ops: &OpsTable, n: &Names) -> String {
         op.name()
     )
     .unwrap();
-    writeln!(s, "enum {}_exit_kind {{", n.sub).unwrap();
+    writeln!(s, "enum {} {{", n.exit_kind_enum()).unwrap();
     let kinds = EXIT_KINDS;
     let items: Vec<String> = kinds
         .iter()
@@ -160,11 +160,14 @@ fn default_name(cb: &Callback) -> Option<&str> {
     cb.default.as_deref()
 }
 
-/// Prototypes of the subsystem-provided defaults.
+/// Prototypes of the subsystem-provided defaults, one per function (ops
+/// of one prototype may share a default).
 pub fn h_defaults(ops: &OpsTable) -> String {
     let mut s = String::new();
+    let mut seen = Vec::new();
     for cb in &ops.callbacks {
-        if let Some(d) = default_name(cb) {
+        if let Some(d) = default_name(cb).filter(|d| !seen.contains(d)) {
+            seen.push(d);
             writeln!(
                 s,
                 "{}",
@@ -338,9 +341,9 @@ pub fn h_call_path(ops: &OpsTable, n: &Names) -> String {
     .unwrap();
     writeln!(
         s,
-        "#define {}(op, ...)\t{}_call_##op(__VA_ARGS__)",
+        "#define {}(op, ...)\t{}(__VA_ARGS__)",
         n.call_macro(),
-        n.sub
+        n.call_fn("##op")
     )
     .unwrap();
     s
@@ -403,8 +406,8 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
     writeln!(s, "static u32 {};\n", n.btf_shift()).unwrap();
     writeln!(
         s,
-        "static void {}_note(const struct bpf_prog *prog)\n{{",
-        n.btf_shift()
+        "static void {}(const struct bpf_prog *prog)\n{{",
+        n.btf_shift_note()
     )
     .unwrap();
     writeln!(
@@ -451,7 +454,7 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
 /// Verifier callbacks: read any argument, write only the allowlist.
 pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
     let mut s = String::new();
-    let is_valid = format!("{}_is_valid_access", n.sub);
+    let is_valid = n.is_valid_access();
     let params = [
         "int off",
         "int size",
@@ -491,13 +494,13 @@ pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
         s.push_str("\tdefault:\n\t\treturn -EACCES;\n\t}\n\treturn 0;\n}\n");
     }
 
-    let access = format!("{}_btf_struct_access", n.sub);
+    let access = n.btf_struct_access();
     if !structs.is_empty() {
         s.push('\n');
         writeln!(
             s,
-            "static const struct btf_type *{}_btf_type(const struct btf *btf, int idx)",
-            n.sub
+            "static const struct btf_type *{}(const struct btf *btf, int idx)",
+            n.btf_type_fn()
         )
         .unwrap();
         writeln!(
@@ -521,8 +524,8 @@ pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
             let kw = if i == 0 { "if" } else { "} else if" };
             writeln!(
                 s,
-                "\t{kw} (t == {}_btf_type(reg->btf, {})) {{",
-                n.sub,
+                "\t{kw} (t == {}(reg->btf, {})) {{",
+                n.btf_type_fn(),
                 n.btf_idx(Some(st))
             )
             .unwrap();
@@ -595,7 +598,7 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
         "const struct bpf_prog *prog",
     ];
     writeln!(s, "{}\n{{", sig(&format!("static int {cm}("), &params)).unwrap();
-    writeln!(s, "\t{}_note(prog);\n", n.btf_shift()).unwrap();
+    writeln!(s, "\t{}(prog);\n", n.btf_shift_note()).unwrap();
     let sleepable: Vec<_> = ops.callbacks.iter().filter(|c| c.sleepable).collect();
     if !sleepable.is_empty() {
         member_switch_header(&mut s);
@@ -704,20 +707,21 @@ fn exit_info_local(n: &Names, kind: &str, reason: &str) -> String {
 
 fn reg_one(ops: &OpsTable, n: &Names) -> String {
     let (t, live, key, lock, sub) = (&ops.name, n.live(), n.static_key(), n.lock(), &n.sub);
-    let link_var = format!("{sub}_bpf_link");
+    let link_var = n.link_var();
+    let (eject, ejected, einfo) = (n.eject_fn(), n.ejected_var(), n.eject_info_var());
     let has_exit = ops.exit_op().is_some();
     let mut s = String::new();
     writeln!(
         s,
-        "/* the attached instance's link, for {sub}_bpf_eject() */\nstatic struct bpf_link *{link_var};"
+        "/* the attached instance's link, for {eject}() */\nstatic struct bpf_link *{link_var};"
     )
     .unwrap();
     if has_exit {
         writeln!(
             s,
-            "/* what {sub}_bpf_eject() said about the link it detached */\n\
-             static struct bpf_link *{sub}_bpf_ejected;\n\
-             static struct {} {sub}_bpf_eject_info;",
+            "/* what {eject}() said about the link it detached */\n\
+             static struct bpf_link *{ejected};\n\
+             static struct {} {einfo};",
             n.exit_info()
         )
         .unwrap();
@@ -735,7 +739,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
     writeln!(s, "\t{link_var} = link;").unwrap();
     if has_exit {
-        writeln!(s, "\t{sub}_bpf_ejected = NULL;").unwrap();
+        writeln!(s, "\t{ejected} = NULL;").unwrap();
     }
     writeln!(s, "\tstatic_branch_enable(&{key});\n\treturn 0;\n}}\n").unwrap();
 
@@ -759,7 +763,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     if has_exit {
         writeln!(
             s,
-            "\tif (link && link == {sub}_bpf_ejected)\n\t\tinfo = {sub}_bpf_eject_info;\n\t{sub}_bpf_ejected = NULL;"
+            "\tif (link && link == {ejected})\n\t\tinfo = {einfo};\n\t{ejected} = NULL;"
         )
         .unwrap();
         s.push_str(&exit_call(ops, "ops"));
@@ -795,7 +799,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
 
     writeln!(
         s,
-        "/**\n * {sub}_bpf_eject - detach the attached {t} and say why\n\
+        "/**\n * {eject} - detach the attached {t} and say why\n\
          \x20* @code: exit code, for the exit op and the loader\n\
          \x20* @fmt: printf-style reason\n *\n\
          \x20* Lets {sub} drop a misbehaving policy: the default takes over and the\n\
@@ -819,7 +823,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     .unwrap();
     writeln!(
         s,
-        "void {sub}_bpf_eject(s64 code, const char *fmt, ...)\n{{\n\tstruct bpf_link *link;\n\
+        "void {eject}(s64 code, const char *fmt, ...)\n{{\n\tstruct bpf_link *link;\n\
          \tchar reason[{EXIT_REASON_LEN}];\n\tva_list args;\n"
     )
     .unwrap();
@@ -827,10 +831,10 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\tmutex_lock(&{lock});\n\tlink = {link_var};").unwrap();
     writeln!(s, "\tif (link)\n\t\tlink = bpf_link_inc_not_zero(link);").unwrap();
     if has_exit {
-        let info = format!("{sub}_bpf_eject_info");
+        let info = &einfo;
         writeln!(
             s,
-            "\tif (!IS_ERR_OR_NULL(link)) {{\n\t\t{sub}_bpf_ejected = link;\n\
+            "\tif (!IS_ERR_OR_NULL(link)) {{\n\t\t{ejected} = link;\n\
              \t\t{info}.kind = {};\n\t\t{info}.exit_code = code;\n\
              \t\tstrscpy({info}.reason, reason);\n\t}}",
             n.exit_kind("EJECT")
@@ -861,7 +865,7 @@ fn reg_many(ops_t: &OpsTable, n: &Names) -> String {
         n.lock(),
         n.list_node(),
     );
-    let find = format!("{}_bpf_find", n.sub);
+    let find = n.find_fn();
     let mut s = String::new();
     writeln!(
         s,

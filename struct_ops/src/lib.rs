@@ -10,7 +10,7 @@
 pub mod emit_bpf;
 pub mod emit_kernel;
 mod model;
-mod names;
+pub mod names;
 mod validate;
 
 pub use model::{
@@ -18,6 +18,6 @@ pub use model::{
 };
 pub use names::Names;
 pub use validate::{
-    plain_arg_name, stub_suffix, validate, OpsError, MAX_ARGS, MAX_MEMBERS, MAX_OPS_NAME_LEN,
-    RESERVED_MEMBERS, STUB_SUFFIXES,
+    plain_arg_name, stub_suffix, validate, OpsError, MAX_ARGS, MAX_ARRAY_LEN, MAX_MEMBERS,
+    MAX_OPS_NAME_LEN, RESERVED_MEMBERS, STUB_SUFFIXES,
 };

@@ -1,8 +1,11 @@
-//! The one naming rule for everything generated around an ops table.
+//! The one naming rule for everything generated around an ops table (and
+//! the subsystem-wide names: init, eject, header guards, Rust types).
 //!
 //! `bpf_<type>`, `__bpf_ops_<type>` and `<type>__<member>` follow the
 //! in-tree convention (bpf_qdisc.c, ext.c); everything else is prefixed with
-//! the subsystem name.
+//! the subsystem name. The emitters format no name themselves; the
+//! declaration's symbol table (modless-decl) lists every name through these
+//! same methods, so the collision check sees exactly what is emitted.
 
 /// Names derived from the subsystem prefix and the ops type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,5 +139,123 @@ impl Names {
         } else {
             format!("{}_OP", self.upper())
         }
+    }
+
+    /// `enum <sub>_exit_kind`.
+    pub fn exit_kind_enum(&self) -> String {
+        format!("{}_exit_kind", self.sub)
+    }
+    pub fn is_valid_access(&self) -> String {
+        format!("{}_is_valid_access", self.sub)
+    }
+    pub fn btf_struct_access(&self) -> String {
+        format!("{}_btf_struct_access", self.sub)
+    }
+    /// Looks a `btf_ids` entry up in a prog's BTF.
+    pub fn btf_type_fn(&self) -> String {
+        format!("{}_btf_type", self.sub)
+    }
+    /// Records the BTF id shift from a prog.
+    pub fn btf_shift_note(&self) -> String {
+        format!("{}_note", self.btf_shift())
+    }
+    /// The attached instance's link (`instances = "one"`).
+    pub fn link_var(&self) -> String {
+        format!("{}_bpf_link", self.sub)
+    }
+    /// The link [`Names::eject_fn`] detached, and what it said.
+    pub fn ejected_var(&self) -> String {
+        format!("{}_bpf_ejected", self.sub)
+    }
+    pub fn eject_info_var(&self) -> String {
+        format!("{}_bpf_eject_info", self.sub)
+    }
+    /// `void <sub>_bpf_eject(s64 code, const char *fmt, ...)`.
+    pub fn eject_fn(&self) -> String {
+        format!("{}_bpf_eject", self.sub)
+    }
+    /// Finds an attached instance (`instances = "many"`).
+    pub fn find_fn(&self) -> String {
+        format!("{}_bpf_find", self.sub)
+    }
+    /// `int __init <sub>_bpf_init(void)`.
+    pub fn init_fn(&self) -> String {
+        format!("{}_bpf_init", self.sub)
+    }
+    /// Include guard of `<sub>_bpf.h`.
+    pub fn kernel_h_guard(&self) -> String {
+        format!("_{}_BPF_H", self.upper())
+    }
+    /// Include guard of `<sub>.bpf.h`.
+    pub fn bpf_h_guard(&self) -> String {
+        format!("__{}_BPF_PROG_H", self.upper())
+    }
+    /// Defined by BPF programs when the subsystem is built in.
+    pub fn types_in_vmlinux(&self) -> String {
+        format!("{}_TYPES_IN_VMLINUX", self.upper())
+    }
+    /// The Rust type of a shared struct: `jobd_job` -> `JobdJob`.
+    pub fn rust_struct(c_name: &str) -> String {
+        c_name
+            .split('_')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let mut c = p.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+    /// The Rust type of the ops table's data members.
+    pub fn rust_ops_data(&self) -> String {
+        format!("{}Data", Self::rust_struct(&self.ops))
+    }
+}
+
+/// Names the generated code defines whatever the declaration says: the
+/// Rust constants of `<sub>_bpf.rs` and the BPF header's exit record.
+pub const RUST_FIXED: [&str; 9] = [
+    "OPS_TYPE",
+    "OPS_VALUE_TYPE",
+    "OPS_CALLBACKS",
+    "OPS_REQUIRED",
+    "OPS_ZERO_IF_MISSING",
+    "OPS_EXIT",
+    "KFUNCS",
+    "FENTRY_HOOKS",
+    "FMOD_RET_HOOKS",
+];
+
+/// The BPF header's exit record: `struct modless_exit_record`, its
+/// variable and macros.
+pub const EXIT_RECORD_TAG: &str = "modless_exit_record";
+pub const EXIT_RECORD_VAR: &str = "modless_exit";
+pub const EXIT_RECORD_MACROS: [&str; 2] = ["MODLESS_EXIT_RECORD_DEFINE", "MODLESS_EXIT_RECORD"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_names_camel_case_and_collapse_underscores() {
+        assert_eq!(Names::rust_struct("jobd_job"), "JobdJob");
+        assert_eq!(Names::rust_struct("jobd__job"), "JobdJob");
+        assert_eq!(Names::rust_struct("_"), "");
+        assert_eq!(
+            Names::new("jobd", "jobd_ops").rust_ops_data(),
+            "JobdOpsData"
+        );
+    }
+
+    #[test]
+    fn prefixes_follow_the_kernel_convention() {
+        let n = Names::new("jobd", "jobd_ops");
+        assert_eq!(n.stub("pick"), "jobd_ops__pick");
+        assert_eq!(n.value_type(), "bpf_struct_ops_jobd_ops");
+        assert_eq!(n.st_cb("reg"), "jobd_st_reg");
+        assert_eq!(n.flags_all("flags"), "JOBD_OPS_FLAGS_ALL");
+        assert_eq!(n.btf_idx(Some("jobd_job")), "JOBD_BTF_JOBD_JOB");
+        assert_eq!(n.eject_fn(), "jobd_bpf_eject");
     }
 }

@@ -14,8 +14,11 @@ pub const MAX_MEMBERS: usize = 64;
 pub const MAX_ARGS: usize = 12;
 /// Stub parameter-name suffixes `prepare_arg_info()` understands.
 pub const STUB_SUFFIXES: &[&str] = &["__arena__nullable", "__nullable", "__ref", "__arena"];
-/// Member names the generated C uses for its own sets.
-pub const RESERVED_MEMBERS: &[&str] = &["any_op"];
+/// Member names the generated C uses: the any-op kfunc set and the
+/// private list node of `instances = "many"`.
+pub const RESERVED_MEMBERS: &[&str] = &["any_op", "bpf_node"];
+/// Most elements of an array member (the ops table is copied whole).
+pub const MAX_ARRAY_LEN: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum OpsError {
@@ -90,6 +93,10 @@ pub enum OpsError {
     DuplicateFlag { member: String, flag: String },
     #[error("flag name `{flag}`: {err}")]
     FlagName { flag: String, err: IdentError },
+    #[error("ops data member `{member}` is `char {member}[{len}]`; a name needs room for at least one character and the NUL, declare at least `char {member}[2]`")]
+    NameTooShort { member: String, len: usize },
+    #[error("ops data member `{member}` is an array of {len} elements; at most {MAX_ARRAY_LEN} are allowed")]
+    ArrayTooLarge { member: String, len: usize },
     #[error("ops data member `{member}` has max {max}, which `{ty}` cannot hold")]
     MaxOutOfRange {
         member: String,
@@ -145,7 +152,8 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
         .map(|c| (c.name(), c.span))
         .chain(ops.data.iter().map(|d| (d.decl.name.as_str(), d.span)))
         .collect();
-    for (i, (name, span)) in names.iter().enumerate() {
+    let mut seen = std::collections::HashSet::new();
+    for (name, span) in &names {
         if let Err(err) = check_ident(name) {
             push(
                 *span,
@@ -155,7 +163,7 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
                 },
             );
         }
-        if names[..i].iter().any(|(n, _)| n == name) {
+        if !seen.insert(*name) {
             push(
                 *span,
                 OpsError::DuplicateMember {
@@ -258,6 +266,15 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
     for d in &ops.data {
         let member = d.decl.name.clone();
         let ty = d.decl.ty.to_string();
+        if let CType::Array { len, .. } = d.decl.ty {
+            if len > MAX_ARRAY_LEN {
+                let member = member.clone();
+                push(d.span, OpsError::ArrayTooLarge { member, len });
+            } else if len < 2 && d.kind == DataKind::Name {
+                let member = member.clone();
+                push(d.span, OpsError::NameTooShort { member, len });
+            }
+        }
         match &d.kind {
             DataKind::Name => {
                 let is_char_array = matches!(&d.decl.ty, CType::Array { of, .. }

@@ -6,7 +6,7 @@ use modless_kfuncs::KfuncError;
 use modless_struct_ops::OpsError;
 use thiserror::Error;
 
-use crate::location::Origin;
+use crate::location::{Lines, Origin};
 
 /// One problem in a declaration, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -31,6 +31,14 @@ impl DeclError {
         DeclError {
             file: origin.file.clone(),
             line_col: origin.line_col(span),
+            kind,
+        }
+    }
+
+    pub(crate) fn located(lines: &Lines, span: Span, kind: DeclErrorKind) -> Self {
+        DeclError {
+            file: lines.origin.file.clone(),
+            line_col: lines.line_col(span),
             kind,
         }
     }
@@ -89,12 +97,83 @@ pub enum DeclErrorKind {
         strukt: String,
         field: String,
     },
-    #[error("name `{name}` is used by both {first} and {second}; C names must be unique")]
+    #[error(
+        "generated name `{name}` would be defined by both {first} and {second}; rename one of them"
+    )]
     NameCollision {
         name: String,
         first: String,
         second: String,
     },
+    #[error("{role} `{name}` is {why}; rename it")]
+    Reserved {
+        role: String,
+        name: String,
+        why: &'static str,
+    },
+    #[error("parameter `{param}` of {func} is also {what}, which the generated code refers to; rename the parameter")]
+    ParamShadows {
+        param: String,
+        func: String,
+        what: String,
+    },
+    #[error("parameter `{param}` of op `{op}` is a local variable of the generated call function `{call}`; rename the parameter")]
+    ParamIsGlueLocal {
+        param: String,
+        op: String,
+        call: String,
+    },
+    #[error("{func} declares parameter `{param}` twice (annotation suffixes such as __ref are not part of the name); rename one")]
+    DuplicateParam { func: String, param: String },
+    #[error("ops callbacks `{first}` and `{second}` share default `{default}` but their prototypes differ; give each its own default")]
+    SharedDefaultSignature {
+        default: String,
+        first: String,
+        second: String,
+    },
+    #[error("the doc of {item} contains `{seq}`, which would end or nest the generated C comment; reword it")]
+    DocCommentMarker { item: String, seq: &'static str },
+    #[error("the doc of {item} contains a control character (U+{code:04X}); use plain text")]
+    DocControl { item: String, code: u32 },
+    #[error("subsystem name `{name}` is {len} characters; at most {max} are allowed (it names the module, and MODULE_NAME_LEN is 56 with the NUL)")]
+    SubsystemTooLong {
+        name: String,
+        len: usize,
+        max: usize,
+    },
+    #[error("generated name `{name}` ({what}) is {len} characters; at most {max} are allowed (resolve_btfids and BTF keep names in KSYM_NAME_LEN = 512 bytes with a suffix); shorten it")]
+    SymbolTooLong {
+        name: String,
+        what: String,
+        len: usize,
+        max: usize,
+    },
+    #[error("struct `{name}` becomes Rust type `{rust}`, which is {why}; rename the struct")]
+    RustTypeName {
+        name: String,
+        rust: String,
+        why: &'static str,
+    },
+    #[error("{role} `{name}` cannot be a Rust field: it is {why}; rename it")]
+    RustFieldName {
+        role: String,
+        name: String,
+        why: &'static str,
+    },
+    #[error("flag `{flag}` must be upper case and start with `{prefix}` (it becomes a C macro and a Rust constant), e.g. `{prefix}{suggest}`")]
+    FlagName {
+        flag: String,
+        prefix: String,
+        suggest: String,
+    },
+    #[error("{item} is an array of {len} elements; at most {max} are allowed (shared structs and ops tables are copied whole); make it smaller")]
+    ArrayTooLarge {
+        item: String,
+        len: usize,
+        max: usize,
+    },
+    #[error("{item}: `ret_range` has {count} values; give exactly two, e.g. ret_range = [\"-EPERM\", 0]")]
+    RetRangeLen { item: String, count: usize },
     #[error("exit op `{op}` takes `struct {given} *`; the glue passes `struct {want} *`, declare it `void (*{op})(struct {want} *info)`")]
     ExitInfoType {
         op: String,

@@ -15,12 +15,15 @@ mod load;
 mod location;
 mod model;
 mod raw;
+pub mod reserved;
+mod symbols;
 mod validate;
 
 pub use error::{DeclError, DeclErrorKind, DeclErrors};
 pub use load::{load, parse};
 pub use location::Origin;
 pub use model::{Declaration, KernelNames, SharedStruct, Subsystem};
+pub use symbols::{symbols, KernelUnique, Ns, Symbol};
 
 pub use modless_ctypes as ctypes;
 pub use modless_hooks as hooks;

@@ -11,7 +11,7 @@ use modless_struct_ops::{
 use toml::Spanned;
 
 use crate::error::{DeclError, DeclErrorKind, DeclErrors};
-use crate::location::Origin;
+use crate::location::{inside_string, Lines, Origin};
 use crate::model::{Declaration, SharedStruct, Subsystem};
 use crate::raw::{IntOrStr, RawFile};
 
@@ -21,13 +21,13 @@ fn span_of<T>(s: &Spanned<T>) -> Span {
 }
 
 struct Loader<'a> {
-    origin: &'a Origin,
+    lines: Lines<'a>,
     errs: Vec<DeclError>,
 }
 
 impl Loader<'_> {
     fn err(&mut self, span: Span, kind: DeclErrorKind) {
-        self.errs.push(DeclError::at(self.origin, span, kind));
+        self.errs.push(DeclError::located(&self.lines, span, kind));
     }
 
     fn c<T>(
@@ -39,7 +39,7 @@ impl Loader<'_> {
         match f(s.get_ref()) {
             Ok(v) => Some(v),
             Err(err) => {
-                let at = span_of(s).inside_string(err.offset, err.len);
+                let at = inside_string(&self.lines.origin.text, span_of(s), err.offset, err.len);
                 self.err(at, DeclErrorKind::CSyntax { item, err });
                 None
             }
@@ -120,11 +120,11 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         DeclErrors(vec![DeclError::at(
             &origin,
             span,
-            DeclErrorKind::Toml(e.message().to_string()),
+            DeclErrorKind::Toml(with_fix(e.message(), e.span().and_then(|r| text.get(r)))),
         )])
     })?;
     let mut l = Loader {
-        origin: &origin,
+        lines: Lines::new(&origin),
         errs: Vec::new(),
     };
 
@@ -318,10 +318,12 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
                     .as_ref()
                     .map(span_of)
                     .unwrap_or(span_of(&h.attach));
-                let (min, max) = match &h.ret_range {
-                    Some(r) => {
-                        let [a, b] = r.get_ref().clone();
-                        (l.ret_value(&a, span, &item), l.ret_value(&b, span, &item))
+                let (min, max) = match h.ret_range.as_ref().map(|r| r.get_ref().as_slice()) {
+                    Some([a, b]) => (l.ret_value(a, span, &item), l.ret_value(b, span, &item)),
+                    Some(other) => {
+                        let count = other.len();
+                        l.err(span, DeclErrorKind::RetRangeLen { item, count });
+                        continue;
                     }
                     None => (
                         Some(RetValue::int(i128::from(i32::MIN))),
@@ -368,4 +370,45 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         kfuncs,
         hooks,
     })
+}
+
+/// serde's message, with the key it is about (from the message or the
+/// source at its span) and what to do about it.
+fn with_fix(msg: &str, at: Option<&str>) -> String {
+    let msg = msg.trim_end();
+    let at = at.map(|a| a.trim().trim_matches('"')).filter(|a| {
+        !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    });
+    let named = msg.split('`').nth(1);
+    let key = named.or(at);
+    let msg = match (named, at) {
+        (None, Some(k)) if msg.starts_with("duplicate key") => format!("duplicate key `{k}`"),
+        _ => msg.to_string(),
+    };
+    let msg = msg.as_str();
+    let fix = if msg.starts_with("missing field") {
+        match key {
+            Some(k) => format!("add `{k} = ...` to this table"),
+            None => "add the missing key".into(),
+        }
+    } else if msg.starts_with("duplicate key") {
+        match key {
+            Some(k) => format!("keep one `{k}`: a key may appear once per table"),
+            None => "keep one of the two: a key may appear once per table".into(),
+        }
+    } else if msg.starts_with("unknown field") {
+        match key {
+            Some(k) => format!("remove `{k}` or correct its spelling"),
+            None => "remove the key or correct its spelling".into(),
+        }
+    } else if msg.starts_with("invalid type") {
+        "give a value of the expected type".into()
+    } else if msg.starts_with("invalid length") {
+        "give the expected number of values".into()
+    } else {
+        return msg.to_string();
+    };
+    format!("{msg}; {fix}")
 }

@@ -111,7 +111,7 @@ pub enum IntOrStr {
 pub struct RawHook {
     pub proto: S<String>,
     pub attach: S<String>,
-    pub ret_range: Option<S<[IntOrStr; 2]>>,
+    pub ret_range: Option<S<Vec<IntOrStr>>>,
     pub default: Option<S<IntOrStr>>,
     #[serde(default)]
     pub sleepable: bool,

@@ -530,3 +530,16 @@ fn the_exit_info_struct_name_is_taken() {
     let errs = errors(&text);
     assert!(errs.iter().any(|e| matches!(&e.kind, DeclErrorKind::NameCollision { name, .. } if name == "demo_exit_info")), "{errs:#?}");
 }
+
+#[test]
+fn the_repository_declarations_stay_valid() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for f in [
+        "examples/jobd/jobd.toml",
+        "struct_ops/dombal/sched_ext.toml",
+        "framework/loader/bpf/jobd_next/jobd.toml",
+    ] {
+        let d = modless_decl::load(&root.join(f)).unwrap_or_else(|e| panic!("{e}"));
+        d.validate().unwrap_or_else(|e| panic!("{f}:\n{e}"));
+    }
+}

@@ -7,13 +7,13 @@ use modless_decl::struct_ops::emit_bpf;
 use modless_decl::{hooks, kfuncs, Declaration};
 
 use crate::banner::c_banner;
-use crate::kernel_h::{names, shared_structs};
+use crate::kernel_h::{foreign_structs, names, shared_structs};
 
 pub fn emit(decl: &Declaration) -> String {
     let n = names(decl);
     let sub = &decl.subsystem.name;
-    let up = n.upper();
-    let guard = format!("__{up}_BPF_PROG_H");
+    let guard = n.bpf_h_guard();
+    let in_vmlinux = n.types_in_vmlinux();
     let mut s = c_banner(decl, true);
     writeln!(
         s,
@@ -23,12 +23,21 @@ pub fn emit(decl: &Declaration) -> String {
     s.push_str(" * <bpf/bpf_helpers.h> and <bpf/bpf_tracing.h>; programs must be GPL.\n");
     writeln!(
         s,
-        " * Define {up}_TYPES_IN_VMLINUX when {sub} is built in, so vmlinux.h"
+        " * Define {in_vmlinux} when {sub} is built in, so vmlinux.h"
     )
     .unwrap();
     s.push_str(" * already has its types.\n */\n");
     writeln!(s, "#ifndef {guard}\n#define {guard}\n").unwrap();
-    writeln!(s, "#ifndef {up}_TYPES_IN_VMLINUX").unwrap();
+    // kernel types come from vmlinux.h; a tag it lacks must still name one
+    // type across the prototypes below
+    let foreign = foreign_structs(decl);
+    for t in &foreign {
+        writeln!(s, "struct {t};").unwrap();
+    }
+    if !foreign.is_empty() {
+        s.push('\n');
+    }
+    writeln!(s, "#ifndef {in_vmlinux}").unwrap();
     s.push_str("/* CO-RE: field offsets are relocated against the kernel's BTF. */\n");
     s.push_str("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n");
     s.push_str("#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n");
@@ -36,7 +45,7 @@ pub fn emit(decl: &Declaration) -> String {
     s.push_str(&shared_structs(decl));
     s.push_str(&decl_ops_struct(decl));
     s.push_str("\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n");
-    writeln!(s, "#endif /* {up}_TYPES_IN_VMLINUX */\n").unwrap();
+    writeln!(s, "#endif /* {in_vmlinux} */\n").unwrap();
     s.push_str(&emit_bpf::bpf_macros(&decl.ops, &n));
     let record = emit_bpf::bpf_exit_record(&decl.ops, &n);
     if !record.is_empty() {

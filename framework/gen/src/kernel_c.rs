@@ -106,7 +106,7 @@ pub fn emit(decl: &Declaration) -> String {
         "/* Registers {sub}'s BPF interface; call it from {sub}'s module init. */"
     )
     .unwrap();
-    writeln!(s, "int __init {sub}_bpf_init(void)\n{{\n\tint ret;\n").unwrap();
+    writeln!(s, "int __init {}(void)\n{{\n\tint ret;\n", n.init_fn()).unwrap();
     for (i, step) in steps.iter().enumerate() {
         let lead = if i == 0 {
             "\tret = "

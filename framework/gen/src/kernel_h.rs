@@ -6,6 +6,8 @@ use std::fmt::Write;
 use modless_decl::struct_ops::{emit_kernel, Instances, Names};
 use modless_decl::{hooks, kfuncs, Declaration};
 
+use modless_decl::ctypes::cfmt::wrap_words;
+
 use crate::banner::c_banner;
 
 pub fn names(decl: &Declaration) -> Names {
@@ -65,11 +67,12 @@ pub fn emit(decl: &Declaration) -> String {
     let n = names(decl);
     let sub = &decl.subsystem.name;
     let up = n.upper();
-    let guard = format!("_{up}_BPF_H");
+    let guard = n.kernel_h_guard();
     let mut s = c_banner(decl, true);
     s.push_str("/*\n");
     if let Some(doc) = &decl.subsystem.doc {
-        writeln!(s, " * {sub}: {doc}\n *").unwrap();
+        s.push_str(&wrap_words(&format!(" * {sub}: "), " * ", doc));
+        s.push_str(" *\n");
     }
     writeln!(
         s,
@@ -151,24 +154,27 @@ pub fn emit(decl: &Declaration) -> String {
     s.push('\n');
     let one = decl.ops.instances == Instances::One;
     writeln!(s, "#if {}", n.enabled_macro()).unwrap();
-    writeln!(s, "int __init {sub}_bpf_init(void);").unwrap();
+    writeln!(s, "int __init {}(void);", n.init_fn()).unwrap();
     if one {
         writeln!(
             s,
-            "__printf(2, 3) void {sub}_bpf_eject(s64 code, const char *fmt, ...);"
+            "__printf(2, 3) void {}(s64 code, const char *fmt, ...);",
+            n.eject_fn()
         )
         .unwrap();
     }
     s.push_str("#else\n");
     writeln!(
         s,
-        "static inline int {sub}_bpf_init(void)\n{{\n\treturn 0;\n}}"
+        "static inline int {}(void)\n{{\n\treturn 0;\n}}",
+        n.init_fn()
     )
     .unwrap();
     if one {
         writeln!(
             s,
-            "\nstatic inline __printf(2, 3)\nvoid {sub}_bpf_eject(s64 code, const char *fmt, ...)\n{{\n}}"
+            "\nstatic inline __printf(2, 3)\nvoid {}(s64 code, const char *fmt, ...)\n{{\n}}",
+            n.eject_fn()
         )
         .unwrap();
     }

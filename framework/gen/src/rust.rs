@@ -4,24 +4,14 @@
 use std::fmt::Write;
 
 use modless_decl::ctypes::{CType, Decl};
+use modless_decl::hooks::names::{bound, Bound};
 use modless_decl::hooks::HookKind;
-use modless_decl::struct_ops::{emit_kernel, DataKind, IfMissing};
+use modless_decl::reserved::rust_ident;
+use modless_decl::struct_ops::{emit_kernel, DataKind, IfMissing, Names};
 use modless_decl::Declaration;
 
 use crate::banner::generated_line;
 use crate::kernel_h::names;
-
-fn camel(name: &str) -> String {
-    name.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
 
 /// Kernel pointers are opaque to userspace: carried as `u64`.
 fn rust_type(ty: &CType) -> String {
@@ -33,16 +23,10 @@ fn rust_type(ty: &CType) -> String {
     }
 }
 
-fn rust_field(name: &str) -> String {
-    const KEYWORDS: &[&str] = &[
-        "type", "match", "ref", "self", "fn", "mod", "move", "loop", "impl", "use", "where",
-        "crate", "super", "trait", "dyn", "box", "in", "let", "mut", "pub", "as", "async", "await",
-        "priv", "macro", "yield", "try", "gen",
-    ];
-    if KEYWORDS.contains(&name) {
-        format!("r#{name}")
-    } else {
-        name.to_string()
+/// `///` lines for `doc` (which may span lines).
+fn doc_lines(s: &mut String, doc: &str) {
+    for line in doc.lines() {
+        writeln!(s, "/// {line}").unwrap();
     }
 }
 
@@ -51,7 +35,7 @@ fn big_array(ty: &CType) -> bool {
 }
 
 fn repr_struct(s: &mut String, doc: &str, name: &str, fields: &[&Decl]) {
-    writeln!(s, "/// {doc}").unwrap();
+    doc_lines(s, doc);
     s.push_str("#[repr(C)]\n");
     if fields.iter().any(|f| big_array(&f.ty)) {
         s.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq)]\n");
@@ -60,7 +44,7 @@ fn repr_struct(s: &mut String, doc: &str, name: &str, fields: &[&Decl]) {
     }
     writeln!(s, "pub struct {name} {{").unwrap();
     for f in fields {
-        writeln!(s, "    pub {}: {},", rust_field(&f.name), rust_type(&f.ty)).unwrap();
+        writeln!(s, "    pub {}: {},", rust_ident(&f.name), rust_type(&f.ty)).unwrap();
     }
     s.push_str("}\n\n");
 }
@@ -192,11 +176,11 @@ pub fn emit(decl: &Declaration) -> String {
     for h in &decl.hooks {
         if let HookKind::FmodRet { min, max, .. } = &h.kind {
             let ty = h.proto.ret.scalar().map(|s| s.rust_name()).unwrap_or("i64");
-            let up = h.name().to_ascii_uppercase();
             writeln!(s, "/// Lowest value `{}` returns to its caller.", h.name()).unwrap();
-            writeln!(s, "pub const {up}_RET_MIN: {ty} = {};", min.value).unwrap();
+            let (lo, hi) = (bound(h.name(), Bound::Min), bound(h.name(), Bound::Max));
+            writeln!(s, "pub const {lo}: {ty} = {};", min.value).unwrap();
             writeln!(s, "/// Highest value `{}` returns to its caller.", h.name()).unwrap();
-            writeln!(s, "pub const {up}_RET_MAX: {ty} = {};\n", max.value).unwrap();
+            writeln!(s, "pub const {hi}: {ty} = {};\n", max.value).unwrap();
         }
     }
 
@@ -204,14 +188,8 @@ pub fn emit(decl: &Declaration) -> String {
         if let DataKind::Flags(flags) = &d.kind {
             let ty = d.decl.ty.scalar().map(|s| s.rust_name()).unwrap_or("u64");
             for f in flags {
-                writeln!(
-                    s,
-                    "/// {}",
-                    f.doc
-                        .as_deref()
-                        .unwrap_or("Flag bit of the ops data member.")
-                )
-                .unwrap();
+                let doc = f.doc.as_deref();
+                doc_lines(&mut s, doc.unwrap_or("Flag bit of the ops data member."));
                 writeln!(s, "pub const {}: {ty} = 1 << {};", f.name, f.bit).unwrap();
             }
             let all: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
@@ -239,7 +217,7 @@ pub fn emit(decl: &Declaration) -> String {
         repr_struct(
             &mut s,
             &format!("{doc} (`struct {}`)", st.def.name),
-            &camel(&st.def.name),
+            &Names::rust_struct(&st.def.name),
             &fields,
         );
     }
@@ -249,7 +227,7 @@ pub fn emit(decl: &Declaration) -> String {
             "The data members of `struct {}`, after its callbacks.",
             ops.name
         );
-        repr_struct(&mut s, &doc, &format!("{}Data", camel(&ops.name)), &fields);
+        repr_struct(&mut s, &doc, &n.rust_ops_data(), &fields);
     }
     while s.ends_with("\n\n") {
         s.pop();

@@ -351,3 +351,5 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
     decl.hooks = hooks;
     decl
 }
+
+pub mod wild;
