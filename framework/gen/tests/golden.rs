@@ -79,14 +79,13 @@ fn generated_rust_compiles() {
 /// syntax, types and that the definitions land where they should.)
 #[test]
 fn bpf_header_defines_programs_and_the_ops_map() {
-    if std::process::Command::new("gcc")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipping: gcc is not installed");
-        return;
-    }
+    assert!(
+        std::process::Command::new("gcc")
+            .arg("--version")
+            .output()
+            .is_ok(),
+        "gcc is not installed (scripts/deps.sh installs it)"
+    );
     let decl = modless_decl::load(&example("jobd.toml")).unwrap();
     let generated = modless_gen::generate(&decl).unwrap();
     let dir = tempfile::tempdir().unwrap();
