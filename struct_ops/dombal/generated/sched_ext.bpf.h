@@ -9,6 +9,27 @@
 #ifndef __SCHED_EXT_BPF_PROG_H
 #define __SCHED_EXT_BPF_PROG_H
 
+struct bpf_iter_scx_dsq;
+struct bpf_prog_aux;
+struct cgroup;
+struct cpumask;
+struct rq;
+struct scx_bpf_dsq_insert_vtime_args;
+struct scx_bpf_select_cpu_and_args;
+struct scx_cgroup_init_args;
+struct scx_cid_topo;
+struct scx_cmask;
+struct scx_cpu_acquire_args;
+struct scx_cpu_release_args;
+struct scx_dump_ctx;
+struct scx_event_stats;
+struct scx_exit_info;
+struct scx_exit_task_args;
+struct scx_init_task_args;
+struct scx_sub_attach_args;
+struct scx_sub_detach_args;
+struct task_struct;
+
 #ifndef SCHED_EXT_TYPES_IN_VMLINUX
 /* CO-RE: field offsets are relocated against the kernel's BTF. */
 #ifndef BPF_NO_PRESERVE_ACCESS_INDEX
