@@ -1,7 +1,7 @@
 //! `modless load OBJ.bpf.o [--set NAME=VALUE]... [--max-entries MAP=N]...
 //! [--cgroup DIR] [--for SECONDS]`: prepare, attach everything, hold, detach.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -23,6 +23,10 @@ pub struct Args {
     /// from the object's BTF: integers, bools, enums by name, char arrays (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = name_value)]
     set: Vec<(String, String)>,
+    /// The declaration the object implements (repeatable): when the verifier
+    /// refuses a kfunc call, say which ops it allows the kfunc from.
+    #[arg(long)]
+    decl: Vec<PathBuf>,
     /// Create map MAP with N entries instead of the object's size (repeatable).
     #[arg(long = "max-entries", value_name = "MAP=N", value_parser = map_entries)]
     max_entries: Vec<(String, u32)>,
@@ -88,7 +92,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ext = match prepare(&args).and_then(|o| o.load()) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("modless: error: {e}");
+            let text = e.to_string();
+            eprintln!("modless: error: {text}");
+            if let Some(hint) = kfunc_hint(&text, &args.object, &args.decl) {
+                eprintln!("modless: hint: {hint}");
+            }
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -183,5 +191,71 @@ fn print_why(ext: &Extension, kernel_log: &[String]) {
     }
     for line in kernel_log {
         eprintln!("  kernel: {line}");
+    }
+}
+
+/// For a verifier refusal of a kfunc call ("calling kernel function X is
+/// not allowed"): what the declarations say about X, or how to find out.
+fn kfunc_hint(error: &str, object: &Path, decls: &[PathBuf]) -> Option<String> {
+    let kfunc = error
+        .split("calling kernel function ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?;
+    let lint = |decl: &str| format!("`modless lint {} {decl}` checks this before loading", object.display());
+    if decls.is_empty() {
+        return Some(format!(
+            "the kernel does not let this program call {kfunc}; {} (it names the ops the \
+             declaration allows {kfunc} from), or pass --decl DECL here",
+            lint("DECL")
+        ));
+    }
+    for path in decls {
+        let Ok(d) = modless_decl::load(path) else {
+            continue;
+        };
+        if let Some(k) = d.kfuncs.iter().find(|k| k.name() == kfunc) {
+            let from = match &k.scope {
+                modless_decl::kfuncs::OpScope::AnyOp => "any op".to_string(),
+                modless_decl::kfuncs::OpScope::Ops(ops) => format!("ops {}", ops.join(", ")),
+            };
+            return Some(format!(
+                "{} allows {kfunc} from {from} only; {}",
+                path.display(),
+                lint(&path.display().to_string())
+            ));
+        }
+    }
+    Some(format!(
+        "{kfunc} is not declared in {}: the kernel's own rules refused it",
+        decls
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kfunc_hint;
+    use std::path::{Path, PathBuf};
+
+    const REFUSAL: &str = "program jobd_bad_select was rejected by the verifier: \
+        calling kernel function bpf_jobd_job_acquire is not allowed";
+
+    #[test]
+    fn a_kfunc_refusal_names_the_declared_ops() {
+        let jobd = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/jobd/jobd.toml");
+        let hint = kfunc_hint(REFUSAL, Path::new("p.bpf.o"), &[jobd]).unwrap();
+        assert!(hint.contains("allows bpf_jobd_job_acquire from ops "), "{hint}");
+        assert!(hint.contains("`modless lint p.bpf.o "), "{hint}");
+    }
+
+    #[test]
+    fn without_a_declaration_it_points_to_lint() {
+        let hint = kfunc_hint(REFUSAL, Path::new("p.bpf.o"), &[]).unwrap();
+        assert!(hint.contains("modless lint p.bpf.o DECL"), "{hint}");
+        assert!(kfunc_hint("invalid mem access", Path::new("p"), &[PathBuf::new()]).is_none());
     }
 }
