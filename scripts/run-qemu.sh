@@ -51,8 +51,10 @@ case " ${kernel_args[*]:-} " in
 '  ') "$repo/scripts/build-modules.sh" "$MODLESS_KERNEL_TREE" ;;
 *) "$repo/scripts/build-modules.sh" --keep-going "$("$bin" --print-kernel-tree "${kernel_args[@]}")" ;;
 esac
-# The guest runs the host's binaries from this tree: build them all first.
-cargo build -q --manifest-path "$repo/Cargo.toml" --workspace --bins
+# The guest runs the host's binaries from this tree: build them all first
+# (cargo's progress shows; with nothing changed it is one "Finished" line).
+echo "run-qemu: building the workspace's binaries (cargo build --workspace --bins)" >&2
+cargo build --manifest-path "$repo/Cargo.toml" --workspace --bins
 
 for a in "$@"; do
 	[ "$a" = -- ] && exec "$bin" "$@"
