@@ -160,3 +160,45 @@ fn build_bpf_prints_clangs_warnings() {
         "no warning printed: {stderr:?}"
     );
 }
+
+/// `modless build-bpf --decl`: the declaration's header is generated onto
+/// the include path and the object is linted; a kfunc called from an op the
+/// declaration does not allow fails the build with lint's message, and the
+/// object is not kept. (Built against the harness's kernel when one is
+/// cached, else the running kernel's BTF; clang is required.)
+#[test]
+fn build_bpf_with_a_declaration_builds_and_lints() {
+    let dir = tempfile::tempdir().unwrap();
+    let build = |src: &str, out: &Path| {
+        let o = modless()
+            .arg("build-bpf")
+            .arg("--decl")
+            .arg(jobd().join("jobd.toml"))
+            .arg(jobd().join("bpf").join(src))
+            .arg("-o")
+            .arg(out)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let good = dir.path().join("policy.bpf.o");
+    let (ok, err) = build("policy.bpf.c", &good);
+    assert!(ok, "{err}");
+    assert!(good.is_file());
+    assert!(err.contains("build-bpf: against "), "{err}");
+
+    let bad = dir.path().join("bad.bpf.o");
+    let (ok, err) = build("bad_kfunc_in_op.bpf.c", &bad);
+    assert!(!ok, "a lint finding must fail the build:\n{err}");
+    assert!(
+        err.contains("calls kfunc `bpf_jobd_job_acquire`, allowed only in: select_domain, balance"),
+        "{err}"
+    );
+    assert!(
+        !bad.exists(),
+        "a build that failed lint must not leave its object"
+    );
+}

@@ -15,10 +15,19 @@ char _license[] SEC("license") = "GPL";
 const volatile u64 __SCX_DSQ_GLOBAL;
 const volatile u64 __SCX_SLICE_DFL;
 
+/* 6.13 renamed scx_bpf_dispatch to scx_bpf_dsq_insert: one object, both. */
+void scx_bpf_dsq_insert___new(struct task_struct *p, u64 dsq_id, u64 slice,
+			      u64 enq_flags) __ksym __weak;
+void scx_bpf_dispatch___old(struct task_struct *p, u64 dsq_id, u64 slice,
+			    u64 enq_flags) __ksym __weak;
+
 SEC("struct_ops/enum_enqueue")
 void BPF_PROG(enum_enqueue, struct task_struct *p, u64 enq_flags)
 {
-	scx_bpf_dsq_insert(p, __SCX_DSQ_GLOBAL, __SCX_SLICE_DFL, enq_flags);
+	if (bpf_ksym_exists(scx_bpf_dsq_insert___new))
+		scx_bpf_dsq_insert___new(p, __SCX_DSQ_GLOBAL, __SCX_SLICE_DFL, enq_flags);
+	else
+		scx_bpf_dispatch___old(p, __SCX_DSQ_GLOBAL, __SCX_SLICE_DFL, enq_flags);
 }
 
 MODLESS_UEI_EXIT(enum_exit)
