@@ -19,7 +19,8 @@ scripts/run-qemu.sh
 scripts/run-qemu.sh --kernel "$(scripts/debian-kernel.sh)" --suite qemu/suites/smoke.toml \
 	--suite qemu/suites/tcp_brutal.toml
 scripts/run-qemu.sh --kernel-version 6.12 --suite qemu/suites/smoke.toml \
-	--suite qemu/suites/topology.toml --suite qemu/suites/jobd.toml --suite qemu/suites/loader.toml
+	--suite qemu/suites/topology.toml --suite qemu/suites/jobd.toml --suite qemu/suites/loader.toml \
+	--suite qemu/suites/tcp_brutal.toml
 # Tests that build BPF or modules do so for the kernel the suites ran on
 # (and use its modules: build them for it again after the 6.12 run).
 MODLESS_KERNEL_TREE=$(target/debug/modless-qemu --print-kernel-tree)
