@@ -193,10 +193,8 @@ impl Extension {
         let m = self.raw_struct_ops_map(name)?;
         // SAFETY: `m` is a loaded struct_ops map of the object.
         let (raw, log) = capture(|| unsafe { libbpf_sys::bpf_map__attach_struct_ops(m) });
-        let errno = io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EINVAL);
-        let Some(ptr) = std::ptr::NonNull::new(raw) else {
+        let errno = last_errno();
+        let Some(ptr) = NonNull::new(raw) else {
             return Err(classify(
                 self.path.clone(),
                 Step::Attach {
@@ -228,19 +226,31 @@ impl Extension {
         let raw = prog.as_libbpf_object().as_ptr();
         // SAFETY: `raw` is a loaded program of the object.
         let (link, log) = capture(|| unsafe { libbpf_sys::bpf_program__attach(raw) });
-        let errno = io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EINVAL);
-        let Some(ptr) = std::ptr::NonNull::new(link) else {
-            return Err(classify(
-                self.path.clone(),
-                Step::Attach {
-                    target: format!("{name} ({section})"),
-                    is_ops: false,
-                },
-                errno,
-                log,
-            ));
+        let errno = last_errno();
+        let target = format!("{name} ({section})");
+        self.hook_link(link, errno, log, target, name, section, None)
+    }
+
+    /// The [`HookLink`] for what `bpf_program__attach*` returned (`errno`,
+    /// read right after the call, and libbpf's `log` explain a NULL), for
+    /// program `name` of `section`.
+    #[allow(clippy::too_many_arguments)]
+    fn hook_link(
+        &self,
+        link: *mut libbpf_sys::bpf_link,
+        errno: i32,
+        log: String,
+        target: String,
+        name: &str,
+        section: String,
+        cgroup: Option<PathBuf>,
+    ) -> Result<HookLink> {
+        let Some(ptr) = NonNull::new(link) else {
+            let step = Step::Attach {
+                target,
+                is_ops: false,
+            };
+            return Err(classify(self.path.clone(), step, errno, log));
         };
         // SAFETY: libbpf made the link and hands ownership over.
         let link = unsafe { Link::from_ptr(ptr) };
@@ -248,7 +258,7 @@ impl Extension {
             link,
             program: name.to_string(),
             section,
-            cgroup: None,
+            cgroup,
         })
     }
 
@@ -283,28 +293,10 @@ impl Extension {
         // for the call (the link holds its own reference to the cgroup).
         let (link, log) =
             capture(|| unsafe { libbpf_sys::bpf_program__attach_cgroup(raw, dir.as_raw_fd()) });
-        let errno = io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EINVAL);
-        let Some(ptr) = NonNull::new(link) else {
-            return Err(classify(
-                self.path.clone(),
-                Step::Attach {
-                    target: format!("{name} ({section}) to cgroup {}", cgroup.display()),
-                    is_ops: false,
-                },
-                errno,
-                log,
-            ));
-        };
-        // SAFETY: libbpf made the link and hands ownership over.
-        let link = unsafe { Link::from_ptr(ptr) };
-        Ok(HookLink {
-            link,
-            program: name.to_string(),
-            section,
-            cgroup: Some(cgroup.to_path_buf()),
-        })
+        let errno = last_errno();
+        let target = format!("{name} ({section}) to cgroup {}", cgroup.display());
+        let cgroup = Some(cgroup.to_path_buf());
+        self.hook_link(link, errno, log, target, name, section, cgroup)
     }
 
     /// Attaches every struct_ops map, every hook program and every cgroup
@@ -459,4 +451,11 @@ impl Extension {
         })?;
         Ok(u64::from_ne_bytes(arr))
     }
+}
+
+/// errno of the libbpf call just made; EINVAL if libbpf left none.
+fn last_errno() -> i32 {
+    io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EINVAL)
 }
