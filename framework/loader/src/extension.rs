@@ -146,6 +146,14 @@ impl Extension {
         }
     }
 
+    /// Program `name` of the object.
+    fn program(&self, name: &str) -> Result<libbpf_rs::Program<'_>> {
+        self.obj
+            .progs()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| self.not_found("program", name))
+    }
+
     fn not_found(&self, what: &'static str, name: &str) -> LoadError {
         LoadError::NotInObject {
             object: self.path.clone(),
@@ -217,11 +225,7 @@ impl Extension {
 
     /// Attaches program `name` where its section says (fentry/..., fmod_ret/...).
     pub fn attach_program(&self, name: &str) -> Result<HookLink> {
-        let prog = self
-            .obj
-            .progs()
-            .find(|p| p.name() == name)
-            .ok_or_else(|| self.not_found("program", name))?;
+        let prog = self.program(name)?;
         let section = prog.section().to_string_lossy().into_owned();
         let raw = prog.as_libbpf_object().as_ptr();
         // SAFETY: `raw` is a loaded program of the object.
@@ -265,11 +269,7 @@ impl Extension {
     /// Attaches cgroup program `name` (cgroup/setsockopt, ...) to the
     /// cgroup v2 directory `cgroup`; it runs for every process below it.
     pub fn attach_cgroup(&self, name: &str, cgroup: &Path) -> Result<HookLink> {
-        let prog = self
-            .obj
-            .progs()
-            .find(|p| p.name() == name)
-            .ok_or_else(|| self.not_found("program", name))?;
+        let prog = self.program(name)?;
         let section = prog.section().to_string_lossy().into_owned();
         let dir = std::fs::File::open(cgroup).map_err(|source| LoadError::Kernel {
             what: format!(
