@@ -74,13 +74,20 @@ fn band_text(rate: u64) -> String {
 fn path_text() -> String {
     format!(
         "{} ms each way, {}% loss on data",
-        PATH.delay_ms, PATH.loss_pct
+        LOSSY.delay_ms, LOSSY.loss_pct
     )
 }
 
+/// The side-by-side path: at 10% loss a quiet host let cubic reach R too,
+/// so the comparison loses 20% (brutal paces for an ack rate down to 80%).
+const LOSSY: Path = Path {
+    loss_pct: 20,
+    ..PATH
+};
+
 /// brutal at RATE gets close to RATE where cubic on the same path gets far less.
 fn goodput() -> anyhow::Result<()> {
-    let net = Pair::create(PATH)?;
+    let net = Pair::create(LOSSY)?;
     let loaded = Loaded::start(&[])?;
     let brutal = Sender {
         cc: "brutal",
@@ -122,7 +129,7 @@ fn goodput() -> anyhow::Result<()> {
     check(
         &format!(
             "cubic's goodput {:.2} Mbit/s is under 3/4 of brutal's ({:.2} of it; measured \
-             0.25 to 0.51 at 10% loss, so 3/4 leaves room for TCG's noise)",
+             0.25 to 0.51 at 10% loss on a busy host, 1.00 on a quiet one, hence 20% here; 3/4 leaves room for TCG's noise)",
             mbit(c.goodput()),
             c.goodput() / b.goodput()
         ),
