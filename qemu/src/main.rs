@@ -6,6 +6,7 @@ mod console;
 mod error;
 mod initramfs;
 mod kernel;
+mod patches;
 mod report;
 mod suite;
 mod topology;
@@ -55,6 +56,15 @@ struct Cli {
     /// Build Debian's linux-source-VERSION with modless's config (cached).
     #[arg(long, default_value = "7.3")]
     kernel_version: String,
+    /// Apply this patch file, or this directory's *.patch files in name order
+    /// (a `git format-patch` series), to the source before building
+    /// (repeatable; after a suite's [kernel] patches). Cached by content.
+    #[arg(long, value_name = "DIR|FILE", conflicts_with_all = ["kernel", "kernel_tree"])]
+    kernel_patch: Vec<PathBuf>,
+    /// A config line the built kernel must have, e.g. CONFIG_BPF_OOM=y
+    /// (repeatable; added to modless's fragment; the build fails if it does not hold).
+    #[arg(long, value_name = "CONFIG_X=V", conflicts_with_all = ["kernel", "kernel_tree"])]
+    kernel_config: Vec<String>,
     /// With --kernel-version: debug (lockdep, UBSAN: for tests) or fast (for benchmarks).
     #[arg(long, value_enum, default_value_t = kernel::Profile::Debug)]
     kernel_profile: kernel::Profile,
@@ -113,18 +123,13 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let cache = cache_dir();
-    let source = match (&cli.kernel, &cli.kernel_tree) {
-        (Some(img), _) => KernelSource::Image {
-            image: img.clone(),
-            modules: cli.modules.clone(),
-        },
-        (_, Some(tree)) => KernelSource::Tree(tree.clone()),
-        _ => KernelSource::Debian {
-            version: cli.kernel_version.clone(),
-            profile: cli.kernel_profile,
-        },
+    // The reference tree (no --suite) is the plain build whatever suites exist.
+    let suites = if cli.print_kernel_tree && cli.suite.is_empty() {
+        Vec::new()
+    } else {
+        load_suites(cli)?
     };
-    let kernel = source.acquire(&cache)?;
+    let kernel = kernel_source(cli, &suites)?.acquire(&cache)?;
     if cli.print_kernel_tree {
         let tree = kernel
             .tree
@@ -133,24 +138,6 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         println!("{}", tree.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let suites = if cli.command.is_empty() {
-        let paths = if cli.suite.is_empty() {
-            default_suites()?
-        } else {
-            cli.suite.clone()
-        };
-        paths
-            .iter()
-            .map(|p| suite::load_suite(p))
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        let timeout = cli.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        vec![suite::Suite {
-            name: "command".into(),
-            guest: Default::default(),
-            tests: vec![TestSpec::from_argv(&cli.command, timeout)],
-        }]
-    };
     let single = !cli.command.is_empty();
     let cwd = std::env::current_dir()?.canonicalize()?;
     let views = host_views(cli, &cwd);
@@ -228,6 +215,100 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(worst.unwrap_or_else(|| {
         codes.iter().copied().find(|&c| c != 0).unwrap_or(0)
     })))
+}
+
+fn load_suites(cli: &Cli) -> anyhow::Result<Vec<suite::Suite>> {
+    if !cli.command.is_empty() {
+        let timeout = cli.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        return Ok(vec![suite::Suite {
+            name: "command".into(),
+            guest: Default::default(),
+            kernel: Default::default(),
+            tests: vec![TestSpec::from_argv(&cli.command, timeout)],
+        }]);
+    }
+    let paths = if cli.suite.is_empty() {
+        default_suites()?
+    } else {
+        cli.suite.clone()
+    };
+    Ok(paths
+        .iter()
+        .map(|p| suite::load_suite(p))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The kernel this run boots: one per run, so the suites must agree on
+/// their `[kernel]` table (modules are built for one tree).
+fn kernel_source(cli: &Cli, suites: &[suite::Suite]) -> anyhow::Result<KernelSource> {
+    let spec = one_kernel_spec(suites)?;
+    let given = match (&cli.kernel, &cli.kernel_tree) {
+        (Some(img), _) => Some(KernelSource::Image {
+            image: img.clone(),
+            modules: cli.modules.clone(),
+        }),
+        (_, Some(tree)) => Some(KernelSource::Tree(tree.clone())),
+        _ => None,
+    };
+    if let Some(given) = given {
+        if !spec.is_empty() {
+            eprintln!(
+                "[kernel] the suite's [kernel] patches and config are not applied: \
+                 the given kernel boots as it is"
+            );
+        }
+        if let (KernelSource::Tree(t), false) = (&given, spec.config.is_empty()) {
+            kernel::warn_missing(&t.join(".config"), &spec.config);
+        }
+        return Ok(given);
+    }
+    let root = repo_root();
+    let mut paths: Vec<PathBuf> = spec.patches.iter().map(|p| root.join(p)).collect();
+    paths.extend(cli.kernel_patch.iter().cloned());
+    let mut config = spec.config.clone();
+    config.extend(cli.kernel_config.iter().cloned());
+    Ok(KernelSource::Debian {
+        version: cli.kernel_version.clone(),
+        profile: cli.kernel_profile,
+        changes: kernel::Changes::new(patches::expand(&paths)?, config)?,
+    })
+}
+
+/// The `[kernel]` table every suite of the run shares (empty: the default build).
+fn one_kernel_spec(suites: &[suite::Suite]) -> anyhow::Result<suite::KernelSpec> {
+    let Some(first) = suites.first() else {
+        return Ok(Default::default());
+    };
+    let differ: Vec<&suite::Suite> = suites.iter().filter(|s| s.kernel != first.kernel).collect();
+    if differ.is_empty() {
+        return Ok(first.kernel.clone());
+    }
+    let describe = |s: &suite::Suite| {
+        if s.kernel.is_empty() {
+            format!("{} (the default kernel)", s.name)
+        } else {
+            format!(
+                "{} (patches {:?}, config {:?})",
+                s.name, s.kernel.patches, s.kernel.config
+            )
+        }
+    };
+    anyhow::bail!(
+        "these suites need different kernels: {} and {}; one run boots one kernel, \
+         so run them with separate `--suite` invocations",
+        describe(first),
+        differ
+            .iter()
+            .map(|s| describe(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The repository root: what a suite's `[kernel]` paths are relative to.
+fn repo_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
 /// The paths named on the command line (the command's words, the suite
@@ -360,4 +441,78 @@ fn new_run_dir(cache: &Path) -> anyhow::Result<PathBuf> {
     let dir = runs.join(format!("{stamp}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suite(name: &str, patches: &[&str]) -> suite::Suite {
+        suite::Suite {
+            name: name.into(),
+            guest: Default::default(),
+            kernel: suite::KernelSpec {
+                patches: patches.iter().map(PathBuf::from).collect(),
+                config: Vec::new(),
+            },
+            tests: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn suites_of_one_run_must_agree_on_their_kernel() {
+        let a = suite("a", &[]);
+        let b = suite("b", &[]);
+        let oom = suite("oom", &["examples/bpf_oom/patches"]);
+        assert!(one_kernel_spec(&[a.clone(), b]).unwrap().is_empty());
+        assert_eq!(
+            one_kernel_spec(std::slice::from_ref(&oom)).unwrap(),
+            oom.kernel
+        );
+        let err = one_kernel_spec(&[a, oom]).unwrap_err().to_string();
+        assert!(
+            err.contains("a (the default kernel)") && err.contains("oom (patches"),
+            "{err}"
+        );
+    }
+
+    /// A suite's patches are the repository's and come first; the command
+    /// line's follow; a bad one fails before any kernel work.
+    #[test]
+    fn the_command_lines_patches_follow_the_suites() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = dir.path().join("0009-debug.patch");
+        std::fs::write(&mine, "--- a/x\n+++ b/x\n").unwrap();
+        let cli = Cli::parse_from([
+            "modless-qemu",
+            "--kernel-patch",
+            mine.to_str().unwrap(),
+            "--kernel-config",
+            "CONFIG_B=y",
+        ]);
+        // A file of this repository stands in for a suite's patch.
+        let mut s = suite("s", &["qemu/Cargo.toml"]);
+        s.kernel.config = vec!["CONFIG_A=y".into()];
+        let KernelSource::Debian { changes, .. } = kernel_source(&cli, &[s]).unwrap() else {
+            panic!("a Debian build")
+        };
+        let paths: Vec<&Path> = changes.patches.iter().map(|p| p.path.as_path()).collect();
+        assert_eq!(
+            paths,
+            [repo_root().join("qemu/Cargo.toml").as_path(), &mine]
+        );
+        assert_eq!(changes.config, ["CONFIG_A=y", "CONFIG_B=y"]);
+
+        let gone = suite("s", &["no/such/patches"]);
+        let err = kernel_source(&cli, &[gone]).unwrap_err().to_string();
+        assert!(err.contains("no/such/patches"), "{err}");
+    }
+
+    #[test]
+    fn a_given_kernel_is_not_patched() {
+        let err =
+            Cli::try_parse_from(["modless-qemu", "--kernel-tree", "/t", "--kernel-patch", "p"])
+                .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
 }
