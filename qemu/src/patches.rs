@@ -16,7 +16,8 @@ pub struct Patch {
 }
 
 /// The patch files `paths` name, in order: a file as is, a directory as its
-/// `*.patch` files in name order (a `git format-patch` series).
+/// `*.patch` files in name order (a `git format-patch` series; a file there
+/// with no diff in it, such as `0000-cover-letter.patch`, is left out).
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<Patch>> {
     let mut out = Vec::new();
     for p in paths {
@@ -27,19 +28,31 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Patch>> {
                 .filter(|f| f.extension().is_some_and(|x| x == "patch") && f.is_file())
                 .collect();
             v.sort();
-            if v.is_empty() {
-                return Err(Error::NoPatches(p.clone()));
-            }
             v
         } else {
             vec![p.clone()]
         };
+        let from_dir = p.is_dir();
+        let before = out.len();
         for path in files {
             let text = std::fs::read(&path).ctx(|| format!("reading patch {}", path.display()))?;
+            if from_dir && !has_diff(&text) {
+                eprintln!("[kernel] {} has no diff: left out", path.display());
+                continue;
+            }
             out.push(Patch { path, text });
+        }
+        if out.len() == before {
+            return Err(Error::NoPatches(p.clone()));
         }
     }
     Ok(out)
+}
+
+fn has_diff(text: &[u8]) -> bool {
+    String::from_utf8_lossy(text)
+        .lines()
+        .any(|l| l.starts_with("@@ ") || l.starts_with("diff --git "))
 }
 
 /// Feeds the series into a hash: content and order count, file names do not
@@ -237,6 +250,11 @@ mod tests {
             "--- a/mm/x.c\n+++ b/mm/x.c\n@@ -1,3 +1,3 @@\n one\n-one and a half\n+one point five\n two\n",
         );
         patch_file(pdir.path(), "README", "not a patch");
+        patch_file(
+            pdir.path(),
+            "0000-cover-letter.patch",
+            "Subject: [PATCH 0/2] x\n\n*** BLURB HERE ***\n",
+        );
         let series = expand(&[pdir.path().to_path_buf()]).unwrap();
         let names: Vec<_> = series
             .iter()
@@ -303,6 +321,12 @@ mod tests {
         let pdir = tempfile::tempdir().unwrap();
         let err = expand(&[pdir.path().to_path_buf()]).unwrap_err();
         assert!(matches!(err, Error::NoPatches(_)), "{err}");
+        patch_file(pdir.path(), "0000-cover-letter.patch", "Subject: x\n");
+        let err = expand(&[pdir.path().to_path_buf()]).unwrap_err();
+        assert!(
+            matches!(err, Error::NoPatches(_)),
+            "only a cover letter: {err}"
+        );
     }
 
     #[test]
