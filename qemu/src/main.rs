@@ -8,6 +8,7 @@ mod initramfs;
 mod kernel;
 mod patches;
 mod report;
+mod runs;
 mod suite;
 mod topology;
 mod views;
@@ -96,6 +97,11 @@ struct Cli {
     /// Extra kernel command-line parameters.
     #[arg(long)]
     append: Option<String>,
+    /// Keep this run's directory (console.log, kmsg.log, results, each test's
+    /// output and script, the QEMU command line) until removed by hand, and
+    /// print its path; otherwise only the 30 newest runs are kept.
+    #[arg(long)]
+    keep: bool,
     /// Copy the guest console to stderr as it arrives.
     #[arg(long)]
     console: bool,
@@ -169,7 +175,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             tests: &suite.tests,
             cwd: cwd.clone(),
             views: views.clone(),
-            run_dir: new_run_dir(&cache)?,
+            run_dir: runs::new_run_dir(&cache, cli.keep)?,
             timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(DEFAULT_TIMEOUT)),
             append: (!append.is_empty()).then_some(append),
             echo_console: cli.console,
@@ -183,6 +189,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
         }
         eprint!("{}", report.summary(cli.verbose && !single));
+        if cli.keep {
+            eprintln!("[qemu] run directory kept: {}", report.run_dir);
+        }
         reports.push(report);
     }
     if let Some(path) = &cli.json {
@@ -374,7 +383,7 @@ fn choose_accel(
         tests: &[],
         cwd: std::env::temp_dir(),
         views: Vec::new(),
-        run_dir: new_run_dir(cache)?,
+        run_dir: runs::new_run_dir(cache, false)?,
         timeout: Duration::from_secs(20),
         append: None,
         echo_console: false,
@@ -421,26 +430,6 @@ fn default_suites() -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     v.sort();
     Ok(v)
-}
-
-/// A fresh directory for one boot; only the newest runs are kept.
-fn new_run_dir(cache: &Path) -> anyhow::Result<PathBuf> {
-    const KEEP: usize = 30;
-    let runs = cache.join("runs");
-    std::fs::create_dir_all(&runs)?;
-    let mut old: Vec<PathBuf> = std::fs::read_dir(&runs)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    old.sort();
-    for p in old.iter().take(old.len().saturating_sub(KEEP)) {
-        let _ = std::fs::remove_dir_all(p);
-    }
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_millis();
-    let dir = runs.join(format!("{stamp}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
 #[cfg(test)]

@@ -97,8 +97,9 @@ impl Boot<'_> {
         self.prepare()?;
         let console_path = self.run_dir.join("console.log");
         let started = Instant::now();
-        let mut child = self
-            .command()
+        let mut qemu = self.command();
+        write_command(&qemu, &self.run_dir.join("qemu.cmd"))?;
+        let mut child = qemu
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(
@@ -244,6 +245,7 @@ impl Boot<'_> {
             failures,
             boot_hangs: Vec::new(),
             console_log: console_path.display().to_string(),
+            run_dir: self.run_dir.display().to_string(),
         }))
     }
 
@@ -263,6 +265,7 @@ impl Boot<'_> {
             failures: vec![GuestFailure::BootHang { detail }],
             boot_hangs: hangs,
             console_log: self.run_dir.join("console.log").display().to_string(),
+            run_dir: self.run_dir.display().to_string(),
         }
     }
 
@@ -372,6 +375,15 @@ impl Boot<'_> {
             .unwrap_or("(empty console)");
         format!("last console line: {}", last.trim())
     }
+}
+
+/// Saves the QEMU command line, quoted for a shell, to boot the guest again by hand.
+fn write_command(cmd: &Command, path: &Path) -> Result<()> {
+    let words: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|w| crate::suite::shell_quote(&w.to_string_lossy()))
+        .collect();
+    fs::write(path, words.join(" ") + "\n").ctx(|| format!("writing {}", path.display()))
 }
 
 /// Waits for QEMU to exit, calling `tick` meanwhile; kills it at the

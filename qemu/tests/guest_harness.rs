@@ -339,3 +339,37 @@ fn a_boot_that_never_reaches_userspace_is_retried_then_fails() {
     );
     assert_eq!(statuses(&r), ["not-run"]);
 }
+
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn keep_leaves_the_run_directory_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_modless-qemu"))
+        .arg("--json")
+        .arg(&json)
+        .args(["--keep", "--", "sh", "-c", "echo kept-output; exit 3"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("modless-qemu runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let said = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("[qemu] run directory kept: "))
+        .unwrap_or_else(|| panic!("no kept directory named:\n{stderr}"));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["runs"][0]["run_dir"].as_str(), Some(said));
+    let run = Path::new(said);
+    let read = |f: &str| std::fs::read_to_string(run.join(f)).unwrap_or_default();
+    assert!(run.join("kept").is_file(), "marked against pruning");
+    assert!(read("out/0.log").contains("kept-output"), "{said}");
+    assert!(read("results").starts_with("0 3 "), "{}", read("results"));
+    assert!(read("console.log").contains("MODLESS-DONE"), "{said}");
+    assert!(read("kmsg.log").contains("Linux version"), "{said}");
+    assert!(
+        read("qemu.cmd").starts_with("qemu-system-x86_64 "),
+        "{said}"
+    );
+    std::fs::remove_dir_all(run).unwrap();
+}
