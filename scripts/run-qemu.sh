@@ -4,6 +4,7 @@
 #
 #   scripts/run-qemu.sh [options]                 build what is needed, run the smoke/demo suite
 #   scripts/run-qemu.sh [options] -- CMD ARGS...  run CMD in the guest (cwd as here), exit with its status
+#   scripts/run-qemu.sh [options] --shell         an interactive shell in the guest (cwd as here)
 #   scripts/run-qemu.sh --help                    every option (--timeout, --json, --cpus, --mem,
 #                                                 --numa, --kernel, --kernel-tree, --kernel-version ...)
 #   scripts/run-qemu.sh --kernel-patch DIR|FILE [--kernel-config CONFIG_X=y] -- CMD
@@ -15,12 +16,13 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
-help=0 versions="" kernel_args=() suite_args=()
+help=0 shell=0 versions="" kernel_args=() suite_args=()
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
 	case "${args[i]}" in
 	--) break ;;
 	-h | --help) help=1 ;;
+	--shell) shell=1 ;;
 	# Patches are read from the repository root when no command is given:
 	# hand them over as absolute paths.
 	--kernel-patch)
@@ -78,6 +80,8 @@ esac
 echo "run-qemu: building the workspace's binaries (cargo build --workspace --bins)" >&2
 cargo build --manifest-path "$repo/Cargo.toml" --workspace --bins
 
+# A command or the shell runs in the caller's directory.
+[ "$shell" = 1 ] && exec "$bin" "${args[@]}"
 for a in "${args[@]}"; do
 	[ "$a" = -- ] && exec "$bin" "${args[@]}"
 done

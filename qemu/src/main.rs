@@ -11,6 +11,7 @@ mod report;
 mod runs;
 mod suite;
 mod topology;
+mod tty;
 mod views;
 mod vm;
 
@@ -29,6 +30,8 @@ const GUEST_FAILED: u8 = 125;
 /// Exit status when the run hit its timeout.
 const TIMED_OUT: u8 = 124;
 const DEFAULT_TIMEOUT: u64 = 600;
+/// A shell session lasts as long as its user wants (a week).
+const SHELL_TIMEOUT: u64 = 7 * 24 * 3600;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -97,6 +100,11 @@ struct Cli {
     /// Extra kernel command-line parameters.
     #[arg(long)]
     append: Option<String>,
+    /// An interactive shell in the guest on this terminal (cwd, kernel, topology
+    /// and mounts as a test run); leaving it ends the guest with its status.
+    /// Ctrl-C reaches the guest; Ctrl-A x quits QEMU.
+    #[arg(long, conflicts_with_all = ["command", "suite"])]
+    shell: bool,
     /// Keep this run's directory (console.log, kmsg.log, results, each test's
     /// output and script, the QEMU command line) until removed by hand, and
     /// print its path; otherwise only the 30 newest runs are kept.
@@ -144,7 +152,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         println!("{}", tree.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let single = !cli.command.is_empty();
+    // One command, or the shell: the run exits with its status.
+    let single = !cli.command.is_empty() || cli.shell;
     let cwd = std::env::current_dir()?.canonicalize()?;
     let views = host_views(cli, &cwd);
     let mut reports = Vec::new();
@@ -176,7 +185,11 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             cwd: cwd.clone(),
             views: views.clone(),
             run_dir: runs::new_run_dir(&cache, cli.keep)?,
-            timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(DEFAULT_TIMEOUT)),
+            timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(if cli.shell {
+                SHELL_TIMEOUT
+            } else {
+                DEFAULT_TIMEOUT
+            })),
             append: (!append.is_empty()).then_some(append),
             echo_console: cli.console,
             boot_timeout: Duration::from_secs(cli.boot_timeout),
@@ -227,6 +240,14 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn load_suites(cli: &Cli) -> anyhow::Result<Vec<suite::Suite>> {
+    if cli.shell {
+        return Ok(vec![suite::Suite {
+            name: "shell".into(),
+            guest: Default::default(),
+            kernel: Default::default(),
+            tests: vec![TestSpec::shell(tty::size())],
+        }]);
+    }
     if !cli.command.is_empty() {
         let timeout = cli.timeout.unwrap_or(DEFAULT_TIMEOUT);
         return Ok(vec![suite::Suite {

@@ -18,6 +18,10 @@ pub struct TestSpec {
     /// the detector off), for a test that legitimately blocks long under TCG.
     /// Unset: the suite's, else the kernel's (10 s in modless's config).
     pub hung_task_timeout: Option<u64>,
+    /// Runs on the guest's console as its controlling terminal, without the
+    /// guest's time limit (`--shell`; not for suite files).
+    #[serde(skip)]
+    pub interactive: bool,
 }
 
 fn default_limit() -> u64 {
@@ -81,6 +85,26 @@ impl TestSpec {
             run: format!("exec {}", quoted.join(" ")),
             timeout,
             hung_task_timeout: None,
+            interactive: false,
+        }
+    }
+
+    /// An interactive shell on the guest's console (bash if the host has
+    /// it), its size set to the host terminal's: a serial line has none.
+    pub fn shell(rows_cols: Option<(u16, u16)>) -> Self {
+        let size = rows_cols
+            .map(|(r, c)| format!("stty rows {r} cols {c} 2>/dev/null\n"))
+            .unwrap_or_default();
+        TestSpec {
+            name: "shell".into(),
+            run: format!(
+                "{size}export PS1='(modless guest) \\w \\$ '\n\
+                 if command -v bash >/dev/null; then exec bash --norc -i; fi\n\
+                 exec sh -i\n"
+            ),
+            timeout: 0,
+            hung_task_timeout: None,
+            interactive: true,
         }
     }
 }

@@ -373,3 +373,45 @@ fn keep_leaves_the_run_directory_and_names_it() {
     );
     std::fs::remove_dir_all(run).unwrap();
 }
+
+/// `--shell` through a pseudo-terminal, as a user at a terminal: a prompt,
+/// output of what was typed, TERM and the cwd from the host, job control,
+/// Ctrl-C reaching the guest's foreground job, and the shell's exit status
+/// becoming the run's.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn the_shell_is_a_terminal_session_that_returns_its_status() {
+    let cwd = env!("CARGO_MANIFEST_DIR");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_modless-qemu"));
+    cmd.arg("--shell")
+        .current_dir(cwd)
+        .env("TERM", "xterm-256color");
+    // TCG boots take 10-40 s on a busy host.
+    let mut p = rexpect::session::spawn_command(cmd, Some(180_000)).unwrap();
+    p.exp_string("(modless guest) ").unwrap();
+    p.send_line("echo sum=$((6*7)) term=$TERM cwd=$(pwd) tty=$(tty)")
+        .unwrap();
+    p.exp_string(&format!(
+        "sum=42 term=xterm-256color cwd={cwd} tty=/dev/ttyS0"
+    ))
+    .unwrap();
+    p.send_line("sleep 100 & jobs").unwrap();
+    p.exp_regex(r"\[1\]\+ +Running +sleep 100").unwrap();
+    p.send_line("kill %1").unwrap();
+    // Expected output is computed in the guest, so the echo of the typed line cannot match it.
+    p.send_line(
+        r#"sh -c 'trap "echo sig=\$((100+30)); exit 3" INT; echo ready=$((40+2)); while :; do sleep 1; done'"#,
+    )
+    .unwrap();
+    p.exp_string("ready=42").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("sig=130").unwrap();
+    p.send_line("echo rc=$?; exit 5").unwrap();
+    p.exp_string("rc=3").unwrap();
+    p.exp_string("MODLESS-DONE").unwrap();
+    let status = p.process().wait().unwrap();
+    let rexpect::process::WaitStatus::Exited(_, code) = status else {
+        panic!("modless-qemu ended with {status:?}")
+    };
+    assert_eq!(code, 5, "the shell's exit status is the run's");
+}
