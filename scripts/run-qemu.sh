@@ -73,6 +73,12 @@ case " ${kernel_args[*]:-} " in
 	else
 		"$repo/scripts/build-modules.sh" --keep-going "$boot_tree"
 	fi
+	# A patched kernel has types the reference lacks (a patch's struct_ops):
+	# BPF programs of this run compile against it. Switching between plain
+	# and patched runs rebuilds the BPF objects once each way.
+	case "$boot_tree" in
+	*/kernels-custom/*) MODLESS_KERNEL_TREE=$boot_tree ;;
+	esac
 	;;
 esac
 # The guest runs the host's binaries from this tree: build them all first
