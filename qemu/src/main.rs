@@ -5,6 +5,7 @@ mod accel;
 mod console;
 mod error;
 mod initramfs;
+mod junit;
 mod kernel;
 mod patches;
 mod report;
@@ -91,6 +92,10 @@ struct Cli {
     /// Write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write the results as JUnit XML to this file (one testsuite per boot,
+    /// plus a testcase per boot for guest failures outside the tests).
+    #[arg(long)]
+    junit: Option<PathBuf>,
     /// Run this suite file (repeatable) instead of every suite in qemu/suites/.
     #[arg(long, conflicts_with = "command")]
     suite: Vec<PathBuf>,
@@ -211,6 +216,15 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         let json = serde_json::json!({ "runs": &reports });
         std::fs::write(path, serde_json::to_string_pretty(&json)?)?;
         eprintln!("results: {}", path.display());
+    }
+    if let Some(path) = &cli.junit {
+        let runs: Vec<(&str, &report::RunReport)> = suites
+            .iter()
+            .map(|s| s.name.as_str())
+            .zip(&reports)
+            .collect();
+        std::fs::write(path, junit::render(&runs))?;
+        eprintln!("JUnit results: {}", path.display());
     }
     if reports.len() > 1 {
         let failed: Vec<&str> = suites

@@ -415,3 +415,63 @@ fn the_shell_is_a_terminal_session_that_returns_its_status() {
     };
     assert_eq!(code, 5, "the shell's exit status is the run's");
 }
+
+/// What CI renders: the JUnit file of a real boot, where a kernel WARNING
+/// fails the test it happened in although that test exited 0.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn junit_names_each_outcome_and_the_test_a_splat_happened_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("ci.toml");
+    std::fs::write(
+        &suite,
+        format!(
+            "[[test]]\nname = \"passes\"\nrun = \"echo fine\"\n\
+             [[test]]\nname = \"warns\"\nrun = \"{}\"\n\
+             [[test]]\nname = \"fails\"\nrun = \"exit 3\"\n\
+             [[test]]\nname = \"skips\"\nrun = \"exit 77\"\n",
+            lkdtm("WARNING")
+        ),
+    )
+    .unwrap();
+    let xml_path = dir.path().join("junit.xml");
+    let (code, _) = boot(&[
+        "--junit",
+        xml_path.to_str().unwrap(),
+        "--suite",
+        suite.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 125, "the splat fails the run");
+    let xml = std::fs::read_to_string(&xml_path).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let ts = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(ts.attribute("name"), Some("ci"));
+    assert_eq!(
+        ["tests", "failures", "errors", "skipped"].map(|a| ts.attribute(a).unwrap()),
+        ["5", "2", "0", "1"],
+        "{xml}"
+    );
+    let outcome = |name: &str| -> Vec<String> {
+        let case = ts
+            .children()
+            .find(|n| n.attribute("name") == Some(name))
+            .unwrap_or_else(|| panic!("no testcase {name}:\n{xml}"));
+        case.children()
+            .filter(|c| c.is_element() && c.tag_name().name() != "system-out")
+            .map(|c| {
+                format!(
+                    "{}:{}",
+                    c.tag_name().name(),
+                    c.attribute("type").unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    assert!(outcome("passes").is_empty(), "{xml}");
+    assert_eq!(outcome("warns"), ["failure:kernel"], "{xml}");
+    assert_eq!(outcome("fails"), ["failure:test"], "{xml}");
+    assert_eq!(outcome("skips"), ["skipped:"], "{xml}");
+}
