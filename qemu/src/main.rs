@@ -4,6 +4,7 @@
 mod accel;
 mod console;
 mod error;
+mod gdb;
 mod initramfs;
 mod junit;
 mod kernel;
@@ -31,7 +32,7 @@ const GUEST_FAILED: u8 = 125;
 /// Exit status when the run hit its timeout.
 const TIMED_OUT: u8 = 124;
 const DEFAULT_TIMEOUT: u64 = 600;
-/// A shell session lasts as long as its user wants (a week).
+/// A shell or debugging session lasts as long as its user wants (a week).
 const SHELL_TIMEOUT: u64 = 7 * 24 * 3600;
 
 #[derive(Debug, Parser)]
@@ -110,6 +111,15 @@ struct Cli {
     /// Ctrl-C reaches the guest; Ctrl-A x quits QEMU.
     #[arg(long, conflicts_with_all = ["command", "suite"])]
     shell: bool,
+    /// Start QEMU's gdb stub on 127.0.0.1:PORT [default: 1234], the guest
+    /// paused until a debugger continues it; prints the gdb command line
+    /// (the tree's vmlinux; the kernel boots with nokaslr). No time limit
+    /// unless --timeout gives one.
+    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "1234")]
+    gdb: Option<u16>,
+    /// With --gdb: let the guest run without waiting for a debugger.
+    #[arg(long, requires = "gdb")]
+    gdb_no_wait: bool,
     /// Keep this run's directory (console.log, kmsg.log, results, each test's
     /// output and script, the QEMU command line) until removed by hand, and
     /// print its path; otherwise only the 30 newest runs are kept.
@@ -159,6 +169,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     // One command, or the shell: the run exits with its status.
     let single = !cli.command.is_empty() || cli.shell;
+    // A person at a shell or a debugger: no time limit unless asked.
+    let attended = cli.shell || cli.gdb.is_some();
+    let gdb = cli.gdb.map(|port| gdb::Stub {
+        port,
+        wait: !cli.gdb_no_wait,
+    });
     let cwd = std::env::current_dir()?.canonicalize()?;
     let views = host_views(cli, &cwd);
     let mut reports = Vec::new();
@@ -190,14 +206,20 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             cwd: cwd.clone(),
             views: views.clone(),
             run_dir: runs::new_run_dir(&cache, cli.keep)?,
-            timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(if cli.shell {
+            timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(if attended {
                 SHELL_TIMEOUT
             } else {
                 DEFAULT_TIMEOUT
             })),
             append: (!append.is_empty()).then_some(append),
             echo_console: cli.console,
-            boot_timeout: Duration::from_secs(cli.boot_timeout),
+            // A guest held at a breakpoint is not a stuck boot.
+            boot_timeout: Duration::from_secs(if gdb.is_some() {
+                SHELL_TIMEOUT
+            } else {
+                cli.boot_timeout
+            }),
+            gdb,
         };
         let report = boot.run()?;
         if single && report.failures.is_empty() && !cli.verbose {
@@ -423,6 +445,7 @@ fn choose_accel(
         append: None,
         echo_console: false,
         boot_timeout: Duration::from_secs(20),
+        gdb: None,
     }
     .run()?;
     let accel = if probe.failures.is_empty() {

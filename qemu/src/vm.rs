@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::accel::Accel;
 use crate::console::{self, Event, Scanner};
 use crate::error::{Error, IoContext, Result};
+use crate::gdb;
 use crate::kernel::Kernel;
 use crate::report::{self, GuestFailure, RunReport};
 use crate::suite::TestSpec;
@@ -47,6 +48,8 @@ pub struct Boot<'a> {
     /// A guest that has not reached userspace by then is stuck (TCG boots
     /// take 3 to 15 s here).
     pub boot_timeout: Duration,
+    /// QEMU's gdb stub (`--gdb`).
+    pub gdb: Option<gdb::Stub>,
 }
 
 impl Boot<'_> {
@@ -128,6 +131,9 @@ impl Boot<'_> {
                 },
             })?;
 
+        if let Some(stub) = &self.gdb {
+            eprint!("{}", stub.instructions(self.kernel));
+        }
         let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let (console, mut log): (Box<dyn Read + Send>, Option<fs::File>) = if interactive {
@@ -349,6 +355,9 @@ impl Boot<'_> {
             c.args(["-serial", "stdio"]);
         }
         c.args(self.topology.qemu_args());
+        if let Some(stub) = &self.gdb {
+            c.args(stub.qemu_args());
+        }
         c.arg("-kernel").arg(&self.kernel.image);
         if let Some(initrd) = &self.kernel.initrd {
             c.arg("-initrd").arg(initrd);
@@ -376,6 +385,10 @@ impl Boot<'_> {
             run = self.run_dir.display(),
             cwd = self.cwd.display()
         );
+        if self.gdb.is_some() {
+            // Symbols at vmlinux's addresses (tinyconfig has no KASLR; a given image may).
+            s.push_str(" nokaslr");
+        }
         if let Some(term) = self.interactive().then(tty::term).flatten() {
             s.push_str(&format!(" modless_term={term}"));
         }

@@ -475,3 +475,74 @@ fn junit_names_each_outcome_and_the_test_a_splat_happened_in() {
     assert_eq!(outcome("fails"), ["failure:test"], "{xml}");
     assert_eq!(outcome("skips"), ["skipped:"], "{xml}");
 }
+
+/// `--gdb`: the printed command line, run as printed (plus batch commands),
+/// attaches to the paused guest, stops in the function the guest command
+/// calls, and prints a backtrace with symbol names; detached, the guest
+/// finishes the command.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn gdb_attaches_breaks_where_the_command_goes_and_names_the_frames() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let mut qemu = Command::new(env!("CARGO_BIN_EXE_modless-qemu"))
+        .args(["--gdb", &port, "--timeout", "400", "--json"])
+        .arg(&json)
+        .args(["--", "cat", "/proc/version"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(qemu.stderr.take().unwrap()).lines();
+    let gdb_line = stderr
+        .by_ref()
+        .map(Result::unwrap)
+        .inspect(|l| eprintln!("{l}"))
+        .find_map(|l| l.strip_prefix("  gdb ").map(|rest| format!("gdb {rest}")))
+        .expect("modless-qemu prints the gdb command line");
+    let drain = std::thread::spawn(move || stderr.map_while(Result::ok).collect::<Vec<_>>());
+    assert!(gdb_line.contains("/vmlinux"), "{gdb_line}");
+    // QEMU may not be listening yet when the line is printed.
+    let mut out = String::new();
+    for _ in 0..30 {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{gdb_line} -nx -batch -ex 'hbreak version_proc_show' -ex continue -ex bt \
+                 -ex delete -ex detach"
+            ))
+            .output()
+            .expect("gdb runs (apt-get install gdb)");
+        out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if !out.contains("Connection refused") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    assert!(out.contains("hit Breakpoint 1, version_proc_show"), "{out}");
+    let frames: Vec<&str> = out.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(frames[0].starts_with("#0  version_proc_show"), "{out}");
+    assert!(
+        frames.iter().any(|f| f.contains(" in seq_read_iter ")),
+        "the caller is named: {out}"
+    );
+    let status = qemu.wait().unwrap();
+    let log = drain.join().unwrap().join("\n");
+    assert_eq!(status.code(), Some(0), "{log}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let output = report["runs"][0]["tests"][0]["output"].as_str().unwrap();
+    assert!(output.starts_with("Linux version"), "{output}");
+}
