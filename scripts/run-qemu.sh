@@ -67,7 +67,10 @@ export MODLESS_KERNEL_TREE
 case " ${kernel_args[*]:-} " in
 *" --kernel "* | *" --kernel="*) ;;
 *)
-	boot_tree=$("$bin" --print-kernel-tree ${kernel_args[@]+"${kernel_args[@]}"} ${suite_args[@]+"${suite_args[@]}"})
+	boot_tree=$MODLESS_KERNEL_TREE
+	if [ ${#kernel_args[@]} -gt 0 ] || [ ${#suite_args[@]} -gt 0 ]; then
+		boot_tree=$("$bin" --print-kernel-tree ${kernel_args[@]+"${kernel_args[@]}"} ${suite_args[@]+"${suite_args[@]}"})
+	fi
 	if [ "$boot_tree" = "$MODLESS_KERNEL_TREE" ]; then
 		"$repo/scripts/build-modules.sh" "$boot_tree"
 	else

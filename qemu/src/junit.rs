@@ -164,6 +164,7 @@ mod tests {
             ],
             failures,
             boot_hangs: vec![],
+            phases: Default::default(),
             console_log: "/c/console.log".into(),
             run_dir: "/c".into(),
         }

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::accel::Accel;
@@ -146,11 +146,14 @@ impl Boot<'_> {
             (Box::new(child.stdout.take().expect("piped")), Some(log))
         };
         let echo = self.echo_console && !interactive;
+        let first_line = Arc::new(OnceLock::new());
+        let first = first_line.clone();
         let reader = std::thread::spawn(move || {
             let mut scanner = Scanner::default();
             let mut buf = Vec::new();
             let mut r = BufReader::new(console);
             while matches!(r.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
+                let _ = first.set(Instant::now());
                 if let Some(log) = &mut log {
                     let _ = log.write_all(&buf);
                 }
@@ -208,19 +211,26 @@ impl Boot<'_> {
             )));
         }
 
-        let mut boot_s = None;
         let mut failures = Vec::new();
         let mut console_splats = Vec::new();
         let mut dropped = 0;
+        let secs = |at: Instant| Some((at - started).as_secs_f64());
+        let mut phases = report::Phases {
+            first_console_s: first_line.get().copied().and_then(secs),
+            ..Default::default()
+        };
         for (ev, at) in events {
             match ev {
-                Event::InitStarted => boot_s = Some((at - started).as_secs_f64()),
+                Event::InitStarted => phases.userspace_s = secs(at),
                 Event::Splat(s) => console_splats.push(s),
                 Event::InitError(detail) => failures.push(GuestFailure::InitError { detail }),
                 Event::Dropped(n) => dropped += n,
-                Event::TestBegin(_) | Event::TestEnd(_) | Event::Done => {}
+                Event::TestBegin(_) => phases.first_test_s = phases.first_test_s.or(secs(at)),
+                Event::TestEnd(_) => phases.last_test_end_s = secs(at),
+                Event::Done => phases.done_s = secs(at),
             }
         }
+        let boot_s = phases.userspace_s;
         let done = self.run_dir.join("done").is_file();
         // Without a log (the guest died), the console is all there is.
         let kmsg = fs::read_to_string(self.run_dir.join("kmsg.log"))
@@ -272,6 +282,7 @@ impl Boot<'_> {
             tests,
             failures,
             boot_hangs: Vec::new(),
+            phases,
             console_log: console_path.display().to_string(),
             run_dir: self.run_dir.display().to_string(),
         }))
@@ -292,6 +303,7 @@ impl Boot<'_> {
                 .collect(),
             failures: vec![GuestFailure::BootHang { detail }],
             boot_hangs: hangs,
+            phases: Default::default(),
             console_log: self.run_dir.join("console.log").display().to_string(),
             run_dir: self.run_dir.display().to_string(),
         }
