@@ -26,7 +26,7 @@ const INIT: &str = include_str!("../guest/init.sh");
 const BOOT_RETRIES: usize = 1;
 
 enum Attempt {
-    Finished(RunReport),
+    Finished(Box<RunReport>),
     /// No userspace within BOOT_TIMEOUT; what the console showed.
     Hung(String),
 }
@@ -62,7 +62,7 @@ impl Boot<'_> {
             match self.attempt()? {
                 Attempt::Finished(mut report) => {
                     report.boot_hangs = hangs;
-                    return Ok(report);
+                    return Ok(*report);
                 }
                 Attempt::Hung(detail) if hangs.len() < BOOT_RETRIES => {
                     eprintln!("[qemu] {detail}; booting again");
@@ -273,7 +273,7 @@ impl Boot<'_> {
                 )
             })
             .collect();
-        Ok(Attempt::Finished(RunReport {
+        Ok(Attempt::Finished(Box::new(RunReport {
             kernel: self.kernel.label.clone(),
             accel: self.accel.describe().into(),
             topology: self.topology.describe(),
@@ -285,7 +285,7 @@ impl Boot<'_> {
             phases,
             console_log: console_path.display().to_string(),
             run_dir: self.run_dir.display().to_string(),
-        }))
+        })))
     }
 
     /// Every boot hung: no test ran, and the run fails saying so.
