@@ -11,6 +11,7 @@ mod kernel;
 mod patches;
 mod report;
 mod runs;
+mod shard;
 mod suite;
 mod topology;
 mod tty;
@@ -100,6 +101,10 @@ struct Cli {
     /// Run this suite file (repeatable) instead of every suite in qemu/suites/.
     #[arg(long, conflicts_with = "command")]
     suite: Vec<PathBuf>,
+    /// Run only part K of N of the suites (every N-th in name order, from the
+    /// K-th), so N CI runners together run each suite once.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["command", "shell"])]
+    shard: Option<shard::Shard>,
     /// Accelerator: auto uses KVM only if a KVM guest boots on this host.
     #[arg(long, value_enum, default_value_t = AccelChoice::Auto)]
     accel: AccelChoice,
@@ -297,6 +302,24 @@ fn load_suites(cli: &Cli) -> anyhow::Result<Vec<suite::Suite>> {
         default_suites()?
     } else {
         cli.suite.clone()
+    };
+    let paths = match cli.shard {
+        Some(shard) => {
+            let mine = shard.select(paths);
+            let names: Vec<String> = mine.iter().map(|p| p.display().to_string()).collect();
+            eprintln!(
+                "[qemu] shard {}/{}: {}",
+                shard.k,
+                shard.n,
+                if names.is_empty() {
+                    "no suite (more shards than suites)".into()
+                } else {
+                    names.join(", ")
+                }
+            );
+            mine
+        }
+        None => paths,
     };
     Ok(paths
         .iter()
