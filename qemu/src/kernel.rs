@@ -393,7 +393,7 @@ fn build_debian(
     );
     let progress = Progress {
         started,
-        expected: expected_steps(cache),
+        expected: expected_steps(cache, &pkgver),
     };
     let steps = run_step(
         make(&tree).arg(format!("-j{jobs}")).arg("all"),
@@ -440,15 +440,35 @@ struct Progress {
     expected: Option<u64>,
 }
 
-/// The largest step count any cached build recorded.
-fn expected_steps(cache: &Path) -> Option<u64> {
-    fs::read_dir(cache.join("kernels"))
-        .ok()?
+/// What an earlier build of the same package recorded (plain or patched:
+/// other versions build a different number of objects), else of any.
+fn expected_steps(cache: &Path, package_version: &str) -> Option<u64> {
+    let stamps: Vec<Stamp> = ["kernels", "kernels-custom"]
+        .iter()
+        .filter_map(|d| fs::read_dir(cache.join(d)).ok())
+        .flatten()
         .filter_map(|e| fs::read_to_string(e.ok()?.path().join("ready.json")).ok())
         .filter_map(|t| serde_json::from_str::<Stamp>(&t).ok())
-        .map(|s| s.build_steps)
-        .max()
-        .filter(|&n| n > 0)
+        .filter(|s| s.build_steps > 0)
+        .collect();
+    let most = |same: bool| {
+        stamps
+            .iter()
+            .filter(|s| !same || s.package_version == package_version)
+            .map(|s| s.build_steps)
+            .max()
+    };
+    most(true).or_else(|| most(false))
+}
+
+/// `step N of about M`, until N passes M: then the estimate was off, and
+/// the line says so instead of counting past it.
+fn progress_steps(steps: u64, expected: Option<u64>) -> String {
+    match expected {
+        Some(n) if steps <= n => format!("step {steps} of about {n}"),
+        Some(n) => format!("step {steps} (past the {n} of the earlier build)"),
+        None => format!("step {steps}"),
+    }
 }
 
 /// Runs one build step, appending its output to the log, and returns how many
@@ -478,12 +498,9 @@ fn run_step(
         steps += 1;
         if let Some(p) = &progress {
             if last.elapsed() >= Duration::from_secs(10) {
-                let of = p
-                    .expected
-                    .map(|n| format!(" of about {n}"))
-                    .unwrap_or_default();
                 eprintln!(
-                    "[kernel] step {steps}{of}, {} elapsed ({})",
+                    "[kernel] {}, {} elapsed ({})",
+                    progress_steps(steps, p.expected),
                     fmt_secs(p.started.elapsed()),
                     line.trim()
                 );
@@ -660,6 +677,45 @@ mod tests {
             let err = Changes::new(vec![], vec![bad.into()]).unwrap_err();
             assert!(matches!(err, Error::BadConfigLine(_)), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn progress_says_when_the_estimate_was_off() {
+        assert_eq!(progress_steps(10, Some(100)), "step 10 of about 100");
+        assert_eq!(
+            progress_steps(120, Some(100)),
+            "step 120 (past the 100 of the earlier build)"
+        );
+        assert_eq!(progress_steps(7, None), "step 7");
+
+        let cache = tempfile::tempdir().unwrap();
+        let stamp = |dir: &str, ver: &str, steps: u64| {
+            let d = cache.path().join(dir);
+            fs::create_dir_all(&d).unwrap();
+            let s = Stamp {
+                label: "l".into(),
+                package_version: ver.into(),
+                config_sha256: "c".into(),
+                build_seconds: 1,
+                patches: vec![],
+                build_steps: steps,
+            };
+            fs::write(d.join("ready.json"), serde_json::to_string(&s).unwrap()).unwrap();
+        };
+        assert_eq!(expected_steps(cache.path(), "7.3.4"), None);
+        stamp("kernels/6.12-x", "6.12.117", 4000);
+        assert_eq!(
+            expected_steps(cache.path(), "7.3.4"),
+            Some(4000),
+            "any build"
+        );
+        stamp("kernels-custom/7.3-p", "7.3.4", 5200);
+        stamp("kernels/7.3-x", "7.3.4", 5100);
+        assert_eq!(
+            expected_steps(cache.path(), "7.3.4"),
+            Some(5200),
+            "the same package"
+        );
     }
 
     #[test]
