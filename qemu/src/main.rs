@@ -96,7 +96,7 @@ struct Cli {
     json: Option<PathBuf>,
     /// Write the results as JUnit XML to this file (one testsuite per boot,
     /// plus a testcase per boot for guest failures outside the tests).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// Run this suite file (repeatable) instead of every suite in qemu/suites/.
     #[arg(long, conflicts_with = "command")]
