@@ -355,3 +355,77 @@ fn check(
         problems,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::{ScannedOps, ScannedProgram};
+
+    const DECL: &str = r#"[subsystem]
+name = "demo"
+
+[ops]
+name = "demo_ops"
+
+[[ops.callback]]
+fn = "int (*pick)(u32 n)"
+default = "demo_default_pick"
+
+[[ops.callback]]
+fn = "void (*done)(u32 n)"
+
+[[lint_kfunc]]
+name = "bpf_demo_walk___v2"
+prog_types = ["struct_ops"]
+ops = ["pick"]
+
+[[lint_kfunc]]
+name = "bpf_demo_never"
+prog_types = ["struct_ops"]
+ops = []
+"#;
+
+    fn prog(name: &str, section: &str, kfuncs: &[&str]) -> ScannedProgram {
+        ScannedProgram {
+            name: name.into(),
+            section: section.into(),
+            kfuncs: kfuncs.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    /// Before, kfuncs declared only for lint were never looked at.
+    #[test]
+    fn a_lint_only_kfunc_is_checked_like_any_other() {
+        let decl = modless_decl::parse(DECL, "demo.toml").unwrap();
+        decl.validate().unwrap();
+        let walk = "bpf_demo_walk___v2";
+        let s = Scanned {
+            programs: vec![
+                prog("ok_pick", "struct_ops/ok_pick", &[walk]),
+                prog("bad_done", "struct_ops/bad_done", &[walk, "bpf_demo_never"]),
+                prog("bad_sys", "syscall", &[walk]),
+            ],
+            ops: vec![ScannedOps {
+                map: "m".into(),
+                type_name: "demo_ops".into(),
+                members: vec![
+                    ("pick".into(), "ok_pick".into()),
+                    ("done".into(), "bad_done".into()),
+                ],
+            }],
+        };
+        let r = check(Path::new("x.bpf.o"), &s, &[&decl], None);
+        let text: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "program `bad_done` implements `done` and calls kfunc `bpf_demo_never`, \
+                 which no op of this struct may call",
+                "program `bad_done` implements `done` and calls kfunc `bpf_demo_walk___v2`, \
+                 allowed only in: pick",
+                "program `bad_sys` (syscall) calls kfunc `bpf_demo_walk___v2`, \
+                 which is not registered for syscall programs",
+            ]
+        );
+    }
+}
