@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use modless_decl::kfuncs::ProgType;
+use modless_decl::kfuncs::{OpScope, ProgType};
 use modless_decl::Declaration;
 
 use super::scan::{scan, ScanError, Scanned, ScannedProgram};
@@ -45,7 +45,8 @@ pub enum LintProblem {
     RequiredOpMissing { map: String, op: String },
     /// A sleepable program on an op the declaration does not mark sleepable.
     SleepableOnNonSleepableOp { program: String, op: String },
-    /// A subsystem kfunc called from an op it is not allowlisted for.
+    /// A subsystem kfunc called from an op it is not allowlisted for
+    /// (`allowed` empty: from no op of the struct).
     KfuncNotAllowedInOp {
         program: String,
         op: String,
@@ -92,6 +93,10 @@ impl fmt::Display for LintProblem {
             SleepableOnNonSleepableOp { program, op } => write!(
                 f,
                 "program `{program}` is sleepable (struct_ops.s/) but op `{op}` is not declared sleepable"
+            ),
+            KfuncNotAllowedInOp { program, op, kfunc, allowed } if allowed.is_empty() => write!(
+                f,
+                "program `{program}` implements `{op}` and calls kfunc `{kfunc}`, which no op of this struct may call"
             ),
             KfuncNotAllowedInOp { program, op, kfunc, allowed } => write!(
                 f,
@@ -148,14 +153,25 @@ pub fn lint_all(path: &Path, decls: &[&Declaration]) -> Result<LintReport, ScanE
     Ok(check(path, &scanned, decls, btf.as_ref()))
 }
 
-/// The declared kfunc `name` in any of `decls`.
-fn declared_kfunc<'a>(
-    decls: &[&'a Declaration],
-    name: &str,
-) -> Option<&'a modless_decl::kfuncs::Kfunc> {
-    decls
-        .iter()
-        .find_map(|d| d.kfuncs.iter().find(|kf| kf.name() == name))
+/// The program types the kfunc `name` is declared for in any of `decls`,
+/// in full or lint-only.
+fn declared_prog_types<'a>(decls: &[&'a Declaration], name: &str) -> Option<&'a [ProgType]> {
+    decls.iter().find_map(|d| {
+        let full = d.kfuncs.iter().find(|kf| kf.name() == name);
+        let lint_only = d.lint_kfuncs.iter().find(|kf| kf.name == name);
+        full.map(|kf| kf.prog_types.as_slice())
+            .or(lint_only.map(|kf| kf.prog_types.as_slice()))
+    })
+}
+
+/// Whether `decl` lets op `op` call the kfunc `name`, with the scope it
+/// declares; `None` when `decl` does not declare the kfunc in any form.
+fn op_may_call<'a>(decl: &'a Declaration, name: &str, op: &str) -> Option<(bool, &'a OpScope)> {
+    if let Some(kf) = decl.kfuncs.iter().find(|kf| kf.name() == name) {
+        return Some((kf.allowed_in_op(op), &kf.scope));
+    }
+    let kf = decl.lint_kfuncs.iter().find(|kf| kf.name == name)?;
+    Some((kf.allowed_in_op(op), &kf.scope))
 }
 
 fn squash(s: &str) -> String {
@@ -266,13 +282,13 @@ fn check(
                 });
             }
             for k in &p.kfuncs {
-                let Some(kf) = decl.kfuncs.iter().find(|kf| kf.name() == k) else {
+                let Some((ok, scope)) = op_may_call(decl, k, member) else {
                     continue;
                 };
-                if !kf.allowed_in_op(member) {
-                    let allowed = match &kf.scope {
-                        modless_decl::kfuncs::OpScope::Ops(o) => o.clone(),
-                        modless_decl::kfuncs::OpScope::AnyOp => Vec::new(),
+                if !ok {
+                    let allowed = match scope {
+                        OpScope::Ops(o) => o.clone(),
+                        OpScope::AnyOp => Vec::new(),
                     };
                     problems.push(LintProblem::KfuncNotAllowedInOp {
                         program: prog.clone(),
@@ -294,8 +310,8 @@ fn check(
         }
         let Some(pt) = prog_type_of(p) else { continue };
         for k in &p.kfuncs {
-            if let Some(kf) = declared_kfunc(decls, k) {
-                if !kf.prog_types.contains(&pt) {
+            if let Some(types) = declared_prog_types(decls, k) {
+                if !types.contains(&pt) {
                     problems.push(LintProblem::KfuncWrongProgType {
                         program: p.name.clone(),
                         kfunc: k.clone(),
@@ -337,5 +353,79 @@ fn check(
         object: path.to_path_buf(),
         programs: uses,
         problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::{ScannedOps, ScannedProgram};
+
+    const DECL: &str = r#"[subsystem]
+name = "demo"
+
+[ops]
+name = "demo_ops"
+
+[[ops.callback]]
+fn = "int (*pick)(u32 n)"
+default = "demo_default_pick"
+
+[[ops.callback]]
+fn = "void (*done)(u32 n)"
+
+[[lint_kfunc]]
+name = "bpf_demo_walk___v2"
+prog_types = ["struct_ops"]
+ops = ["pick"]
+
+[[lint_kfunc]]
+name = "bpf_demo_never"
+prog_types = ["struct_ops"]
+ops = []
+"#;
+
+    fn prog(name: &str, section: &str, kfuncs: &[&str]) -> ScannedProgram {
+        ScannedProgram {
+            name: name.into(),
+            section: section.into(),
+            kfuncs: kfuncs.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    /// Before, kfuncs declared only for lint were never looked at.
+    #[test]
+    fn a_lint_only_kfunc_is_checked_like_any_other() {
+        let decl = modless_decl::parse(DECL, "demo.toml").unwrap();
+        decl.validate().unwrap();
+        let walk = "bpf_demo_walk___v2";
+        let s = Scanned {
+            programs: vec![
+                prog("ok_pick", "struct_ops/ok_pick", &[walk]),
+                prog("bad_done", "struct_ops/bad_done", &[walk, "bpf_demo_never"]),
+                prog("bad_sys", "syscall", &[walk]),
+            ],
+            ops: vec![ScannedOps {
+                map: "m".into(),
+                type_name: "demo_ops".into(),
+                members: vec![
+                    ("pick".into(), "ok_pick".into()),
+                    ("done".into(), "bad_done".into()),
+                ],
+            }],
+        };
+        let r = check(Path::new("x.bpf.o"), &s, &[&decl], None);
+        let text: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "program `bad_done` implements `done` and calls kfunc `bpf_demo_never`, \
+                 which no op of this struct may call",
+                "program `bad_done` implements `done` and calls kfunc `bpf_demo_walk___v2`, \
+                 allowed only in: pick",
+                "program `bad_sys` (syscall) calls kfunc `bpf_demo_walk___v2`, \
+                 which is not registered for syscall programs",
+            ]
+        );
     }
 }
