@@ -28,7 +28,9 @@ mod log;
 mod members;
 mod obj_btf;
 mod open;
+mod ops_table;
 mod stats;
+mod sys;
 mod watch;
 
 pub mod lint;
