@@ -2,7 +2,7 @@
 //! maps and globals.
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::{Path, PathBuf};
 
 use libbpf_rs::{Link, MapCore, MapFlags, MapType, Object, ProgramType};
@@ -12,7 +12,6 @@ use crate::link::{Attached, HookLink, OpsLink};
 use crate::log::capture;
 use crate::members::SkippedMember;
 use crate::obj_btf::{datasec_vars, name_of, resolve, struct_members, ObjMember, SecVar};
-use crate::open::errno_of;
 use crate::sys;
 use crate::watch::Watch;
 
@@ -205,7 +204,7 @@ impl Extension {
     pub fn attach_program(&self, name: &str) -> Result<HookLink> {
         let prog = self.program(name)?;
         let section = prog.section().to_string_lossy().into_owned();
-        let (link, log) = capture(|| prog.attach());
+        let (link, log) = capture(|| sys::attach_program(&prog));
         let target = format!("{name} ({section})");
         self.hook_link(link, log, target, name, section, None)
     }
@@ -214,19 +213,18 @@ impl Extension {
     /// returned; libbpf's `log` explains a failure.
     fn hook_link(
         &self,
-        link: libbpf_rs::Result<Link>,
+        link: std::result::Result<Link, i32>,
         log: String,
         target: String,
         name: &str,
         section: String,
         cgroup: Option<PathBuf>,
     ) -> Result<HookLink> {
-        let link = link.map_err(|e| {
+        let link = link.map_err(|errno| {
             let step = Step::Attach {
                 target,
                 is_ops: false,
             };
-            let errno = errno_of(&e).raw_os_error().unwrap_or(libc::EINVAL);
             classify(self.path.clone(), step, errno, log)
         })?;
         Ok(HookLink {
@@ -260,7 +258,7 @@ impl Extension {
             });
         }
         // the link holds its own reference to the cgroup
-        let (link, log) = capture(|| prog.attach_cgroup(dir.as_raw_fd()));
+        let (link, log) = capture(|| sys::attach_cgroup(&prog, dir.as_fd()));
         let target = format!("{name} ({section}) to cgroup {}", cgroup.display());
         let cgroup = Some(cgroup.to_path_buf());
         self.hook_link(link, log, target, name, section, cgroup)

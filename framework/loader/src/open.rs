@@ -41,18 +41,10 @@ pub struct OpenExtension {
     kernel_enums: Vec<KernelEnum>,
 }
 
+/// libbpf-rs's error as an `io::Error` with its words (libbpf-rs keeps
+/// the kind, not the errno: calls whose errno matters go through `sys`).
 pub(crate) fn errno_of(e: &libbpf_rs::Error) -> io::Error {
-    // libbpf-rs keeps the errno as an io::Error at the bottom of the chain.
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<io::Error>() {
-            if let Some(code) = io.raw_os_error() {
-                return io::Error::from_raw_os_error(code);
-            }
-        }
-        cur = err.source();
-    }
-    io::Error::other(e.to_string())
+    io::Error::other(format!("{e:#}"))
 }
 
 impl OpenExtension {
@@ -351,13 +343,10 @@ impl OpenExtension {
             ..
         } = self;
         let skipped = members::apply(&mut open, &path, kernel_btf.as_deref())?;
-        let (obj, log) = capture(|| open.load());
+        let (obj, log) = capture(|| sys::load(open));
         match obj {
             Ok(obj) => Ok(Extension::new(path, obj, log, skipped)),
-            Err(e) => {
-                let errno = errno_of(&e).raw_os_error().unwrap_or(libc::EINVAL);
-                Err(classify(path, Step::Load, errno, log))
-            }
+            Err(errno) => Err(classify(path, Step::Load, errno, log)),
         }
     }
 }

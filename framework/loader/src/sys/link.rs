@@ -1,11 +1,9 @@
 //! The two struct_ops link calls libbpf-rs lacks from a shared handle:
 //! attaching a map of a loaded object, and swapping a link's map.
 
-use std::ptr::NonNull;
-
 use libbpf_rs::{AsRawLibbpf, Link, Map};
 
-use super::{check, last_errno};
+use super::check;
 
 /// Registers struct_ops map `map` (of a loaded object); the errno when
 /// libbpf refuses.
@@ -13,10 +11,7 @@ pub(crate) fn attach_struct_ops(map: &Map<'_>) -> Result<Link, i32> {
     // SAFETY: `map` is a loaded map, live for the call; libbpf checks its
     // type and returns a new link or NULL with errno set.
     let raw = unsafe { libbpf_sys::bpf_map__attach_struct_ops(map.as_libbpf_object().as_ptr()) };
-    let errno = last_errno();
-    let ptr = NonNull::new(raw).ok_or(errno)?;
-    // SAFETY: libbpf made the link and hands its ownership over.
-    Ok(unsafe { Link::from_ptr(ptr) })
+    super::object::link(raw)
 }
 
 /// Atomically replaces the struct_ops map behind `link` with `map`.

@@ -224,9 +224,10 @@ pub fn load_fills_kernel_enums() -> crate::anyhow_like::Result {
     Ok(Outcome::Pass)
 }
 
-/// `modless load OBJ` attaches a sched_ext scheduler, holds it until SIGINT,
-/// then detaches, prints the exit record sched_ext gave the scheduler and
-/// exits 0; the kernel's default scheduler is back.
+/// `modless load OBJ --stats 0.5 --json` attaches a sched_ext scheduler,
+/// prints its programs' run counters as JSON lines while it holds it until
+/// SIGINT, then detaches, prints the exit record sched_ext gave the
+/// scheduler and exits 0; the kernel's default scheduler is back.
 pub fn load_until_sigint() -> crate::anyhow_like::Result {
     let modless = std::env::current_exe()
         .map_err(|e| e.to_string())?
@@ -236,6 +237,7 @@ pub fn load_until_sigint() -> crate::anyhow_like::Result {
         .arg(object("scx_one"))
         .arg("--for")
         .arg("120")
+        .args(["--stats", "0.5", "--json"])
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("running {}: {e}", modless.display()))?;
@@ -244,6 +246,8 @@ pub fn load_until_sigint() -> crate::anyhow_like::Result {
     if ops != "modless_load" {
         return Err(format!("root/ops is {ops:?}, want modless_load"));
     }
+    // a few --stats intervals while the scheduler runs
+    std::thread::sleep(Duration::from_secs(3));
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
@@ -258,6 +262,21 @@ pub fn load_until_sigint() -> crate::anyhow_like::Result {
     // sched_ext's own words, through the scheduler's UEI-style record
     if !stdout.contains("exit record: kind 64 code 0: unregistered from user space") {
         return Err("modless load did not report the scheduler's exit record".into());
+    }
+    let runs: u64 = stdout
+        .lines()
+        .filter(|l| l.starts_with("{\"program\":\"") && l.contains("\"verified_insns\":"))
+        .filter_map(|l| {
+            l.split("\"run_cnt\":")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    if runs == 0 {
+        return Err("--stats --json printed no program that ran".into());
     }
     wait_for("sched_ext is disabled again", || {
         sched_ext("state") == "disabled"
