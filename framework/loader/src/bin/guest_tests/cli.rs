@@ -224,10 +224,9 @@ pub fn load_fills_kernel_enums() -> crate::anyhow_like::Result {
     Ok(Outcome::Pass)
 }
 
-/// `modless load OBJ --stats 0.5 --json` attaches a sched_ext scheduler,
-/// prints its programs' run counters as JSON lines while it holds it until
-/// SIGINT, then detaches, prints the exit record sched_ext gave the
-/// scheduler and exits 0; the kernel's default scheduler is back.
+/// `modless load OBJ` attaches a sched_ext scheduler, holds it until SIGINT,
+/// then detaches, prints the exit record sched_ext gave the scheduler and
+/// exits 0; the kernel's default scheduler is back.
 pub fn load_until_sigint() -> crate::anyhow_like::Result {
     let modless = std::env::current_exe()
         .map_err(|e| e.to_string())?
@@ -237,7 +236,6 @@ pub fn load_until_sigint() -> crate::anyhow_like::Result {
         .arg(object("scx_one"))
         .arg("--for")
         .arg("120")
-        .args(["--stats", "0.5", "--json"])
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("running {}: {e}", modless.display()))?;
@@ -246,8 +244,6 @@ pub fn load_until_sigint() -> crate::anyhow_like::Result {
     if ops != "modless_load" {
         return Err(format!("root/ops is {ops:?}, want modless_load"));
     }
-    // a few --stats intervals while the scheduler runs
-    std::thread::sleep(Duration::from_secs(3));
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
@@ -263,23 +259,61 @@ pub fn load_until_sigint() -> crate::anyhow_like::Result {
     if !stdout.contains("exit record: kind 64 code 0: unregistered from user space") {
         return Err("modless load did not report the scheduler's exit record".into());
     }
-    let runs: u64 = stdout
+    wait_for("sched_ext is disabled again", || {
+        sched_ext("state") == "disabled"
+    })?;
+    Ok(Outcome::Pass)
+}
+
+/// `modless load --stats 1 [--json]` of an object whose fentry program
+/// runs on getpgid(2): while this process calls getpgid, the JSON lines
+/// count the program's runs (BPF_ENABLE_STATS) and name its verified
+/// instructions, and the table form shows the same program with its runs.
+pub fn load_reports_stats() -> crate::anyhow_like::Result {
+    let obj = object("tcp_ca").display().to_string();
+    let tgid = format!("target_tgid={}", std::process::id());
+    let run = |json: bool| -> Result<String, String> {
+        let mut args = vec![obj.as_str(), "--set", &tgid, "--for", "4", "--stats", "1"];
+        if json {
+            args.push("--json");
+        }
+        let mut child = spawn_load(&args)?;
+        let until = Instant::now() + Duration::from_secs(120);
+        while child.try_wait().map_err(|e| e.to_string())?.is_none() && Instant::now() < until {
+            // SAFETY: getpgid(0) has no memory effects.
+            unsafe { libc::getpgid(0) };
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (out, text) = finish(child, Duration::from_secs(10))?;
+        if !out.status.success() {
+            return Err(format!("modless load exited with {}", out.status));
+        }
+        Ok(text)
+    };
+    let text = run(true)?;
+    let runs: Vec<u64> = text
         .lines()
-        .filter(|l| l.starts_with("{\"program\":\"") && l.contains("\"verified_insns\":"))
+        .filter(|l| {
+            l.starts_with("{\"program\":\"count_getpgid\",") && l.contains("\"verified_insns\":")
+        })
         .filter_map(|l| {
             l.split("\"run_cnt\":")
                 .nth(1)?
                 .split(',')
                 .next()?
-                .parse::<u64>()
+                .parse()
                 .ok()
         })
-        .sum();
-    if runs == 0 {
-        return Err("--stats --json printed no program that ran".into());
+        .collect();
+    if runs.is_empty() || runs.iter().sum::<u64>() == 0 {
+        return Err(format!("--json counted no run of count_getpgid: {runs:?}"));
     }
-    wait_for("sched_ext is disabled again", || {
-        sched_ext("state") == "disabled"
-    })?;
+    let text = run(false)?;
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("count_getpgid ") && !l.trim_end().ends_with(" -"));
+    if !text.contains("program") || row.is_none() {
+        return Err("the --stats table shows no run of count_getpgid".into());
+    }
     Ok(Outcome::Pass)
 }
