@@ -265,35 +265,31 @@ pub fn load_until_sigint() -> crate::anyhow_like::Result {
     Ok(Outcome::Pass)
 }
 
-/// `modless load --stats 1 [--json]` of an object whose tracepoint program
-/// runs on getpid(2): while this process calls getpid, the JSON lines count
-/// the program's runs (BPF_ENABLE_STATS) and name its verified
-/// instructions, and the table form shows the same program with its runs.
+/// `modless load --stats 1 [--json]` of a sched_ext scheduler whose
+/// enqueue op runs for every task: the JSON lines count the op's runs
+/// (BPF_ENABLE_STATS) and name its verified instructions, and the table
+/// form shows the same program with its runs.
 pub fn load_reports_stats() -> crate::anyhow_like::Result {
-    let obj = object("set_vars").display().to_string();
+    let obj = object("scx_kernel_enum").display().to_string();
     let run = |json: bool| -> Result<String, String> {
         let mut args = vec![obj.as_str(), "--for", "4", "--stats", "1"];
         if json {
             args.push("--json");
         }
-        let mut child = spawn_load(&args)?;
-        let until = Instant::now() + Duration::from_secs(120);
-        while child.try_wait().map_err(|e| e.to_string())?.is_none() && Instant::now() < until {
-            // SAFETY: getpid has no arguments and no memory effects.
-            unsafe { libc::syscall(libc::SYS_getpid) };
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let (out, text) = finish(child, Duration::from_secs(10))?;
+        let (out, text) = finish(spawn_load(&args)?, WAIT)?;
         if !out.status.success() {
             return Err(format!("modless load exited with {}", out.status));
         }
+        wait_for("sched_ext is disabled again", || {
+            sched_ext("state") == "disabled"
+        })?;
         Ok(text)
     };
     let text = run(true)?;
     let runs: Vec<u64> = text
         .lines()
         .filter(|l| {
-            l.starts_with("{\"program\":\"use_them\",") && l.contains("\"verified_insns\":")
+            l.starts_with("{\"program\":\"enum_enqueue\",") && l.contains("\"verified_insns\":")
         })
         .filter_map(|l| {
             l.split("\"run_cnt\":")
@@ -305,14 +301,14 @@ pub fn load_reports_stats() -> crate::anyhow_like::Result {
         })
         .collect();
     if runs.is_empty() || runs.iter().sum::<u64>() == 0 {
-        return Err(format!("--json counted no run of use_them: {runs:?}"));
+        return Err(format!("--json counted no run of enum_enqueue: {runs:?}"));
     }
     let text = run(false)?;
     let row = text
         .lines()
-        .find(|l| l.starts_with("use_them ") && !l.trim_end().ends_with(" -"));
+        .find(|l| l.starts_with("enum_enqueue ") && !l.trim_end().ends_with(" -"));
     if !text.contains("verified_insns") || row.is_none() {
-        return Err("the --stats table shows no run of use_them".into());
+        return Err("the --stats table shows no run of enum_enqueue".into());
     }
     Ok(Outcome::Pass)
 }
