@@ -53,6 +53,14 @@ pub enum LintProblem {
         kfunc: String,
         allowed: Vec<String>,
     },
+    /// A struct_ops program of one ops type calling a kfunc another
+    /// declaration keeps for its own ops type (its filter refuses it).
+    KfuncOfOtherOpsType {
+        program: String,
+        ops_type: String,
+        kfunc: String,
+        owner: String,
+    },
     /// A subsystem kfunc called from a program type it is not registered for.
     KfuncWrongProgType {
         program: String,
@@ -102,6 +110,11 @@ impl fmt::Display for LintProblem {
                 f,
                 "program `{program}` implements `{op}` and calls kfunc `{kfunc}`, allowed only in: {}",
                 allowed.join(", ")
+            ),
+            KfuncOfOtherOpsType { program, ops_type, kfunc, owner } => write!(
+                f,
+                "program `{program}` implements an op of `struct {ops_type}` and calls kfunc `{kfunc}`, \
+                 which only programs of `struct {owner}` may call"
             ),
             KfuncWrongProgType { program, kfunc, prog_type } => write!(
                 f,
@@ -172,6 +185,28 @@ fn op_may_call<'a>(decl: &'a Declaration, name: &str, op: &str) -> Option<(bool,
     }
     let kf = decl.lint_kfuncs.iter().find(|kf| kf.name == name)?;
     Some((kf.allowed_in_op(op), &kf.scope))
+}
+
+/// The ops type of the declaration, other than `own`, that registers the
+/// kfunc `name` for struct_ops programs: its generated filter (like
+/// sched_ext's) refuses struct_ops programs of any other type.
+fn kept_by_other_ops_type<'a>(
+    decls: &[&'a Declaration],
+    own: &Declaration,
+    name: &str,
+) -> Option<&'a str> {
+    decls
+        .iter()
+        .filter(|d| !std::ptr::eq(**d, own))
+        .find(|d| {
+            let full = d.kfuncs.iter().find(|kf| kf.name() == name);
+            let lint_only = d.lint_kfuncs.iter().find(|kf| kf.name == name);
+            let types = full
+                .map(|kf| kf.prog_types.as_slice())
+                .or(lint_only.map(|kf| kf.prog_types.as_slice()));
+            types.is_some_and(|t| t.contains(&ProgType::StructOps))
+        })
+        .map(|d| d.ops.name.as_str())
 }
 
 fn squash(s: &str) -> String {
@@ -283,6 +318,14 @@ fn check(
             }
             for k in &p.kfuncs {
                 let Some((ok, scope)) = op_may_call(decl, k, member) else {
+                    if let Some(owner) = kept_by_other_ops_type(decls, decl, k) {
+                        problems.push(LintProblem::KfuncOfOtherOpsType {
+                            program: prog.clone(),
+                            ops_type: decl.ops.name.clone(),
+                            kfunc: k.clone(),
+                            owner: owner.to_string(),
+                        });
+                    }
                     continue;
                 };
                 if !ok {
@@ -426,6 +469,54 @@ ops = []
                 "program `bad_sys` (syscall) calls kfunc `bpf_demo_walk___v2`, \
                  which is not registered for syscall programs",
             ]
+        );
+    }
+
+    const OTHER: &str = r#"[subsystem]
+name = "other"
+
+[ops]
+name = "other_ops"
+
+[[ops.callback]]
+fn = "void (*tick)(u32 n)"
+
+[[kfunc]]
+proto = "u32 bpf_other_peek(u32 n)"
+prog_types = ["struct_ops", "syscall"]
+"#;
+
+    /// A kfunc of another subsystem's ops type, called from a program of
+    /// this one, was "ok" although that subsystem's filter refuses it.
+    #[test]
+    fn a_kfunc_kept_for_another_ops_type_is_flagged() {
+        let demo = modless_decl::parse(DECL, "demo.toml").unwrap();
+        let other = modless_decl::parse(OTHER, "other.toml").unwrap();
+        let s = Scanned {
+            programs: vec![
+                prog("pick", "struct_ops/pick", &["bpf_other_peek"]),
+                prog("tick", "struct_ops/tick", &["bpf_other_peek"]),
+                prog("sys", "syscall", &["bpf_other_peek"]),
+            ],
+            ops: vec![
+                ScannedOps {
+                    map: "d".into(),
+                    type_name: "demo_ops".into(),
+                    members: vec![("pick".into(), "pick".into())],
+                },
+                ScannedOps {
+                    map: "o".into(),
+                    type_name: "other_ops".into(),
+                    members: vec![("tick".into(), "tick".into())],
+                },
+            ],
+        };
+        let r = check(Path::new("x.bpf.o"), &s, &[&demo, &other], None);
+        let text: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            text,
+            ["program `pick` implements an op of `struct demo_ops` and calls kfunc \
+              `bpf_other_peek`, which only programs of `struct other_ops` may call"]
         );
     }
 }
