@@ -379,9 +379,10 @@ pub fn c_prelude(ops: &OpsTable, n: &Names) -> String {
 }
 
 /// `BTF_ID_LIST` of the ops type and written structs, plus the id shift
-/// that makes the lists usable from an out-of-tree module;
-/// `with_local_id` adds the id translation the kfunc filter calls.
-pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
+/// that makes the lists usable from an out-of-tree module (`built_in`
+/// code has none); `with_local_id` adds the id translation and ownership
+/// check the kfunc filter calls.
+pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool, built_in: bool) -> String {
     let mut s = String::new();
     let structs = ops.written_structs();
     s.push_str("enum {\n");
@@ -396,28 +397,30 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
         writeln!(s, "BTF_ID(struct, {st})").unwrap();
     }
     s.push('\n');
-    s.push_str(&comment(
-        0,
-        "An out-of-tree module's BTF is relocated at load time, which shifts \
-         its type ids by a constant; BTF_ID_LIST and BTF_SET entries keep the \
-         build-time ids (the shift is 0 in-tree). check_member sees every prog \
-         of this type before its body is verified and records the shift.",
-    ));
-    writeln!(s, "static u32 {};\n", n.btf_shift()).unwrap();
-    writeln!(
-        s,
-        "static void {}(const struct bpf_prog *prog)\n{{",
-        n.btf_shift_note()
-    )
-    .unwrap();
-    writeln!(
-        s,
-        "\tu32 shift = prog->aux->attach_btf_id - {}[{}];\n",
-        n.btf_ids(),
-        n.btf_idx(None)
-    )
-    .unwrap();
-    writeln!(s, "\tWRITE_ONCE({}, shift);\n}}\n", n.btf_shift()).unwrap();
+    if !built_in {
+        s.push_str(&comment(
+            0,
+            "An out-of-tree module's BTF is relocated at load time, which shifts \
+             its type ids by a constant; BTF_ID_LIST and BTF_SET entries keep the \
+             build-time ids (the shift is 0 in-tree). check_member sees every prog \
+             of this type before its body is verified and records the shift.",
+        ));
+        writeln!(s, "static u32 {};\n", n.btf_shift()).unwrap();
+        writeln!(
+            s,
+            "static void {}(const struct bpf_prog *prog)\n{{",
+            n.btf_shift_note()
+        )
+        .unwrap();
+        writeln!(
+            s,
+            "\tu32 shift = prog->aux->attach_btf_id - {}[{}];\n",
+            n.btf_ids(),
+            n.btf_idx(None)
+        )
+        .unwrap();
+        writeln!(s, "\tWRITE_ONCE({}, shift);\n}}\n", n.btf_shift()).unwrap();
+    }
     s.push_str(&comment(
         0,
         "The BTF holding this ops type, from init. The kfunc filter asks \
@@ -426,9 +429,11 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
          (prog->aux->st_ops came later).",
     ));
     writeln!(s, "static const struct btf *{};", n.btf_var()).unwrap();
-    if with_local_id {
+    if with_local_id && !built_in {
         writeln!(s, "\nstatic u32 {}(u32 id)\n{{", n.btf_local_id()).unwrap();
         writeln!(s, "\treturn id - READ_ONCE({});\n}}", n.btf_shift()).unwrap();
+    }
+    if with_local_id {
         s.push('\n');
         writeln!(
             s,
@@ -436,15 +441,19 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
             n.prog_is_ours()
         )
         .unwrap();
+        let shift = if built_in {
+            String::new()
+        } else {
+            format!(" + READ_ONCE({})", n.btf_shift())
+        };
         writeln!(
             s,
             "\treturn prog->aux->attach_btf == READ_ONCE({}) &&\n\
              \t       prog->aux->attach_btf_id ==\n\
-             \t       {}[{}] + READ_ONCE({});\n}}",
+             \t       {}[{}]{shift};\n}}",
             n.btf_var(),
             n.btf_ids(),
             n.btf_idx(None),
-            n.btf_shift()
         )
         .unwrap();
     }
@@ -452,7 +461,7 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
 }
 
 /// Verifier callbacks: read any argument, write only the allowlist.
-pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
+pub fn c_verifier(ops: &OpsTable, n: &Names, built_in: bool) -> String {
     let mut s = String::new();
     let is_valid = n.is_valid_access();
     let params = [
@@ -503,13 +512,17 @@ pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
             n.btf_type_fn()
         )
         .unwrap();
-        writeln!(
-            s,
-            "{{\n\tu32 id = {}[idx] + READ_ONCE({});\n",
-            n.btf_ids(),
-            n.btf_shift()
-        )
-        .unwrap();
+        if built_in {
+            writeln!(s, "{{\n\tu32 id = {}[idx];\n", n.btf_ids()).unwrap();
+        } else {
+            writeln!(
+                s,
+                "{{\n\tu32 id = {}[idx] + READ_ONCE({});\n",
+                n.btf_ids(),
+                n.btf_shift()
+            )
+            .unwrap();
+        }
         s.push_str("\treturn btf_type_by_id(btf, id);\n}\n\n");
         let params = [
             "struct bpf_verifier_log *log",
@@ -563,7 +576,7 @@ fn member_switch_header(s: &mut String) {
 }
 
 /// `init`, `check_member`, `init_member`, `validate`, `reg`, `unreg`, `update`.
-pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
+pub fn c_callbacks(ops: &OpsTable, n: &Names, built_in: bool) -> String {
     let mut s = String::new();
     let t = &ops.name;
 
@@ -598,7 +611,9 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
         "const struct bpf_prog *prog",
     ];
     writeln!(s, "{}\n{{", sig(&format!("static int {cm}("), &params)).unwrap();
-    writeln!(s, "\t{}(prog);\n", n.btf_shift_note()).unwrap();
+    if !built_in {
+        writeln!(s, "\t{}(prog);\n", n.btf_shift_note()).unwrap();
+    }
     let sleepable: Vec<_> = ops.callbacks.iter().filter(|c| c.sleepable).collect();
     if !sleepable.is_empty() {
         member_switch_header(&mut s);

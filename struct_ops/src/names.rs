@@ -186,6 +186,10 @@ impl Names {
     pub fn kernel_h_guard(&self) -> String {
         format!("_{}_BPF_H", self.upper())
     }
+    /// Include guard of `include/linux/<sub>.h` (in-tree emission).
+    pub fn linux_h_guard(&self) -> String {
+        format!("_LINUX_{}_H", self.upper())
+    }
     /// Include guard of `<sub>.bpf.h`.
     pub fn bpf_h_guard(&self) -> String {
         format!("__{}_BPF_PROG_H", self.upper())

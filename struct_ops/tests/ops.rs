@@ -205,7 +205,7 @@ fn call_path_and_stubs() {
         "{c}"
     );
     assert!(c.contains("\t.cfi_stubs\t\t= &__bpf_ops_jobd_ops,"), "{c}");
-    let cbs = c_callbacks(&t, &n);
+    let cbs = c_callbacks(&t, &n, false);
     assert!(
         cbs.contains("\tcase offsetof(struct jobd_ops, setup):\n\t\treturn 0;"),
         "{cbs}"

@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use crate::error::{DeclError, DeclErrorKind, DeclErrors};
 use crate::location::{inside_string, Lines, Origin};
-use crate::model::{Declaration, SharedStruct, Subsystem};
+use crate::model::{Declaration, InTree, SharedStruct, Subsystem};
 use crate::raw::{IntOrStr, RawFile};
 
 fn span_of<T>(s: &Spanned<T>) -> Span {
@@ -133,6 +133,7 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         name: sub.name.get_ref().clone(),
         doc: sub.doc.clone(),
         span: span_of(&sub.name),
+        in_tree: sub.in_tree.as_ref().map(in_tree),
     };
 
     let mut structs = Vec::new();
@@ -370,6 +371,23 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         kfuncs,
         hooks,
     })
+}
+
+fn in_tree(t: &Spanned<crate::raw::RawInTree>) -> InTree {
+    let r = t.get_ref();
+    let strings = |v: &[Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect();
+    let spans = |v: &[Spanned<String>]| v.iter().map(span_of).collect();
+    InTree {
+        dir: r.dir.get_ref().clone(),
+        config: r.config.get_ref().clone(),
+        depends_on: strings(&r.depends_on),
+        includes: strings(&r.includes),
+        span: span_of(t),
+        depends_spans: spans(&r.depends_on),
+        include_spans: spans(&r.includes),
+        dir_span: span_of(&r.dir),
+        config_span: span_of(&r.config),
+    }
 }
 
 /// serde's message, with the key it is about (from the message or the

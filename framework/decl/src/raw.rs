@@ -24,6 +24,19 @@ pub struct RawFile {
 pub struct RawSubsystem {
     pub name: S<String>,
     pub doc: Option<String>,
+    /// `[subsystem.in_tree]`: emit the glue as built-in kernel source.
+    pub in_tree: Option<S<RawInTree>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInTree {
+    pub dir: S<String>,
+    pub config: S<String>,
+    #[serde(default)]
+    pub depends_on: Vec<S<String>>,
+    #[serde(default)]
+    pub includes: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

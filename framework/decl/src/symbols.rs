@@ -322,6 +322,9 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
     if ops.callbacks.iter().any(|c| c.sleepable) {
         t.add(Ns::Macro, n.op_prog_macro(true), glue, at);
     }
+    if decl.in_tree().is_some() {
+        t.add(Ns::Macro, n.linux_h_guard(), glue, at);
+    }
     let zero = ops.callbacks.iter().map(|c| c.if_missing);
     if zero
         .chain(ops.data.iter().map(|d| d.if_missing))
