@@ -95,6 +95,8 @@ pub struct RunReport {
     /// Boots that hung before userspace and were retried (no test had run).
     pub boot_hangs: Vec<String>,
     pub console_log: String,
+    /// Where the boot's files are (`--keep` leaves them there).
+    pub run_dir: String,
 }
 
 impl RunReport {
@@ -270,6 +272,7 @@ mod tests {
             failures: vec![],
             boot_hangs: vec![],
             console_log: "c".into(),
+            run_dir: "r".into(),
         };
         assert!(r.passed());
         r.failures.push(GuestFailure::Timeout { seconds: 5 });

@@ -179,6 +179,10 @@ pub fn h_defaults(ops: &OpsTable) -> String {
     s
 }
 
+/// The call function's SRCU read-side index (a name declared parameters
+/// may not take, see modless-decl's `CALL_PATH_LOCALS`).
+pub const SRCU_IDX: &str = "srcu_idx";
+
 fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
     let p = &cb.proto;
     let m = cb.name();
@@ -201,6 +205,9 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
     let track_done = ops.instances == Instances::Many && (!ret_void || default_call.is_some());
     if track_done {
         s.push_str("\tbool done = false;\n");
+    }
+    if cb.sleepable {
+        writeln!(s, "\tint {SRCU_IDX};").unwrap();
     }
     s.push('\n');
     if cb.sleepable {
@@ -229,11 +236,9 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
     };
     match ops.instances {
         Instances::One if cb.sleepable => {
-            s.push_str("\trcu_read_lock();\n");
-            writeln!(s, "\tops = rcu_dereference({});", n.live()).unwrap();
-            s.push_str("\t/* the op may sleep: pin the map and call outside RCU */\n");
-            s.push_str("\tif (ops && !bpf_struct_ops_get(ops))\n\t\tops = NULL;\n");
-            s.push_str("\trcu_read_unlock();\n");
+            let srcu = n.srcu();
+            writeln!(s, "\t{SRCU_IDX} = srcu_read_lock(&{srcu});").unwrap();
+            writeln!(s, "\tops = srcu_dereference({}, &{srcu});", n.live()).unwrap();
             writeln!(
                 s,
                 "\tif (ops && ops->{m})\n\t\t{ret_assign}ops->{m}({args});"
@@ -242,7 +247,7 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
             if let Some(c) = &default_call {
                 writeln!(s, "\telse\n\t\t{ret_assign}{c};").unwrap();
             }
-            s.push_str("\tif (ops)\n\t\tbpf_struct_ops_put(ops);\n");
+            writeln!(s, "\tsrcu_read_unlock(&{srcu}, {SRCU_IDX});").unwrap();
         }
         Instances::One => {
             s.push_str("\trcu_read_lock();\n");
@@ -320,6 +325,9 @@ pub fn h_call_path(ops: &OpsTable, n: &Names) -> String {
         Instances::One => writeln!(s, "extern struct {} __rcu *{};", ops.name, n.live()).unwrap(),
         Instances::Many => writeln!(s, "extern struct list_head {};", n.live_list()).unwrap(),
     }
+    if ops.has_sleepable() {
+        writeln!(s, "extern struct srcu_struct {};", n.srcu()).unwrap();
+    }
     writeln!(s, "DECLARE_STATIC_KEY_FALSE({});", n.static_key()).unwrap();
     for cb in ops.called() {
         s.push('\n');
@@ -375,6 +383,17 @@ pub fn c_prelude(ops: &OpsTable, n: &Names) -> String {
     }
     writeln!(s, "DEFINE_STATIC_KEY_FALSE({});", n.static_key()).unwrap();
     writeln!(s, "static DEFINE_MUTEX({});", n.lock()).unwrap();
+    if ops.has_sleepable() {
+        s.push_str(&comment(
+            0,
+            "Sleepable ops run under SRCU, the others under RCU. SRCU rather \
+             than RCU tasks trace: its readers may block on anything (the \
+             caller's mutexes included), and unreg waits for this \
+             subsystem's readers only, not for every sleepable BPF program \
+             in the system.",
+        ));
+        writeln!(s, "DEFINE_SRCU({});", n.srcu()).unwrap();
+    }
     s
 }
 
@@ -622,7 +641,11 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names, built_in: bool) -> String {
         }
         s.push_str("\t\treturn 0;\n\t}\n");
     }
-    s.push_str("\t/* the subsystem calls these ops under rcu_read_lock() */\n");
+    if sleepable.is_empty() {
+        s.push_str("\t/* the subsystem calls these ops under rcu_read_lock() */\n");
+    } else {
+        s.push_str("\t/* the subsystem calls the other ops under rcu_read_lock() */\n");
+    }
     s.push_str("\treturn prog->sleepable ? -EINVAL : 0;\n}\n\n");
 
     let im = n.st_cb("init_member");
@@ -645,6 +668,14 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names, built_in: bool) -> String {
             writeln!(s, "\tcase offsetof(struct {t}, {m}):").unwrap();
             match &d.kind {
                 DataKind::Name => {
+                    if let Some(def) = &d.default {
+                        writeln!(
+                            s,
+                            "\t\tif (!uops->{m}[0]) {{\n\t\t\t/* left empty: the declared default */\n\
+                             \t\t\tstrscpy(ops->{m}, \"{def}\");\n\t\t\treturn 1;\n\t\t}}"
+                        )
+                        .unwrap();
+                    }
                     writeln!(
                         s,
                         "\t\tif (!{}(uops->{m}, sizeof(uops->{m}))) {{",
@@ -700,7 +731,69 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names, built_in: bool) -> String {
         Instances::One => reg_one(ops, n),
         Instances::Many => reg_many(ops, n),
     });
+    s.push_str(&c_policy_names(ops, n));
     s
+}
+
+/// `<sub>_policy_<member>()` for each [`OpsTable::reported_names`].
+fn c_policy_names(ops: &OpsTable, n: &Names) -> String {
+    let (t, live) = (&ops.name, n.live());
+    let mut s = String::new();
+    for d in ops.reported_names() {
+        let m = &d.decl.name;
+        let f = n.policy_member(m);
+        let def = d.default.as_deref().unwrap_or_default();
+        writeln!(
+            s,
+            "\n/**\n * {f} - the {m} of the attached {t}\n * @buf: where to copy it\n\
+             \x20* @size: bytes at @buf\n *\n\
+             \x20* For {}'s reports; the policy's own {m}, or \"{def}\" if it left it empty.\n *\n\
+             \x20* Return: @buf, or NULL when no {t} is attached.\n */",
+            n.sub
+        )
+        .unwrap();
+        writeln!(
+            s,
+            "{}\n{{\n\tstruct {t} *ops;\n\tchar *ret = NULL;\n\n\
+             \trcu_read_lock();\n\tops = rcu_dereference({live});\n\tif (ops) {{\n\
+             \t\tstrscpy(buf, ops->{m}, size);\n\t\tret = buf;\n\t}}\n\
+             \trcu_read_unlock();\n\treturn ret;\n}}",
+            policy_proto(n, m)
+        )
+        .unwrap();
+    }
+    s
+}
+
+fn policy_proto(n: &Names, member: &str) -> String {
+    format!(
+        "char *{}(char *buf, size_t size)",
+        n.policy_member(member)
+    )
+}
+
+/// Header prototypes of the `<sub>_policy_<member>()` readers, and their
+/// stubs for when the interface is off.
+pub fn h_policy_names(ops: &OpsTable, n: &Names) -> (String, String) {
+    let (mut on, mut off) = (String::new(), String::new());
+    for d in ops.reported_names() {
+        let p = policy_proto(n, &d.decl.name);
+        writeln!(on, "{p};").unwrap();
+        writeln!(off, "\nstatic inline {p}\n{{\n\treturn NULL;\n}}").unwrap();
+    }
+    (on, off)
+}
+
+/// Waits for the sleepable ops' SRCU readers, if there are any.
+fn srcu_sync(ops: &OpsTable, n: &Names) -> String {
+    if ops.has_sleepable() {
+        format!(
+            "\t/* nor inside a sleepable one */\n\tsynchronize_srcu(&{});\n",
+            n.srcu()
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// The exit op's call on `var` with the local `info`, or nothing.
@@ -775,6 +868,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\tRCU_INIT_POINTER({live}, NULL);").unwrap();
     writeln!(s, "\t{link_var} = NULL;").unwrap();
     s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n");
+    s.push_str(&srcu_sync(ops, n));
     if has_exit {
         writeln!(
             s,
@@ -809,6 +903,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
     writeln!(s, "\t{link_var} = link;").unwrap();
     s.push_str("\tsynchronize_rcu();\n");
+    s.push_str(&srcu_sync(ops, n));
     s.push_str(&exit_call(ops, "old"));
     s.push_str("\treturn 0;\n}\n\n");
 

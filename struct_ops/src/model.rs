@@ -84,6 +84,10 @@ impl Callback {
 pub struct DataMember {
     pub decl: Decl,
     pub kind: DataKind,
+    /// `kind = "name"`: what `init_member` stores when the policy leaves
+    /// the member empty; the subsystem reads it back with
+    /// `<sub>_policy_<member>()`.
+    pub default: Option<String>,
     pub if_missing: IfMissing,
     pub doc: Option<String>,
     pub span: Span,
@@ -128,6 +132,20 @@ impl OpsTable {
     /// The exit op, if the table has one.
     pub fn exit_op(&self) -> Option<&Callback> {
         self.callbacks.iter().find(|c| c.exit)
+    }
+
+    /// Name members the subsystem can read back (`<sub>_policy_<member>()`):
+    /// those with a declared default, on a one-instance table.
+    pub fn reported_names(&self) -> impl Iterator<Item = &DataMember> {
+        let one = self.instances == Instances::One;
+        self.data
+            .iter()
+            .filter(move |d| one && d.kind == DataKind::Name && d.default.is_some())
+    }
+
+    /// Whether any op may sleep (the glue then has an SRCU domain).
+    pub fn has_sleepable(&self) -> bool {
+        self.callbacks.iter().any(|c| c.sleepable)
     }
 
     /// Callbacks the subsystem calls through `<SUB>_CALL` (all but exit).

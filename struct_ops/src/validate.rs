@@ -4,7 +4,7 @@
 use modless_ctypes::{check_ident, CType, IdentError, Span};
 use thiserror::Error;
 
-use crate::model::{Callback, DataKind, IfMissing, Instances, OpsTable};
+use crate::model::{Callback, DataKind, DataMember, IfMissing, Instances, OpsTable};
 
 /// `strlen(name) + strlen("bpf_struct_ops_") < 128`.
 pub const MAX_OPS_NAME_LEN: usize = 112;
@@ -97,6 +97,14 @@ pub enum OpsError {
     NameTooShort { member: String, len: usize },
     #[error("ops data member `{member}` is an array of {len} elements; at most {MAX_ARRAY_LEN} are allowed")]
     ArrayTooLarge { member: String, len: usize },
+    #[error("ops data member `{member}` has a `default` but kind `{kind}`; only `kind = \"name\"` members take one, remove it")]
+    DefaultNotName { member: String, kind: &'static str },
+    #[error("ops data member `{member}` has default `{default}`, which is not a name for `char {member}[{len}]`: give 1 to {} of [A-Za-z0-9_.]", len - 1)]
+    BadNameDefault {
+        member: String,
+        default: String,
+        len: usize,
+    },
     #[error("ops data member `{member}` has max {max}, which `{ty}` cannot hold")]
     MaxOutOfRange {
         member: String,
@@ -275,6 +283,9 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
                 push(d.span, OpsError::NameTooShort { member, len });
             }
         }
+        if let Some(def) = &d.default {
+            check_data_default(d, def, &mut push);
+        }
         match &d.kind {
             DataKind::Name => {
                 let is_char_array = matches!(&d.decl.ty, CType::Array { of, .. }
@@ -354,6 +365,38 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
         }
     }
     errs
+}
+
+fn check_data_default(d: &DataMember, def: &str, push: &mut impl FnMut(Span, OpsError)) {
+    let member = d.decl.name.clone();
+    let kind = match d.kind {
+        DataKind::Name => None,
+        DataKind::Flags(_) => Some("flags"),
+        DataKind::Value { .. } => Some("value"),
+    };
+    if let Some(kind) = kind {
+        push(d.span, OpsError::DefaultNotName { member, kind });
+        return;
+    }
+    let CType::Array { len, .. } = d.decl.ty else {
+        return; // NameNotCharArray says it
+    };
+    let ok = !def.is_empty()
+        && def.len() < len
+        && def
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if !ok {
+        let default = def.to_string();
+        push(
+            d.span,
+            OpsError::BadNameDefault {
+                member,
+                default,
+                len,
+            },
+        );
+    }
 }
 
 fn check_exit_op(ops: &OpsTable, cb: &Callback, push: &mut impl FnMut(Span, OpsError)) {

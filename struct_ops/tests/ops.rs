@@ -28,6 +28,7 @@ fn data(decl: &str, kind: DataKind) -> DataMember {
     DataMember {
         decl: parse_decl(decl).unwrap(),
         kind,
+        default: None,
         if_missing: IfMissing::Fail,
         doc: None,
         span: Span::UNKNOWN,
@@ -190,8 +191,8 @@ fn call_path_and_stubs() {
     );
     assert!(h.contains("\tmight_sleep();"), "{h}");
     assert!(
-        h.contains("bpf_struct_ops_get(ops)"),
-        "a sleepable op pins the map: {h}"
+        h.contains("srcu_read_lock(&jobd_bpf_srcu)"),
+        "a sleepable op runs under SRCU: {h}"
     );
     assert!(
         h.contains("#define JOBD_CALL(op, ...)\tjobd_call_##op(__VA_ARGS__)"),

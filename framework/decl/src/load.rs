@@ -219,6 +219,7 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         data.push(DataMember {
             decl,
             kind,
+            default: d.default.clone(),
             if_missing,
             doc: d.doc.clone(),
             span: span_of(&d.field),

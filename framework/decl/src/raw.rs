@@ -86,6 +86,8 @@ pub struct RawData {
     #[serde(default)]
     pub flags: Vec<RawFlag>,
     pub max: Option<u64>,
+    /// `kind = "name"`: stored when the policy leaves the member empty.
+    pub default: Option<String>,
     pub doc: Option<String>,
 }
 

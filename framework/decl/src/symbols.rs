@@ -201,6 +201,17 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             t.add(Ns::Rust, n.flags_all(member), what, d.span);
         }
     }
+    for d in ops.reported_names() {
+        let what = format!("the reader of `{}`", d.decl.name);
+        t.unique(
+            KernelUnique::Function,
+            Ns::C,
+            n.policy_member(&d.decl.name),
+            what,
+            d.span,
+        );
+        t.derived();
+    }
     if !ops.data.is_empty() {
         t.add(
             Ns::Rust,

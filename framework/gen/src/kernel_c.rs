@@ -57,6 +57,9 @@ pub fn emit(decl: &Declaration) -> String {
     if names || ops.instances == modless_decl::struct_ops::Instances::One {
         includes.push("linux/string.h");
     }
+    if ops.has_sleepable() {
+        includes.push("linux/srcu.h");
+    }
     let own = format!("linux/{sub}.h");
     if built_in {
         includes.push(&own);

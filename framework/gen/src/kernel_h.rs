@@ -128,7 +128,7 @@ pub fn emit(decl: &Declaration) -> String {
         includes.push("linux/rculist.h");
     }
     if decl.ops.callbacks.iter().any(|c| c.sleepable) {
-        includes.extend(["linux/bpf.h", "linux/kernel.h"]);
+        includes.extend(["linux/kernel.h", "linux/srcu.h"]);
     }
     if decl.hooks.iter().any(|h| h.is_fmod_ret()) {
         includes.push("linux/errno.h");
@@ -208,6 +208,7 @@ pub fn emit(decl: &Declaration) -> String {
     let one = decl.ops.instances == Instances::One;
     // built in, the glue registers itself from an initcall
     let init = in_tree.is_none();
+    let (names_on, names_off) = emit_kernel::h_policy_names(&decl.ops, &n);
     if init || one {
         writeln!(s, "#if {}", n.enabled_macro()).unwrap();
         if init {
@@ -221,6 +222,7 @@ pub fn emit(decl: &Declaration) -> String {
             )
             .unwrap();
         }
+        s.push_str(&names_on);
         s.push_str("#else\n");
         if init {
             writeln!(
@@ -241,6 +243,7 @@ pub fn emit(decl: &Declaration) -> String {
             )
             .unwrap();
         }
+        s.push_str(&names_off);
         s.push_str("#endif\n\n");
     }
     writeln!(s, "#endif /* {guard} */").unwrap();

@@ -90,15 +90,47 @@ fn check_member_allows_sleepable_only_where_declared() {
 }
 
 #[test]
-fn sleepable_op_is_called_outside_rcu_with_the_map_pinned() {
+fn sleepable_op_is_called_under_srcu() {
     let h = h(BASE);
     let f = &h[h.find("static inline int demo_call_setup(void)").unwrap()..];
     let f = &f[..f.find("\n}\n").unwrap()];
     assert!(f.contains("might_sleep();"));
-    let unlock = f.find("rcu_read_unlock()").unwrap();
-    assert!(f.find("bpf_struct_ops_get(ops)").unwrap() < unlock);
-    assert!(f.find("ops->setup()").unwrap() > unlock);
-    assert!(f.contains("bpf_struct_ops_put(ops);"));
+    assert!(!f.contains("rcu_read_lock()"), "{f}");
+    let lock = f
+        .find("srcu_idx = srcu_read_lock(&demo_bpf_srcu);")
+        .unwrap();
+    let deref = f
+        .find("ops = srcu_dereference(demo_bpf_ops, &demo_bpf_srcu);")
+        .unwrap();
+    let call = f.find("ret = ops->setup();").unwrap();
+    let unlock = f
+        .find("srcu_read_unlock(&demo_bpf_srcu, srcu_idx);")
+        .unwrap();
+    assert!(lock < deref && deref < call && call < unlock, "{f}");
+    assert!(h.contains("#include <linux/srcu.h>\n"));
+    assert!(h.contains("extern struct srcu_struct demo_bpf_srcu;\n"));
+    // a non-sleepable op keeps plain RCU
+    let pick = &h[h.find("demo_call_pick(").unwrap()..];
+    assert!(pick[..pick.find("\n}\n").unwrap()].contains("rcu_read_lock();"));
+}
+
+#[test]
+fn unreg_and_update_wait_for_srcu_readers_before_the_exit_op() {
+    let exit = "[[ops.callback]]\nfn = \"void (*exit)(struct demo_exit_info *info)\"\nexit = true\n\n[[ops.data]]";
+    let text = BASE.replacen("[[ops.data]]", exit, 1);
+    let src = c(&text);
+    assert!(src.contains("DEFINE_SRCU(demo_bpf_srcu);\n"), "{src}");
+    for f in ["static void demo_st_unreg(", "static int demo_st_update("] {
+        let body = &src[src.find(f).unwrap()..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        let rcu = body.find("synchronize_rcu();").unwrap();
+        let srcu = body.find("synchronize_srcu(&demo_bpf_srcu);").unwrap();
+        let exit = body.find("->exit(&info);").unwrap();
+        assert!(rcu < srcu && srcu < exit, "{body}");
+    }
+    // without a sleepable op there is no SRCU
+    let c = c(&BASE.replace("sleepable = true\n", ""));
+    assert!(!c.contains("srcu"), "{c}");
 }
 
 #[test]
@@ -279,4 +311,80 @@ fn zero_if_missing_members_are_tagged_for_the_loader_only() {
         .get("demo_bpf.h")
         .unwrap()
         .contains("__modless_zero_if_missing"));
+}
+
+const NAMED: &str = "[[ops.data]]\nfield = \"char name[16]\"\nkind = \"name\"\ndefault = \"demo_policy\"\n\n[[ops.data]]";
+
+#[test]
+fn an_empty_name_gets_the_declared_default() {
+    let text = BASE.replacen("[[ops.data]]", NAMED, 1);
+    let c = c(&text);
+    let body = &c[c.find("static int demo_st_init_member").unwrap()..];
+    let body = &body[..body.find("\n}\n").unwrap()];
+    let case = body.find("case offsetof(struct demo_ops, name):").unwrap();
+    let empty = body
+        .find("\t\tif (!uops->name[0]) {\n\t\t\t/* left empty: the declared default */\n\t\t\tstrscpy(ops->name, \"demo_policy\");\n\t\t\treturn 1;\n\t\t}")
+        .unwrap();
+    let check = body.find("demo_bpf_name_valid(uops->name").unwrap();
+    assert!(case < empty && empty < check, "{body}");
+    // without a default an empty name is refused as before
+    let plain = c_no_default();
+    assert!(!plain.contains("left empty"));
+}
+
+fn c_no_default() -> String {
+    c(&BASE.replacen(
+        "[[ops.data]]",
+        &NAMED.replace("default = \"demo_policy\"\n", ""),
+        1,
+    ))
+}
+
+#[test]
+fn the_subsystem_reads_the_attached_policys_name() {
+    let text = BASE.replacen("[[ops.data]]", NAMED, 1);
+    let (c, h) = (c(&text), h(&text));
+    let f = &c[c
+        .find("char *demo_policy_name(char *buf, size_t size)\n{")
+        .unwrap()..];
+    let f = &f[..f.find("\n}\n").unwrap()];
+    assert!(f.contains("\trcu_read_lock();\n\tops = rcu_dereference(demo_bpf_ops);\n\tif (ops) {\n\t\tstrscpy(buf, ops->name, size);\n\t\tret = buf;\n\t}\n\trcu_read_unlock();\n\treturn ret;"), "{f}");
+    assert!(c.contains("/**\n * demo_policy_name - the name of the attached demo_ops\n"));
+    let on = &h[h.find("#if DEMO_BPF_ENABLED\nint __init").unwrap()..];
+    assert!(
+        on.contains("char *demo_policy_name(char *buf, size_t size);\n#else"),
+        "{on}"
+    );
+    assert!(on.contains("static inline char *demo_policy_name(char *buf, size_t size)\n{\n\treturn NULL;\n}"), "{on}");
+    assert!(!c_no_default().contains("demo_policy_name"));
+}
+
+#[test]
+fn name_defaults_must_be_names_of_the_member() {
+    for (bad, why) in [
+        (
+            "default = \"a b\"",
+            "default `a b`, which is not a name for `char name[16]`: give 1 to 15 of [A-Za-z0-9_.]",
+        ),
+        ("default = \"0123456789abcdef\"", "give 1 to 15"),
+    ] {
+        let text = BASE.replacen(
+            "[[ops.data]]",
+            &NAMED.replace("default = \"demo_policy\"", bad),
+            1,
+        );
+        let e = parse(&text, "demo.toml")
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{e}");
+    }
+    let text = BASE.replace("max = 3\n", "max = 3\ndefault = \"x\"\n");
+    let e = parse(&text, "demo.toml")
+        .unwrap()
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ops data member `mode` has a `default` but kind `value`; only `kind = \"name\"` members take one, remove it"), "{e}");
 }

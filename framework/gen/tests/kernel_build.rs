@@ -328,6 +328,10 @@ int bpf_oom_default_handle(struct oom_control *oc)
 int oom_user_call(struct oom_control *oc);
 int oom_user_call(struct oom_control *oc)
 {
+	char name[64];
+
+	if (bpf_oom_policy_name(name, sizeof(name)))
+		pr_info("policy %s\n", name);
 	return BPF_OOM_CALL(handle_out_of_memory, oc);
 }
 "#;

@@ -162,6 +162,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
         data.push(DataMember {
             decl: Decl::new(CType::Array { of, len: 16 }, "name"),
             kind: DataKind::Name,
+            default: bool::arbitrary(g).then(|| "dflt.0".to_string()),
             if_missing: IfMissing::Fail,
             doc: None,
             span: Span::UNKNOWN,
@@ -179,6 +180,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
         data.push(DataMember {
             decl: Decl::new(CType::Scalar(Scalar::U64), "flags"),
             kind: DataKind::Flags(flags),
+            default: None,
             if_missing: IfMissing::Zero,
             doc: None,
             span: Span::UNKNOWN,
@@ -190,6 +192,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
             kind: DataKind::Value {
                 max: bool::arbitrary(g).then_some(100),
             },
+            default: None,
             if_missing: IfMissing::Fail,
             doc: None,
             span: Span::UNKNOWN,
