@@ -289,8 +289,28 @@ fn refused(path: &str, what: &str, needle: &str) -> anyhow::Result<()> {
     }
 }
 
+/// `modless check --btf` of bpf_oom.toml against the running (patched) kernel.
+fn check_btf() -> anyhow::Result<()> {
+    let modless = std::env::current_exe()?.with_file_name("modless");
+    let decl = concat!(env!("CARGO_MANIFEST_DIR"), "/bpf_oom.toml");
+    let out = std::process::Command::new(&modless)
+        .args(["check", "--btf", "/sys/kernel/btf/vmlinux", decl])
+        .output()?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("  {}", text.trim());
+    check(
+        "modless check --btf: bpf_oom.toml matches the running kernel",
+        out.status.success(),
+    )
+}
+
 /// The declaration's kfunc rules, enforced by the kernel at load.
 fn verifier() -> anyhow::Result<()> {
+    check_btf()?;
     refused(
         policy::BAD_OTHER_TYPE,
         "a tcp_congestion_ops program calling bpf_oom_kill_process()",
