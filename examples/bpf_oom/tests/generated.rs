@@ -38,7 +38,11 @@ fn generated_dir_matches_the_generator() {
     for a in &g.files {
         let committed = std::fs::read_to_string(example("generated").join(&a.path))
             .unwrap_or_else(|e| panic!("generated/{}: {e}", a.path));
-        assert!(committed == a.contents, "generated/{} differs from modless gen", a.path);
+        assert!(
+            committed == a.contents,
+            "generated/{} differs from modless gen",
+            a.path
+        );
     }
 }
 
@@ -48,15 +52,23 @@ fn patch_0001_carries_the_generated_kernel_files() {
     let first = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("0001-")))
-        .next()
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("0001-"))
+        })
         .expect("patches/0001-*.patch exists");
     let patch = std::fs::read_to_string(&first).unwrap();
     let g = generated();
     for path in ["mm/bpf_oom.c", "include/linux/bpf_oom.h"] {
-        let want = g.get(path).unwrap_or_else(|| panic!("the generator makes {path}"));
+        let want = g
+            .get(path)
+            .unwrap_or_else(|| panic!("the generator makes {path}"));
         let got = new_file_in_patch(&patch, path)
             .unwrap_or_else(|| panic!("{} creates {path}", first.display()));
-        assert!(got == want, "{path} in {} differs from modless gen", first.display());
+        assert!(
+            got == want,
+            "{path} in {} differs from modless gen",
+            first.display()
+        );
     }
 }

@@ -28,7 +28,13 @@ fn problems(r: &LintReport) -> Vec<String> {
 fn policies_lint_clean() {
     let d = decl("bpf_oom.toml");
     for (name, ops) in [
-        ("largest_leaf", &["largest_leaf.handle_out_of_memory", "largest_leaf.handle_cgroup_offline"][..]),
+        (
+            "largest_leaf",
+            &[
+                "largest_leaf.handle_out_of_memory",
+                "largest_leaf.handle_cgroup_offline",
+            ][..],
+        ),
         ("claim_only", &["claim_only.handle_out_of_memory"][..]),
     ] {
         let r = lint(Path::new(&object(name)), &d).expect("lint");
@@ -46,8 +52,10 @@ fn policies_lint_clean() {
 fn lint_flags_the_kfunc_denied_in_the_oom_op() {
     let r = lint(Path::new(&object("bad_reenter")), &decl("bpf_oom.toml")).expect("lint");
     assert!(
-        r.problems.iter().any(|p| matches!(p, LintProblem::KfuncNotAllowedInOp { .. })
-            && p.to_string().contains("bpf_out_of_memory")),
+        r.problems
+            .iter()
+            .any(|p| matches!(p, LintProblem::KfuncNotAllowedInOp { .. })
+                && p.to_string().contains("bpf_out_of_memory")),
         "{}",
         problems(&r).join("\n")
     );
@@ -60,7 +68,9 @@ fn lint_flags_the_oom_kfunc_in_another_ops_type() {
     let tcp = decl("../tcp_brutal/tcp_congestion_ops.toml");
     let r = lint_all(Path::new(&object("bad_other_type")), &[&oom, &tcp]).expect("lint");
     assert!(
-        r.problems.iter().any(|p| p.to_string().contains("bpf_oom_kill_process")),
+        r.problems
+            .iter()
+            .any(|p| p.to_string().contains("bpf_oom_kill_process")),
         "{}",
         problems(&r).join("\n")
     );
