@@ -160,6 +160,58 @@ fn default_name(cb: &Callback) -> Option<&str> {
     cb.default.as_deref()
 }
 
+/// What the call path answers without the op: its default's call, or
+/// the verdict's fallback.
+fn fallback_expr(cb: &Callback, args: &str) -> Option<String> {
+    match (default_name(cb), &cb.verdict) {
+        (Some(d), _) => Some(format!("{d}({args})")),
+        (None, Some(v)) => Some(v.fallback.clone()),
+        (None, None) => None,
+    }
+}
+
+/// `prefix ret name(plain params)suffix`; an op with a verdict returns
+/// its enum to the subsystem.
+fn subsystem_proto(cb: &Callback, prefix: &str, name: &str, suffix: &str) -> String {
+    let p = plain_proto(&cb.proto, name);
+    match &cb.verdict {
+        None => p.render_wrapped(prefix, name, suffix),
+        Some(v) => {
+            let params: Vec<String> = if p.params.is_empty() {
+                vec!["void".into()]
+            } else {
+                p.params.iter().map(|a| a.to_string()).collect()
+            };
+            let head = format!("{prefix}enum {} {name}(", v.name);
+            wrapped(&head, &params, &format!("){suffix}"))
+        }
+    }
+}
+
+/// The verdict enums, one per op that has one.
+pub fn h_verdicts(ops: &OpsTable) -> String {
+    let mut s = String::new();
+    for cb in &ops.callbacks {
+        let Some(v) = &cb.verdict else {
+            continue;
+        };
+        s.push_str(&comment(
+            0,
+            &format!(
+                "What {} answers; any other value means {}.",
+                cb.name(),
+                v.fallback
+            ),
+        ));
+        writeln!(s, "enum {} {{", v.name).unwrap();
+        for value in &v.values {
+            writeln!(s, "\t{value},").unwrap();
+        }
+        s.push_str("};\n\n");
+    }
+    s
+}
+
 /// Prototypes of the subsystem-provided defaults, one per function (ops
 /// of one prototype may share a default).
 pub fn h_defaults(ops: &OpsTable) -> String {
@@ -168,12 +220,7 @@ pub fn h_defaults(ops: &OpsTable) -> String {
     for cb in &ops.callbacks {
         if let Some(d) = default_name(cb).filter(|d| !seen.contains(d)) {
             seen.push(d);
-            writeln!(
-                s,
-                "{}",
-                plain_proto(&cb.proto, d).render_wrapped("", d, ";")
-            )
-            .unwrap();
+            writeln!(s, "{}", subsystem_proto(cb, "", d, ";")).unwrap();
         }
     }
     s
@@ -188,15 +235,10 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
     let m = cb.name();
     let args = call_args(p);
     let ret_void = p.ret.is_void();
-    let default_call = default_name(cb).map(|d| format!("{d}({args})"));
+    let default_call = fallback_expr(cb, &args);
     let mut s = String::new();
     let f = n.call_fn(m);
-    writeln!(
-        s,
-        "{}",
-        plain_proto(p, &f).render_wrapped("static inline ", &f, "")
-    )
-    .unwrap();
+    writeln!(s, "{}", subsystem_proto(cb, "static inline ", &f, "")).unwrap();
     s.push_str("{\n");
     writeln!(s, "\tstruct {} *ops;", ops.name).unwrap();
     if !ret_void {
@@ -290,6 +332,16 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
             }
         }
     }
+    if let Some(v) = &cb.verdict {
+        writeln!(
+            s,
+            "\t/* outside enum {}: {fb} */\n\tif ((u64)ret > {})\n\t\treturn {fb};",
+            v.name,
+            v.last(),
+            fb = v.fallback
+        )
+        .unwrap();
+    }
     if !ret_void {
         s.push_str("\treturn ret;\n");
     }
@@ -301,16 +353,11 @@ fn call_fn_off(n: &Names, cb: &Callback) -> String {
     let p = &cb.proto;
     let mut s = String::new();
     let f = n.call_fn(cb.name());
-    writeln!(
-        s,
-        "{}",
-        plain_proto(p, &f).render_wrapped("static inline ", &f, "")
-    )
-    .unwrap();
-    match default_name(cb) {
-        Some(d) => {
+    writeln!(s, "{}", subsystem_proto(cb, "static inline ", &f, "")).unwrap();
+    match fallback_expr(cb, &call_args(p)) {
+        Some(e) => {
             let ret = if p.ret.is_void() { "" } else { "return " };
-            writeln!(s, "{{\n\t{ret}{d}({});\n}}", call_args(p)).unwrap();
+            writeln!(s, "{{\n\t{ret}{e};\n}}").unwrap();
         }
         None => s.push_str("{\n}\n"),
     }
@@ -615,13 +662,19 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names, built_in: bool) -> String {
         )
         .unwrap();
     }
-    writeln!(
-        s,
-        "static int {}(struct btf *btf)\n{{\n\tWRITE_ONCE({}, btf);\n\treturn 0;\n}}\n",
-        n.st_cb("init"),
-        n.btf_var()
-    )
-    .unwrap();
+    writeln!(s, "static int {}(struct btf *btf)\n{{", n.st_cb("init")).unwrap();
+    let enums: Vec<&str> = ops
+        .callbacks
+        .iter()
+        .filter_map(|c| c.verdict.as_ref().map(|v| v.name.as_str()))
+        .collect();
+    if !enums.is_empty() {
+        s.push_str("\t/* BPF programs find the verdicts in BTF (vmlinux.h) */\n");
+        for e in enums {
+            writeln!(s, "\tBTF_TYPE_EMIT(enum {e});").unwrap();
+        }
+    }
+    writeln!(s, "\tWRITE_ONCE({}, btf);\n\treturn 0;\n}}\n", n.btf_var()).unwrap();
 
     let cm = n.st_cb("check_member");
     let params = [
@@ -766,10 +819,7 @@ fn c_policy_names(ops: &OpsTable, n: &Names) -> String {
 }
 
 fn policy_proto(n: &Names, member: &str) -> String {
-    format!(
-        "char *{}(char *buf, size_t size)",
-        n.policy_member(member)
-    )
+    format!("char *{}(char *buf, size_t size)", n.policy_member(member))
 }
 
 /// Header prototypes of the `<sub>_policy_<member>()` readers, and their

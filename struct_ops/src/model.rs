@@ -67,6 +67,8 @@ pub struct Callback {
     /// who stopped it and why (`struct <sub>_exit_info`).
     pub exit: bool,
     pub if_missing: IfMissing,
+    /// The named values the op answers with (an integer op).
+    pub verdict: Option<Verdict>,
     pub doc: Option<String>,
     pub span: Span,
     /// Where the prototype string is, for parse errors with a column.
@@ -76,6 +78,26 @@ pub struct Callback {
 impl Callback {
     pub fn name(&self) -> &str {
         &self.proto.name
+    }
+}
+
+/// An op's explicit verdict: `enum <name> { values... }` numbered from 0,
+/// in both headers. `<SUB>_CALL` returns it; an out-of-range answer, no
+/// instance, or an instance without the op is `fallback` (or the op's
+/// declared default, which then returns the enum).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Verdict {
+    /// The enum tag, e.g. `bpf_oom_verdict`.
+    pub name: String,
+    pub values: Vec<String>,
+    /// One of `values`.
+    pub fallback: String,
+}
+
+impl Verdict {
+    /// The greatest value (the range check's bound).
+    pub fn last(&self) -> &str {
+        self.values.last().map(String::as_str).unwrap_or_default()
     }
 }
 

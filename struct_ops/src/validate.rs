@@ -4,7 +4,7 @@
 use modless_ctypes::{check_ident, CType, IdentError, Span};
 use thiserror::Error;
 
-use crate::model::{Callback, DataKind, DataMember, IfMissing, Instances, OpsTable};
+use crate::model::{Callback, DataKind, DataMember, IfMissing, Instances, OpsTable, Verdict};
 
 /// `strlen(name) + strlen("bpf_struct_ops_") < 128`.
 pub const MAX_OPS_NAME_LEN: usize = 112;
@@ -97,6 +97,25 @@ pub enum OpsError {
     NameTooShort { member: String, len: usize },
     #[error("ops data member `{member}` is an array of {len} elements; at most {MAX_ARRAY_LEN} are allowed")]
     ArrayTooLarge { member: String, len: usize },
+    #[error("ops callback `{member}` returns `{ty}`; a verdict needs an integer return (e.g. `int`), change it or drop `verdict`")]
+    VerdictNotInteger { member: String, ty: String },
+    #[error("the verdict of ops callback `{member}` has no values; list them, e.g. values = [\"X_PASS\", \"X_HANDLED\"]")]
+    VerdictEmpty { member: String },
+    #[error("the verdict of ops callback `{member}` lists verdict `{value}` twice; give each value once")]
+    VerdictDuplicate { member: String, value: String },
+    #[error("the verdict of ops callback `{member}`: {what} `{name}`: {err}")]
+    VerdictName {
+        member: String,
+        what: &'static str,
+        name: String,
+        err: IdentError,
+    },
+    #[error("the verdict of ops callback `{member}`: fallback `{fallback}` is not one of its values; name one of: {values}")]
+    VerdictFallback {
+        member: String,
+        fallback: String,
+        values: String,
+    },
     #[error("ops data member `{member}` has a `default` but kind `{kind}`; only `kind = \"name\"` members take one, remove it")]
     DefaultNotName { member: String, kind: &'static str },
     #[error("ops data member `{member}` has default `{default}`, which is not a name for `char {member}[{len}]`: give 1 to {} of [A-Za-z0-9_.]", len - 1)]
@@ -234,7 +253,7 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
             }
         }
         match &cb.default {
-            None if !p.ret.is_void() => push(
+            None if !p.ret.is_void() && cb.verdict.is_none() => push(
                 cb.span,
                 OpsError::MissingDefault {
                     member: member.clone(),
@@ -265,6 +284,9 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
         }
         if cb.exit {
             check_exit_op(ops, cb, &mut push);
+        }
+        if let Some(v) = &cb.verdict {
+            check_verdict(cb, v, &mut push);
         }
         if cb.sleepable && ops.instances == Instances::Many {
             push(cb.span, OpsError::SleepableMany { member });
@@ -367,6 +389,55 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
     errs
 }
 
+fn check_verdict(cb: &Callback, v: &Verdict, push: &mut impl FnMut(Span, OpsError)) {
+    let member = cb.name().to_string();
+    if !cb.proto.ret.scalar().is_some_and(|s| s.is_integer()) {
+        let ty = cb.proto.ret.to_string();
+        push(
+            cb.span,
+            OpsError::VerdictNotInteger {
+                member: member.clone(),
+                ty,
+            },
+        );
+    }
+    if v.values.is_empty() {
+        push(cb.span, OpsError::VerdictEmpty { member });
+        return;
+    }
+    let names = std::iter::once(("enum", &v.name)).chain(v.values.iter().map(|x| ("value", x)));
+    for (what, name) in names {
+        if let Err(err) = check_ident(name) {
+            let (member, name) = (member.clone(), name.clone());
+            push(
+                cb.span,
+                OpsError::VerdictName {
+                    member,
+                    what,
+                    name,
+                    err,
+                },
+            );
+        }
+    }
+    for (i, value) in v.values.iter().enumerate() {
+        if v.values[..i].contains(value) {
+            let (member, value) = (member.clone(), value.clone());
+            push(cb.span, OpsError::VerdictDuplicate { member, value });
+        }
+    }
+    if !v.values.contains(&v.fallback) {
+        push(
+            cb.span,
+            OpsError::VerdictFallback {
+                member,
+                fallback: v.fallback.clone(),
+                values: v.values.join(", "),
+            },
+        );
+    }
+}
+
 fn check_data_default(d: &DataMember, def: &str, push: &mut impl FnMut(Span, OpsError)) {
     let member = d.decl.name.clone();
     let kind = match d.kind {
@@ -430,6 +501,7 @@ fn check_exit_op(ops: &OpsTable, cb: &Callback, push: &mut impl FnMut(Span, OpsE
         (cb.required, "required"),
         (cb.sleepable, "sleepable"),
         (cb.default.is_some(), "given a default"),
+        (cb.verdict.is_some(), "given a verdict"),
     ] {
         if bad {
             push(

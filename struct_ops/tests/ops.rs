@@ -18,6 +18,7 @@ fn cb(proto: &str, default: Option<&str>) -> Callback {
         sleepable: false,
         exit: false,
         if_missing: IfMissing::Fail,
+        verdict: None,
         doc: None,
         span: Span::UNKNOWN,
         proto_span: Span::UNKNOWN,

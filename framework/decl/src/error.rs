@@ -166,6 +166,12 @@ pub enum DeclErrorKind {
         prefix: String,
         suggest: String,
     },
+    #[error("verdict `{value}` must be upper case and start with `{prefix}` (it becomes a C enumerator in both headers), e.g. `{prefix}{suggest}`")]
+    VerdictValueName {
+        value: String,
+        prefix: String,
+        suggest: String,
+    },
     #[error("{item} is an array of {len} elements; at most {max} are allowed (shared structs and ops tables are copied whole); make it smaller")]
     ArrayTooLarge {
         item: String,

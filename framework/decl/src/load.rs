@@ -6,7 +6,7 @@ use modless_ctypes::{parse_decl, parse_fn_ptr, parse_prototype, ParseError, Span
 use modless_hooks::{Hook, HookKind, RetValue};
 use modless_kfuncs::{KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
 use modless_struct_ops::{
-    Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, WriteRule,
+    Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, Verdict, WriteRule,
 };
 use toml::Spanned;
 
@@ -173,6 +173,7 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         let c = rc.get_ref();
         if let Some(proto) = l.c(format!("ops `{ops_name}` callback"), &c.proto, parse_fn_ptr) {
             let if_missing = l.if_missing(&c.if_missing, format!("ops callback `{}`", proto.name));
+            let op = proto.name.clone();
             callbacks.push(Callback {
                 proto,
                 required: c.required,
@@ -180,6 +181,21 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
                 sleepable: c.sleepable,
                 exit: c.exit,
                 if_missing,
+                verdict: c.verdict.as_ref().map(|v| {
+                    let v = v.get_ref();
+                    Verdict {
+                        name: v
+                            .name
+                            .clone()
+                            .unwrap_or_else(|| format!("{}_{op}_verdict", sub.name.get_ref())),
+                        values: v.values.clone(),
+                        fallback: v
+                            .fallback
+                            .clone()
+                            .or_else(|| v.values.first().cloned())
+                            .unwrap_or_default(),
+                    }
+                }),
                 doc: c.doc.clone(),
                 span: span_of(&c.proto),
                 proto_span: span_of(&c.proto),

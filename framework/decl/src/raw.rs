@@ -74,7 +74,18 @@ pub struct RawCallback {
     #[serde(default)]
     pub exit: bool,
     pub if_missing: Option<S<String>>,
+    /// `{ enum, values, fallback }`: the op's named answers.
+    pub verdict: Option<S<RawVerdict>>,
     pub doc: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVerdict {
+    #[serde(rename = "enum")]
+    pub name: Option<String>,
+    pub values: Vec<String>,
+    pub fallback: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

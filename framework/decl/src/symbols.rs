@@ -174,6 +174,15 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
                 cb.span,
             );
         }
+        if let Some(v) = &cb.verdict {
+            let what = format!("the verdict of `{}`", cb.name());
+            t.add(Ns::Tag, v.name.clone(), &what, cb.span);
+            t.declared();
+            for value in &v.values {
+                t.add(Ns::C, value.clone(), &what, cb.span);
+                t.declared();
+            }
+        }
         if let Some(d) = &cb.default {
             if defaults.insert(d.as_str()) {
                 t.unique(

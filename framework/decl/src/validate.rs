@@ -59,6 +59,7 @@ impl Declaration {
         c.docs();
         c.arrays();
         c.flags();
+        c.verdicts();
         let table = symbols(self);
         c.collisions(&table);
         c.lengths(&table);
@@ -375,6 +376,36 @@ impl<'a> Check<'a> {
                         },
                     );
                 }
+            }
+        }
+    }
+
+    /// Verdict values are enumerators in the kernel and BPF headers: upper
+    /// case, subsystem prefix, like flags.
+    fn verdicts(&mut self) {
+        let d = self.decl;
+        let prefix = format!("{}_", d.subsystem.name.to_ascii_uppercase());
+        for cb in &d.ops.callbacks {
+            let Some(v) = &cb.verdict else {
+                continue;
+            };
+            for value in &v.values {
+                let upper = value
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                if upper && value.starts_with(&prefix) && value.len() > prefix.len() {
+                    continue;
+                }
+                let up = value.to_ascii_uppercase();
+                let suggest = up.strip_prefix(&prefix).unwrap_or(&up).to_string();
+                self.at(
+                    cb.span,
+                    DeclErrorKind::VerdictValueName {
+                        value: value.clone(),
+                        prefix: prefix.clone(),
+                        suggest,
+                    },
+                );
             }
         }
     }

@@ -183,6 +183,7 @@ pub fn emit(decl: &Declaration) -> String {
     s.push_str(&shared_structs(decl));
     s.push_str(&emit_kernel::h_flags(&decl.ops, &n));
     s.push_str(&emit_kernel::exit_info_def(&decl.ops, &n));
+    s.push_str(&emit_kernel::h_verdicts(&decl.ops));
     s.push_str(&emit_kernel::struct_def(&decl.ops, &n, true));
 
     let defaults = emit_kernel::h_defaults(&decl.ops);

@@ -355,7 +355,12 @@ fn the_subsystem_reads_the_attached_policys_name() {
         on.contains("char *demo_policy_name(char *buf, size_t size);\n#else"),
         "{on}"
     );
-    assert!(on.contains("static inline char *demo_policy_name(char *buf, size_t size)\n{\n\treturn NULL;\n}"), "{on}");
+    assert!(
+        on.contains(
+            "static inline char *demo_policy_name(char *buf, size_t size)\n{\n\treturn NULL;\n}"
+        ),
+        "{on}"
+    );
     assert!(!c_no_default().contains("demo_policy_name"));
 }
 
@@ -387,4 +392,107 @@ fn name_defaults_must_be_names_of_the_member() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("ops data member `mode` has a `default` but kind `value`; only `kind = \"name\"` members take one, remove it"), "{e}");
+}
+
+const VERDICT: &str = "[[ops.callback]]\nfn = \"int (*decide)(struct demo_obj *obj)\"\nverdict = { enum = \"demo_verdict\", values = [\"DEMO_PASS\", \"DEMO_HANDLED\", \"DEMO_KILL\"], fallback = \"DEMO_PASS\" }\n\n[[ops.data]]";
+
+fn verdict_decl() -> String {
+    BASE.replacen("[[ops.data]]", VERDICT, 1)
+}
+
+#[test]
+fn verdicts_are_an_enum_in_both_headers() {
+    let g = gen(&verdict_decl());
+    let enum_def = "enum demo_verdict {\n\tDEMO_PASS,\n\tDEMO_HANDLED,\n\tDEMO_KILL,\n};\n";
+    let h = g.get("demo_bpf.h").unwrap();
+    assert!(h.contains(enum_def), "{h}");
+    let bpf = g.get("demo.bpf.h").unwrap();
+    let at = bpf.find(enum_def).expect("enum in the BPF header");
+    // with the other types: vmlinux.h has it when the subsystem is built in
+    assert!(at > bpf.find("#ifndef DEMO_TYPES_IN_VMLINUX").unwrap());
+    assert!(at < bpf.find("#endif /* DEMO_TYPES_IN_VMLINUX */").unwrap());
+    let c = g.get("demo_bpf.c").unwrap();
+    assert!(c.contains("\tBTF_TYPE_EMIT(enum demo_verdict);\n"), "{c}");
+    // the ops member keeps its declared type
+    assert!(h.contains("\tint (*decide)(struct demo_obj *obj);\n"));
+}
+
+#[test]
+fn the_call_returns_the_verdict_or_the_fallback() {
+    let h = h(&verdict_decl());
+    let f = &h[h
+        .find("static inline enum demo_verdict demo_call_decide(")
+        .unwrap()..];
+    let on = &f[..f.find("\n}\n").unwrap()];
+    // nothing attached, or the op not implemented: the fallback
+    assert!(
+        on.contains("\tif (!static_branch_unlikely(&demo_bpf_attached))\n\t\treturn DEMO_PASS;\n"),
+        "{on}"
+    );
+    assert!(on.contains("\telse\n\t\tret = DEMO_PASS;\n"), "{on}");
+    // outside the enum: the fallback
+    assert!(on.ends_with("\t/* outside enum demo_verdict: DEMO_PASS */\n\tif ((u64)ret > DEMO_KILL)\n\t\treturn DEMO_PASS;\n\treturn ret;"), "{on}");
+    let off = &h[h.find("#else /* !DEMO_BPF_ENABLED */").unwrap()..];
+    let off = &off[off.find("demo_call_decide(").unwrap()..];
+    assert!(off[..off.find("\n}\n").unwrap()].contains("\treturn DEMO_PASS;"));
+
+    // a declared default runs instead, and returns the enum
+    let with_default = verdict_decl().replace(
+        "fallback = \"DEMO_PASS\" }",
+        "fallback = \"DEMO_KILL\" }\ndefault = \"demo_decide\"",
+    );
+    let h = modless_gen::generate(&parse(&with_default, "demo.toml").unwrap())
+        .unwrap()
+        .get("demo_bpf.h")
+        .unwrap()
+        .to_string();
+    assert!(
+        h.contains("enum demo_verdict demo_decide(struct demo_obj *obj);\n"),
+        "{h}"
+    );
+    assert!(h.contains("\t\treturn demo_decide(obj);\n"));
+    assert!(h.contains("\tif ((u64)ret > DEMO_KILL)\n\t\treturn DEMO_KILL;\n"));
+}
+
+#[test]
+fn bad_verdicts_are_refused() {
+    for (from, to, why) in [
+        (
+            "fallback = \"DEMO_PASS\"",
+            "fallback = \"DEMO_MAYBE\"",
+            "fallback `DEMO_MAYBE` is not one of its values",
+        ),
+        (
+            "\"DEMO_KILL\"",
+            "\"DEMO_PASS\"",
+            "lists verdict `DEMO_PASS` twice",
+        ),
+        (
+            "values = [\"DEMO_PASS\", \"DEMO_HANDLED\", \"DEMO_KILL\"]",
+            "values = []",
+            "has no values",
+        ),
+        (
+            "int (*decide)",
+            "void (*decide)",
+            "returns `void`; a verdict needs an integer return",
+        ),
+        (
+            "\"DEMO_KILL\"",
+            "\"kill\"",
+            "verdict `kill` must be upper case and start with `DEMO_`",
+        ),
+    ] {
+        let text = verdict_decl().replacen(from, to, 1);
+        let e = parse(&text, "demo.toml")
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{from} -> {to}: {e}");
+    }
+    // the enum name defaults to <sub>_<op>_verdict
+    let text = verdict_decl().replace("enum = \"demo_verdict\", ", "");
+    let h = h(&text);
+    assert!(h.contains("enum demo_decide_verdict {\n"), "{h}");
 }

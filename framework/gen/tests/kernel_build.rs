@@ -320,11 +320,6 @@ fn generated_c_builds_against_the_kernel_tree() {
 const OOM_USER: &str = r#"// SPDX-License-Identifier: GPL-2.0
 #include <linux/bpf_oom.h>
 
-int bpf_oom_default_handle(struct oom_control *oc)
-{
-	return 0;
-}
-
 int oom_user_call(struct oom_control *oc);
 int oom_user_call(struct oom_control *oc)
 {
@@ -332,7 +327,7 @@ int oom_user_call(struct oom_control *oc)
 
 	if (bpf_oom_policy_name(name, sizeof(name)))
 		pr_info("policy %s\n", name);
-	return BPF_OOM_CALL(handle_out_of_memory, oc);
+	return BPF_OOM_CALL(handle_out_of_memory, oc) == BPF_OOM_HANDLED;
 }
 "#;
 
