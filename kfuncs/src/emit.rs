@@ -16,8 +16,12 @@ pub struct FilterCtx {
     /// Whether a prog attaches to the ops type (`bool f(const struct bpf_prog *)`).
     pub is_ours_fn: String,
     pub op_idx: String,
-    /// Maps a runtime BTF id to the build-time one of the sets.
+    /// Maps a runtime BTF id to the build-time one of the sets (unused
+    /// when `built_in`).
     pub local_id_fn: String,
+    /// Built into vmlinux: ids need no translation, and the filter sees
+    /// every vmlinux kfunc of the hook.
+    pub built_in: bool,
     /// Callback names in struct order.
     pub ops: Vec<String>,
 }
@@ -161,29 +165,41 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
         names::filter(sub)
     )
     .unwrap();
-    if !op_sets.is_empty() {
-        s.push_str("\tu32 id, idx;\n\n");
-    } else {
-        s.push_str("\tu32 id;\n\n");
+    // built in, the sets hold the runtime ids: no translation
+    let id = if f.built_in { "kfunc_id" } else { "id" };
+    let locals: Vec<&str> = [
+        (!f.built_in).then_some("id"),
+        (!op_sets.is_empty()).then_some("idx"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !locals.is_empty() {
+        writeln!(s, "\tu32 {};\n", locals.join(", ")).unwrap();
     }
     // a module's filters only ever see that module's kfuncs
-    s.push_str(
-        "#ifndef MODULE\n\t/* built in, this filter sees every vmlinux kfunc of the hook */\n",
-    );
+    let (open, close) = if f.built_in {
+        ("", "")
+    } else {
+        ("#ifndef MODULE\n", "\n#endif")
+    };
     writeln!(
         s,
-        "\tif (!btf_id_set8_contains(&{}, kfunc_id))\n\t\treturn 0;\n#endif",
+        "{open}\t/* built in, this filter sees every vmlinux kfunc of the hook */\n\
+         \tif (!btf_id_set8_contains(&{}, kfunc_id))\n\t\treturn 0;{close}",
         names::set8(sub, ProgType::StructOps)
     )
     .unwrap();
     s.push_str("\t/* early CFG pass: the prog is not checked against its member yet */\n");
     s.push_str("\tif (!prog->aux->attach_func_name)\n\t\treturn 0;\n");
     writeln!(s, "\tif (!{}(prog))\n\t\treturn -EACCES;\n", f.is_ours_fn).unwrap();
-    writeln!(s, "\tid = {}(kfunc_id);", f.local_id_fn).unwrap();
+    if !f.built_in {
+        writeln!(s, "\tid = {}(kfunc_id);", f.local_id_fn).unwrap();
+    }
     if !any.is_empty() {
         writeln!(
             s,
-            "\tif (btf_id_set_contains(&{}, id))\n\t\treturn 0;",
+            "\tif (btf_id_set_contains(&{}, {id}))\n\t\treturn 0;",
             names::any_op_set(sub)
         )
         .unwrap();
@@ -194,7 +210,7 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
         writeln!(s, "\tif (idx < ARRAY_SIZE({table}) && {table}[idx] &&").unwrap();
         writeln!(
             s,
-            "\t    btf_id_set_contains({table}[idx], id))\n\t\treturn 0;"
+            "\t    btf_id_set_contains({table}[idx], {id}))\n\t\treturn 0;"
         )
         .unwrap();
     }

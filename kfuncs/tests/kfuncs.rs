@@ -113,6 +113,7 @@ fn ctx() -> FilterCtx {
         op_idx: "JOBD_OP_IDX".into(),
         local_id_fn: "jobd_btf_local_id".into(),
         ops: vec!["pick".into(), "done".into()],
+        built_in: false,
     }
 }
 

@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::emit_kernel::{exit_info_def, h_flags, struct_def, EXIT_REASON_LEN, ZERO_TAG_MACRO};
+use crate::emit_kernel::{
+    exit_info_def, h_flags, h_verdicts, struct_def, EXIT_REASON_LEN, ZERO_TAG_MACRO,
+};
 use crate::model::{IfMissing, OpsTable};
 use crate::names::{Names, EXIT_RECORD_MACROS, EXIT_RECORD_TAG, EXIT_RECORD_VAR};
 
@@ -12,6 +14,7 @@ use crate::names::{Names, EXIT_RECORD_MACROS, EXIT_RECORD_TAG, EXIT_RECORD_VAR};
 pub fn bpf_ops_struct(ops: &OpsTable, n: &Names) -> String {
     let mut s = h_flags(ops, n);
     s.push_str(&exit_info_def(ops, n));
+    s.push_str(&h_verdicts(ops));
     let zero = ops.callbacks.iter().map(|c| c.if_missing);
     if zero
         .chain(ops.data.iter().map(|d| d.if_missing))

@@ -160,6 +160,58 @@ fn default_name(cb: &Callback) -> Option<&str> {
     cb.default.as_deref()
 }
 
+/// What the call path answers without the op: its default's call, or
+/// the verdict's fallback.
+fn fallback_expr(cb: &Callback, args: &str) -> Option<String> {
+    match (default_name(cb), &cb.verdict) {
+        (Some(d), _) => Some(format!("{d}({args})")),
+        (None, Some(v)) => Some(v.fallback.clone()),
+        (None, None) => None,
+    }
+}
+
+/// `prefix ret name(plain params)suffix`; an op with a verdict returns
+/// its enum to the subsystem.
+fn subsystem_proto(cb: &Callback, prefix: &str, name: &str, suffix: &str) -> String {
+    let p = plain_proto(&cb.proto, name);
+    match &cb.verdict {
+        None => p.render_wrapped(prefix, name, suffix),
+        Some(v) => {
+            let params: Vec<String> = if p.params.is_empty() {
+                vec!["void".into()]
+            } else {
+                p.params.iter().map(|a| a.to_string()).collect()
+            };
+            let head = format!("{prefix}enum {} {name}(", v.name);
+            wrapped(&head, &params, &format!("){suffix}"))
+        }
+    }
+}
+
+/// The verdict enums, one per op that has one.
+pub fn h_verdicts(ops: &OpsTable) -> String {
+    let mut s = String::new();
+    for cb in &ops.callbacks {
+        let Some(v) = &cb.verdict else {
+            continue;
+        };
+        s.push_str(&comment(
+            0,
+            &format!(
+                "What {} answers; any other value means {}.",
+                cb.name(),
+                v.fallback
+            ),
+        ));
+        writeln!(s, "enum {} {{", v.name).unwrap();
+        for value in &v.values {
+            writeln!(s, "\t{value},").unwrap();
+        }
+        s.push_str("};\n\n");
+    }
+    s
+}
+
 /// Prototypes of the subsystem-provided defaults, one per function (ops
 /// of one prototype may share a default).
 pub fn h_defaults(ops: &OpsTable) -> String {
@@ -168,31 +220,25 @@ pub fn h_defaults(ops: &OpsTable) -> String {
     for cb in &ops.callbacks {
         if let Some(d) = default_name(cb).filter(|d| !seen.contains(d)) {
             seen.push(d);
-            writeln!(
-                s,
-                "{}",
-                plain_proto(&cb.proto, d).render_wrapped("", d, ";")
-            )
-            .unwrap();
+            writeln!(s, "{}", subsystem_proto(cb, "", d, ";")).unwrap();
         }
     }
     s
 }
+
+/// The call function's SRCU read-side index (a name declared parameters
+/// may not take, see modless-decl's `CALL_PATH_LOCALS`).
+pub const SRCU_IDX: &str = "srcu_idx";
 
 fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
     let p = &cb.proto;
     let m = cb.name();
     let args = call_args(p);
     let ret_void = p.ret.is_void();
-    let default_call = default_name(cb).map(|d| format!("{d}({args})"));
+    let default_call = fallback_expr(cb, &args);
     let mut s = String::new();
     let f = n.call_fn(m);
-    writeln!(
-        s,
-        "{}",
-        plain_proto(p, &f).render_wrapped("static inline ", &f, "")
-    )
-    .unwrap();
+    writeln!(s, "{}", subsystem_proto(cb, "static inline ", &f, "")).unwrap();
     s.push_str("{\n");
     writeln!(s, "\tstruct {} *ops;", ops.name).unwrap();
     if !ret_void {
@@ -201,6 +247,9 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
     let track_done = ops.instances == Instances::Many && (!ret_void || default_call.is_some());
     if track_done {
         s.push_str("\tbool done = false;\n");
+    }
+    if cb.sleepable {
+        writeln!(s, "\tint {SRCU_IDX};").unwrap();
     }
     s.push('\n');
     if cb.sleepable {
@@ -229,11 +278,9 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
     };
     match ops.instances {
         Instances::One if cb.sleepable => {
-            s.push_str("\trcu_read_lock();\n");
-            writeln!(s, "\tops = rcu_dereference({});", n.live()).unwrap();
-            s.push_str("\t/* the op may sleep: pin the map and call outside RCU */\n");
-            s.push_str("\tif (ops && !bpf_struct_ops_get(ops))\n\t\tops = NULL;\n");
-            s.push_str("\trcu_read_unlock();\n");
+            let srcu = n.srcu();
+            writeln!(s, "\t{SRCU_IDX} = srcu_read_lock(&{srcu});").unwrap();
+            writeln!(s, "\tops = srcu_dereference({}, &{srcu});", n.live()).unwrap();
             writeln!(
                 s,
                 "\tif (ops && ops->{m})\n\t\t{ret_assign}ops->{m}({args});"
@@ -242,7 +289,7 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
             if let Some(c) = &default_call {
                 writeln!(s, "\telse\n\t\t{ret_assign}{c};").unwrap();
             }
-            s.push_str("\tif (ops)\n\t\tbpf_struct_ops_put(ops);\n");
+            writeln!(s, "\tsrcu_read_unlock(&{srcu}, {SRCU_IDX});").unwrap();
         }
         Instances::One => {
             s.push_str("\trcu_read_lock();\n");
@@ -285,6 +332,16 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
             }
         }
     }
+    if let Some(v) = &cb.verdict {
+        writeln!(
+            s,
+            "\t/* outside enum {}: {fb} */\n\tif ((u64)ret > {})\n\t\treturn {fb};",
+            v.name,
+            v.last(),
+            fb = v.fallback
+        )
+        .unwrap();
+    }
     if !ret_void {
         s.push_str("\treturn ret;\n");
     }
@@ -296,16 +353,11 @@ fn call_fn_off(n: &Names, cb: &Callback) -> String {
     let p = &cb.proto;
     let mut s = String::new();
     let f = n.call_fn(cb.name());
-    writeln!(
-        s,
-        "{}",
-        plain_proto(p, &f).render_wrapped("static inline ", &f, "")
-    )
-    .unwrap();
-    match default_name(cb) {
-        Some(d) => {
+    writeln!(s, "{}", subsystem_proto(cb, "static inline ", &f, "")).unwrap();
+    match fallback_expr(cb, &call_args(p)) {
+        Some(e) => {
             let ret = if p.ret.is_void() { "" } else { "return " };
-            writeln!(s, "{{\n\t{ret}{d}({});\n}}", call_args(p)).unwrap();
+            writeln!(s, "{{\n\t{ret}{e};\n}}").unwrap();
         }
         None => s.push_str("{\n}\n"),
     }
@@ -319,6 +371,9 @@ pub fn h_call_path(ops: &OpsTable, n: &Names) -> String {
     match ops.instances {
         Instances::One => writeln!(s, "extern struct {} __rcu *{};", ops.name, n.live()).unwrap(),
         Instances::Many => writeln!(s, "extern struct list_head {};", n.live_list()).unwrap(),
+    }
+    if ops.has_sleepable() {
+        writeln!(s, "extern struct srcu_struct {};", n.srcu()).unwrap();
     }
     writeln!(s, "DECLARE_STATIC_KEY_FALSE({});", n.static_key()).unwrap();
     for cb in ops.called() {
@@ -375,13 +430,25 @@ pub fn c_prelude(ops: &OpsTable, n: &Names) -> String {
     }
     writeln!(s, "DEFINE_STATIC_KEY_FALSE({});", n.static_key()).unwrap();
     writeln!(s, "static DEFINE_MUTEX({});", n.lock()).unwrap();
+    if ops.has_sleepable() {
+        s.push_str(&comment(
+            0,
+            "Sleepable ops run under SRCU, the others under RCU. SRCU rather \
+             than RCU tasks trace: its readers may block on anything (the \
+             caller's mutexes included), and unreg waits for this \
+             subsystem's readers only, not for every sleepable BPF program \
+             in the system.",
+        ));
+        writeln!(s, "DEFINE_SRCU({});", n.srcu()).unwrap();
+    }
     s
 }
 
 /// `BTF_ID_LIST` of the ops type and written structs, plus the id shift
-/// that makes the lists usable from an out-of-tree module;
-/// `with_local_id` adds the id translation the kfunc filter calls.
-pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
+/// that makes the lists usable from an out-of-tree module (`built_in`
+/// code has none); `with_local_id` adds the id translation and ownership
+/// check the kfunc filter calls.
+pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool, built_in: bool) -> String {
     let mut s = String::new();
     let structs = ops.written_structs();
     s.push_str("enum {\n");
@@ -396,28 +463,30 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
         writeln!(s, "BTF_ID(struct, {st})").unwrap();
     }
     s.push('\n');
-    s.push_str(&comment(
-        0,
-        "An out-of-tree module's BTF is relocated at load time, which shifts \
-         its type ids by a constant; BTF_ID_LIST and BTF_SET entries keep the \
-         build-time ids (the shift is 0 in-tree). check_member sees every prog \
-         of this type before its body is verified and records the shift.",
-    ));
-    writeln!(s, "static u32 {};\n", n.btf_shift()).unwrap();
-    writeln!(
-        s,
-        "static void {}(const struct bpf_prog *prog)\n{{",
-        n.btf_shift_note()
-    )
-    .unwrap();
-    writeln!(
-        s,
-        "\tu32 shift = prog->aux->attach_btf_id - {}[{}];\n",
-        n.btf_ids(),
-        n.btf_idx(None)
-    )
-    .unwrap();
-    writeln!(s, "\tWRITE_ONCE({}, shift);\n}}\n", n.btf_shift()).unwrap();
+    if !built_in {
+        s.push_str(&comment(
+            0,
+            "An out-of-tree module's BTF is relocated at load time, which shifts \
+             its type ids by a constant; BTF_ID_LIST and BTF_SET entries keep the \
+             build-time ids (the shift is 0 in-tree). check_member sees every prog \
+             of this type before its body is verified and records the shift.",
+        ));
+        writeln!(s, "static u32 {};\n", n.btf_shift()).unwrap();
+        writeln!(
+            s,
+            "static void {}(const struct bpf_prog *prog)\n{{",
+            n.btf_shift_note()
+        )
+        .unwrap();
+        writeln!(
+            s,
+            "\tu32 shift = prog->aux->attach_btf_id - {}[{}];\n",
+            n.btf_ids(),
+            n.btf_idx(None)
+        )
+        .unwrap();
+        writeln!(s, "\tWRITE_ONCE({}, shift);\n}}\n", n.btf_shift()).unwrap();
+    }
     s.push_str(&comment(
         0,
         "The BTF holding this ops type, from init. The kfunc filter asks \
@@ -426,9 +495,11 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
          (prog->aux->st_ops came later).",
     ));
     writeln!(s, "static const struct btf *{};", n.btf_var()).unwrap();
-    if with_local_id {
+    if with_local_id && !built_in {
         writeln!(s, "\nstatic u32 {}(u32 id)\n{{", n.btf_local_id()).unwrap();
         writeln!(s, "\treturn id - READ_ONCE({});\n}}", n.btf_shift()).unwrap();
+    }
+    if with_local_id {
         s.push('\n');
         writeln!(
             s,
@@ -436,15 +507,19 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
             n.prog_is_ours()
         )
         .unwrap();
+        let shift = if built_in {
+            String::new()
+        } else {
+            format!(" + READ_ONCE({})", n.btf_shift())
+        };
         writeln!(
             s,
             "\treturn prog->aux->attach_btf == READ_ONCE({}) &&\n\
              \t       prog->aux->attach_btf_id ==\n\
-             \t       {}[{}] + READ_ONCE({});\n}}",
+             \t       {}[{}]{shift};\n}}",
             n.btf_var(),
             n.btf_ids(),
             n.btf_idx(None),
-            n.btf_shift()
         )
         .unwrap();
     }
@@ -452,7 +527,7 @@ pub fn c_btf_ids(ops: &OpsTable, n: &Names, with_local_id: bool) -> String {
 }
 
 /// Verifier callbacks: read any argument, write only the allowlist.
-pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
+pub fn c_verifier(ops: &OpsTable, n: &Names, built_in: bool) -> String {
     let mut s = String::new();
     let is_valid = n.is_valid_access();
     let params = [
@@ -503,13 +578,17 @@ pub fn c_verifier(ops: &OpsTable, n: &Names) -> String {
             n.btf_type_fn()
         )
         .unwrap();
-        writeln!(
-            s,
-            "{{\n\tu32 id = {}[idx] + READ_ONCE({});\n",
-            n.btf_ids(),
-            n.btf_shift()
-        )
-        .unwrap();
+        if built_in {
+            writeln!(s, "{{\n\tu32 id = {}[idx];\n", n.btf_ids()).unwrap();
+        } else {
+            writeln!(
+                s,
+                "{{\n\tu32 id = {}[idx] + READ_ONCE({});\n",
+                n.btf_ids(),
+                n.btf_shift()
+            )
+            .unwrap();
+        }
         s.push_str("\treturn btf_type_by_id(btf, id);\n}\n\n");
         let params = [
             "struct bpf_verifier_log *log",
@@ -563,7 +642,7 @@ fn member_switch_header(s: &mut String) {
 }
 
 /// `init`, `check_member`, `init_member`, `validate`, `reg`, `unreg`, `update`.
-pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
+pub fn c_callbacks(ops: &OpsTable, n: &Names, built_in: bool) -> String {
     let mut s = String::new();
     let t = &ops.name;
 
@@ -583,13 +662,19 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
         )
         .unwrap();
     }
-    writeln!(
-        s,
-        "static int {}(struct btf *btf)\n{{\n\tWRITE_ONCE({}, btf);\n\treturn 0;\n}}\n",
-        n.st_cb("init"),
-        n.btf_var()
-    )
-    .unwrap();
+    writeln!(s, "static int {}(struct btf *btf)\n{{", n.st_cb("init")).unwrap();
+    let enums: Vec<&str> = ops
+        .callbacks
+        .iter()
+        .filter_map(|c| c.verdict.as_ref().map(|v| v.name.as_str()))
+        .collect();
+    if !enums.is_empty() {
+        s.push_str("\t/* BPF programs find the verdicts in BTF (vmlinux.h) */\n");
+        for e in enums {
+            writeln!(s, "\tBTF_TYPE_EMIT(enum {e});").unwrap();
+        }
+    }
+    writeln!(s, "\tWRITE_ONCE({}, btf);\n\treturn 0;\n}}\n", n.btf_var()).unwrap();
 
     let cm = n.st_cb("check_member");
     let params = [
@@ -598,7 +683,9 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
         "const struct bpf_prog *prog",
     ];
     writeln!(s, "{}\n{{", sig(&format!("static int {cm}("), &params)).unwrap();
-    writeln!(s, "\t{}(prog);\n", n.btf_shift_note()).unwrap();
+    if !built_in {
+        writeln!(s, "\t{}(prog);\n", n.btf_shift_note()).unwrap();
+    }
     let sleepable: Vec<_> = ops.callbacks.iter().filter(|c| c.sleepable).collect();
     if !sleepable.is_empty() {
         member_switch_header(&mut s);
@@ -607,7 +694,11 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
         }
         s.push_str("\t\treturn 0;\n\t}\n");
     }
-    s.push_str("\t/* the subsystem calls these ops under rcu_read_lock() */\n");
+    if sleepable.is_empty() {
+        s.push_str("\t/* the subsystem calls these ops under rcu_read_lock() */\n");
+    } else {
+        s.push_str("\t/* the subsystem calls the other ops under rcu_read_lock() */\n");
+    }
     s.push_str("\treturn prog->sleepable ? -EINVAL : 0;\n}\n\n");
 
     let im = n.st_cb("init_member");
@@ -630,6 +721,14 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
             writeln!(s, "\tcase offsetof(struct {t}, {m}):").unwrap();
             match &d.kind {
                 DataKind::Name => {
+                    if let Some(def) = &d.default {
+                        writeln!(
+                            s,
+                            "\t\tif (!uops->{m}[0]) {{\n\t\t\t/* left empty: the declared default */\n\
+                             \t\t\tstrscpy(ops->{m}, \"{def}\");\n\t\t\treturn 1;\n\t\t}}"
+                        )
+                        .unwrap();
+                    }
                     writeln!(
                         s,
                         "\t\tif (!{}(uops->{m}, sizeof(uops->{m}))) {{",
@@ -685,7 +784,66 @@ pub fn c_callbacks(ops: &OpsTable, n: &Names) -> String {
         Instances::One => reg_one(ops, n),
         Instances::Many => reg_many(ops, n),
     });
+    s.push_str(&c_policy_names(ops, n));
     s
+}
+
+/// `<sub>_policy_<member>()` for each [`OpsTable::reported_names`].
+fn c_policy_names(ops: &OpsTable, n: &Names) -> String {
+    let (t, live) = (&ops.name, n.live());
+    let mut s = String::new();
+    for d in ops.reported_names() {
+        let m = &d.decl.name;
+        let f = n.policy_member(m);
+        let def = d.default.as_deref().unwrap_or_default();
+        writeln!(
+            s,
+            "\n/**\n * {f} - the {m} of the attached {t}\n * @buf: where to copy it\n\
+             \x20* @size: bytes at @buf\n *\n\
+             \x20* For {}'s reports; the policy's own {m}, or \"{def}\" if it left it empty.\n *\n\
+             \x20* Return: @buf, or NULL when no {t} is attached.\n */",
+            n.sub
+        )
+        .unwrap();
+        writeln!(
+            s,
+            "{}\n{{\n\tstruct {t} *ops;\n\tchar *ret = NULL;\n\n\
+             \trcu_read_lock();\n\tops = rcu_dereference({live});\n\tif (ops) {{\n\
+             \t\tstrscpy(buf, ops->{m}, size);\n\t\tret = buf;\n\t}}\n\
+             \trcu_read_unlock();\n\treturn ret;\n}}",
+            policy_proto(n, m)
+        )
+        .unwrap();
+    }
+    s
+}
+
+fn policy_proto(n: &Names, member: &str) -> String {
+    format!("char *{}(char *buf, size_t size)", n.policy_member(member))
+}
+
+/// Header prototypes of the `<sub>_policy_<member>()` readers, and their
+/// stubs for when the interface is off.
+pub fn h_policy_names(ops: &OpsTable, n: &Names) -> (String, String) {
+    let (mut on, mut off) = (String::new(), String::new());
+    for d in ops.reported_names() {
+        let p = policy_proto(n, &d.decl.name);
+        writeln!(on, "{p};").unwrap();
+        writeln!(off, "\nstatic inline {p}\n{{\n\treturn NULL;\n}}").unwrap();
+    }
+    (on, off)
+}
+
+/// Waits for the sleepable ops' SRCU readers, if there are any.
+fn srcu_sync(ops: &OpsTable, n: &Names) -> String {
+    if ops.has_sleepable() {
+        format!(
+            "\t/* nor inside a sleepable one */\n\tsynchronize_srcu(&{});\n",
+            n.srcu()
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// The exit op's call on `var` with the local `info`, or nothing.
@@ -760,6 +918,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\tRCU_INIT_POINTER({live}, NULL);").unwrap();
     writeln!(s, "\t{link_var} = NULL;").unwrap();
     s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n");
+    s.push_str(&srcu_sync(ops, n));
     if has_exit {
         writeln!(
             s,
@@ -794,6 +953,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
     writeln!(s, "\t{link_var} = link;").unwrap();
     s.push_str("\tsynchronize_rcu();\n");
+    s.push_str(&srcu_sync(ops, n));
     s.push_str(&exit_call(ops, "old"));
     s.push_str("\treturn 0;\n}\n\n");
 

@@ -14,7 +14,7 @@ pub mod names;
 mod validate;
 
 pub use model::{
-    Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, WriteRule,
+    Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, Verdict, WriteRule,
 };
 pub use names::Names;
 pub use validate::{

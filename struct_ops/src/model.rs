@@ -67,6 +67,8 @@ pub struct Callback {
     /// who stopped it and why (`struct <sub>_exit_info`).
     pub exit: bool,
     pub if_missing: IfMissing,
+    /// The named values the op answers with (an integer op).
+    pub verdict: Option<Verdict>,
     pub doc: Option<String>,
     pub span: Span,
     /// Where the prototype string is, for parse errors with a column.
@@ -79,11 +81,35 @@ impl Callback {
     }
 }
 
+/// An op's explicit verdict: `enum <name> { values... }` numbered from 0,
+/// in both headers. `<SUB>_CALL` returns it; an out-of-range answer, no
+/// instance, or an instance without the op is `fallback` (or the op's
+/// declared default, which then returns the enum).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Verdict {
+    /// The enum tag, e.g. `bpf_oom_verdict`.
+    pub name: String,
+    pub values: Vec<String>,
+    /// One of `values`.
+    pub fallback: String,
+}
+
+impl Verdict {
+    /// The greatest value (the range check's bound).
+    pub fn last(&self) -> &str {
+        self.values.last().map(String::as_str).unwrap_or_default()
+    }
+}
+
 /// A non-function member, copied in `init_member`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DataMember {
     pub decl: Decl,
     pub kind: DataKind,
+    /// `kind = "name"`: what `init_member` stores when the policy leaves
+    /// the member empty; the subsystem reads it back with
+    /// `<sub>_policy_<member>()`.
+    pub default: Option<String>,
     pub if_missing: IfMissing,
     pub doc: Option<String>,
     pub span: Span,
@@ -128,6 +154,20 @@ impl OpsTable {
     /// The exit op, if the table has one.
     pub fn exit_op(&self) -> Option<&Callback> {
         self.callbacks.iter().find(|c| c.exit)
+    }
+
+    /// Name members the subsystem can read back (`<sub>_policy_<member>()`):
+    /// those with a declared default, on a one-instance table.
+    pub fn reported_names(&self) -> impl Iterator<Item = &DataMember> {
+        let one = self.instances == Instances::One;
+        self.data
+            .iter()
+            .filter(move |d| one && d.kind == DataKind::Name && d.default.is_some())
+    }
+
+    /// Whether any op may sleep (the glue then has an SRCU domain).
+    pub fn has_sleepable(&self) -> bool {
+        self.callbacks.iter().any(|c| c.sleepable)
     }
 
     /// Callbacks the subsystem calls through `<SUB>_CALL` (all but exit).

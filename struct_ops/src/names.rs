@@ -73,6 +73,14 @@ impl Names {
     pub fn exit_kind(&self, kind: &str) -> String {
         format!("{}_EXIT_{kind}", self.upper())
     }
+    /// Reads a name member of the attached instance.
+    pub fn policy_member(&self, member: &str) -> String {
+        format!("{}_policy_{member}", self.sub)
+    }
+    /// The SRCU domain sleepable ops run under.
+    pub fn srcu(&self) -> String {
+        format!("{}_bpf_srcu", self.sub)
+    }
     pub fn static_key(&self) -> String {
         format!("{}_bpf_attached", self.sub)
     }
@@ -185,6 +193,10 @@ impl Names {
     /// Include guard of `<sub>_bpf.h`.
     pub fn kernel_h_guard(&self) -> String {
         format!("_{}_BPF_H", self.upper())
+    }
+    /// Include guard of `include/linux/<sub>.h` (in-tree emission).
+    pub fn linux_h_guard(&self) -> String {
+        format!("_LINUX_{}_H", self.upper())
     }
     /// Include guard of `<sub>.bpf.h`.
     pub fn bpf_h_guard(&self) -> String {

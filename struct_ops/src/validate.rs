@@ -4,7 +4,7 @@
 use modless_ctypes::{check_ident, CType, IdentError, Span};
 use thiserror::Error;
 
-use crate::model::{Callback, DataKind, IfMissing, Instances, OpsTable};
+use crate::model::{Callback, DataKind, DataMember, IfMissing, Instances, OpsTable, Verdict};
 
 /// `strlen(name) + strlen("bpf_struct_ops_") < 128`.
 pub const MAX_OPS_NAME_LEN: usize = 112;
@@ -97,6 +97,33 @@ pub enum OpsError {
     NameTooShort { member: String, len: usize },
     #[error("ops data member `{member}` is an array of {len} elements; at most {MAX_ARRAY_LEN} are allowed")]
     ArrayTooLarge { member: String, len: usize },
+    #[error("ops callback `{member}` returns `{ty}`; a verdict needs an integer return (e.g. `int`), change it or drop `verdict`")]
+    VerdictNotInteger { member: String, ty: String },
+    #[error("the verdict of ops callback `{member}` has no values; list them, e.g. values = [\"X_PASS\", \"X_HANDLED\"]")]
+    VerdictEmpty { member: String },
+    #[error("the verdict of ops callback `{member}` lists verdict `{value}` twice; give each value once")]
+    VerdictDuplicate { member: String, value: String },
+    #[error("the verdict of ops callback `{member}`: {what} `{name}`: {err}")]
+    VerdictName {
+        member: String,
+        what: &'static str,
+        name: String,
+        err: IdentError,
+    },
+    #[error("the verdict of ops callback `{member}`: fallback `{fallback}` is not one of its values; name one of: {values}")]
+    VerdictFallback {
+        member: String,
+        fallback: String,
+        values: String,
+    },
+    #[error("ops data member `{member}` has a `default` but kind `{kind}`; only `kind = \"name\"` members take one, remove it")]
+    DefaultNotName { member: String, kind: &'static str },
+    #[error("ops data member `{member}` has default `{default}`, which is not a name for `char {member}[{len}]`: give 1 to {} of [A-Za-z0-9_.]", len - 1)]
+    BadNameDefault {
+        member: String,
+        default: String,
+        len: usize,
+    },
     #[error("ops data member `{member}` has max {max}, which `{ty}` cannot hold")]
     MaxOutOfRange {
         member: String,
@@ -226,7 +253,7 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
             }
         }
         match &cb.default {
-            None if !p.ret.is_void() => push(
+            None if !p.ret.is_void() && cb.verdict.is_none() => push(
                 cb.span,
                 OpsError::MissingDefault {
                     member: member.clone(),
@@ -258,6 +285,9 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
         if cb.exit {
             check_exit_op(ops, cb, &mut push);
         }
+        if let Some(v) = &cb.verdict {
+            check_verdict(cb, v, &mut push);
+        }
         if cb.sleepable && ops.instances == Instances::Many {
             push(cb.span, OpsError::SleepableMany { member });
         }
@@ -274,6 +304,9 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
                 let member = member.clone();
                 push(d.span, OpsError::NameTooShort { member, len });
             }
+        }
+        if let Some(def) = &d.default {
+            check_data_default(d, def, &mut push);
         }
         match &d.kind {
             DataKind::Name => {
@@ -356,6 +389,87 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
     errs
 }
 
+fn check_verdict(cb: &Callback, v: &Verdict, push: &mut impl FnMut(Span, OpsError)) {
+    let member = cb.name().to_string();
+    if !cb.proto.ret.scalar().is_some_and(|s| s.is_integer()) {
+        let ty = cb.proto.ret.to_string();
+        push(
+            cb.span,
+            OpsError::VerdictNotInteger {
+                member: member.clone(),
+                ty,
+            },
+        );
+    }
+    if v.values.is_empty() {
+        push(cb.span, OpsError::VerdictEmpty { member });
+        return;
+    }
+    let names = std::iter::once(("enum", &v.name)).chain(v.values.iter().map(|x| ("value", x)));
+    for (what, name) in names {
+        if let Err(err) = check_ident(name) {
+            let (member, name) = (member.clone(), name.clone());
+            push(
+                cb.span,
+                OpsError::VerdictName {
+                    member,
+                    what,
+                    name,
+                    err,
+                },
+            );
+        }
+    }
+    for (i, value) in v.values.iter().enumerate() {
+        if v.values[..i].contains(value) {
+            let (member, value) = (member.clone(), value.clone());
+            push(cb.span, OpsError::VerdictDuplicate { member, value });
+        }
+    }
+    if !v.values.contains(&v.fallback) {
+        push(
+            cb.span,
+            OpsError::VerdictFallback {
+                member,
+                fallback: v.fallback.clone(),
+                values: v.values.join(", "),
+            },
+        );
+    }
+}
+
+fn check_data_default(d: &DataMember, def: &str, push: &mut impl FnMut(Span, OpsError)) {
+    let member = d.decl.name.clone();
+    let kind = match d.kind {
+        DataKind::Name => None,
+        DataKind::Flags(_) => Some("flags"),
+        DataKind::Value { .. } => Some("value"),
+    };
+    if let Some(kind) = kind {
+        push(d.span, OpsError::DefaultNotName { member, kind });
+        return;
+    }
+    let CType::Array { len, .. } = d.decl.ty else {
+        return; // NameNotCharArray says it
+    };
+    let ok = !def.is_empty()
+        && def.len() < len
+        && def
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if !ok {
+        let default = def.to_string();
+        push(
+            d.span,
+            OpsError::BadNameDefault {
+                member,
+                default,
+                len,
+            },
+        );
+    }
+}
+
 fn check_exit_op(ops: &OpsTable, cb: &Callback, push: &mut impl FnMut(Span, OpsError)) {
     let member = cb.name().to_string();
     if ops.exit_op().is_some_and(|first| !std::ptr::eq(first, cb)) {
@@ -387,6 +501,7 @@ fn check_exit_op(ops: &OpsTable, cb: &Callback, push: &mut impl FnMut(Span, OpsE
         (cb.required, "required"),
         (cb.sleepable, "sleepable"),
         (cb.default.is_some(), "given a default"),
+        (cb.verdict.is_some(), "given a verdict"),
     ] {
         if bad {
             push(

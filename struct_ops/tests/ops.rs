@@ -18,6 +18,7 @@ fn cb(proto: &str, default: Option<&str>) -> Callback {
         sleepable: false,
         exit: false,
         if_missing: IfMissing::Fail,
+        verdict: None,
         doc: None,
         span: Span::UNKNOWN,
         proto_span: Span::UNKNOWN,
@@ -28,6 +29,7 @@ fn data(decl: &str, kind: DataKind) -> DataMember {
     DataMember {
         decl: parse_decl(decl).unwrap(),
         kind,
+        default: None,
         if_missing: IfMissing::Fail,
         doc: None,
         span: Span::UNKNOWN,
@@ -190,8 +192,8 @@ fn call_path_and_stubs() {
     );
     assert!(h.contains("\tmight_sleep();"), "{h}");
     assert!(
-        h.contains("bpf_struct_ops_get(ops)"),
-        "a sleepable op pins the map: {h}"
+        h.contains("srcu_read_lock(&jobd_bpf_srcu)"),
+        "a sleepable op runs under SRCU: {h}"
     );
     assert!(
         h.contains("#define JOBD_CALL(op, ...)\tjobd_call_##op(__VA_ARGS__)"),
@@ -205,7 +207,7 @@ fn call_path_and_stubs() {
         "{c}"
     );
     assert!(c.contains("\t.cfi_stubs\t\t= &__bpf_ops_jobd_ops,"), "{c}");
-    let cbs = c_callbacks(&t, &n);
+    let cbs = c_callbacks(&t, &n, false);
     assert!(
         cbs.contains("\tcase offsetof(struct jobd_ops, setup):\n\t\treturn 0;"),
         "{cbs}"

@@ -166,6 +166,12 @@ pub enum DeclErrorKind {
         prefix: String,
         suggest: String,
     },
+    #[error("verdict `{value}` must be upper case and start with `{prefix}` (it becomes a C enumerator in both headers), e.g. `{prefix}{suggest}`")]
+    VerdictValueName {
+        value: String,
+        prefix: String,
+        suggest: String,
+    },
     #[error("{item} is an array of {len} elements; at most {max} are allowed (shared structs and ops tables are copied whole); make it smaller")]
     ArrayTooLarge {
         item: String,
@@ -180,6 +186,18 @@ pub enum DeclErrorKind {
         given: String,
         want: String,
     },
+    #[error("in_tree.dir `{dir}` must be a directory of the kernel tree, relative, of [A-Za-z0-9_-] components separated by `/`, e.g. \"mm\"")]
+    InTreeDir { dir: String },
+    #[error("in_tree.{key} `{symbol}` is not a Kconfig symbol; write it upper case without `CONFIG_`, e.g. \"{suggest}\"")]
+    InTreeSymbol {
+        key: &'static str,
+        symbol: String,
+        suggest: String,
+    },
+    #[error("in_tree.includes `{include}` is not a kernel header; write it as between the <> of #include, e.g. \"linux/oom.h\"")]
+    InTreeInclude { include: String },
+    #[error("hook `{hook}`: hook sites are not generated in-tree yet (their functions would be missing when CONFIG_{config} is off); call a hand-written noinline function instead, or drop [subsystem.in_tree]")]
+    InTreeHook { hook: String, config: String },
     #[error("{what} `{name}` already exists in the target kernel's BTF; module {what}s must be globally unique, rename it")]
     KernelNameClash { what: &'static str, name: String },
 }

@@ -6,13 +6,13 @@ use modless_ctypes::{parse_decl, parse_fn_ptr, parse_prototype, ParseError, Span
 use modless_hooks::{Hook, HookKind, RetValue};
 use modless_kfuncs::{KfFlag, Kfunc, KfuncDoc, LintKfunc, OpScope, ProgType};
 use modless_struct_ops::{
-    Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, WriteRule,
+    Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, Verdict, WriteRule,
 };
 use toml::Spanned;
 
 use crate::error::{DeclError, DeclErrorKind, DeclErrors};
 use crate::location::{inside_string, Lines, Origin};
-use crate::model::{Declaration, SharedStruct, Subsystem};
+use crate::model::{Declaration, InTree, SharedStruct, Subsystem};
 use crate::raw::{IntOrStr, RawFile};
 
 fn span_of<T>(s: &Spanned<T>) -> Span {
@@ -161,6 +161,7 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         name: sub.name.get_ref().clone(),
         doc: sub.doc.clone(),
         span: span_of(&sub.name),
+        in_tree: sub.in_tree.as_ref().map(in_tree),
     };
 
     let mut structs = Vec::new();
@@ -200,6 +201,7 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         let c = rc.get_ref();
         if let Some(proto) = l.c(format!("ops `{ops_name}` callback"), &c.proto, parse_fn_ptr) {
             let if_missing = l.if_missing(&c.if_missing, format!("ops callback `{}`", proto.name));
+            let op = proto.name.clone();
             callbacks.push(Callback {
                 proto,
                 required: c.required,
@@ -207,6 +209,21 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
                 sleepable: c.sleepable,
                 exit: c.exit,
                 if_missing,
+                verdict: c.verdict.as_ref().map(|v| {
+                    let v = v.get_ref();
+                    Verdict {
+                        name: v
+                            .name
+                            .clone()
+                            .unwrap_or_else(|| format!("{}_{op}_verdict", sub.name.get_ref())),
+                        values: v.values.clone(),
+                        fallback: v
+                            .fallback
+                            .clone()
+                            .or_else(|| v.values.first().cloned())
+                            .unwrap_or_default(),
+                    }
+                }),
                 doc: c.doc.clone(),
                 span: span_of(&c.proto),
                 proto_span: span_of(&c.proto),
@@ -246,6 +263,7 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         data.push(DataMember {
             decl,
             kind,
+            default: d.default.clone(),
             if_missing,
             doc: d.doc.clone(),
             span: span_of(&d.field),
@@ -400,6 +418,23 @@ fn op_scope(ops: &Option<Vec<Spanned<String>>>) -> OpScope {
     match ops {
         None => OpScope::AnyOp,
         Some(list) => OpScope::Ops(list.iter().map(|o| o.get_ref().clone()).collect()),
+    }
+}
+
+fn in_tree(t: &Spanned<crate::raw::RawInTree>) -> InTree {
+    let r = t.get_ref();
+    let strings = |v: &[Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect();
+    let spans = |v: &[Spanned<String>]| v.iter().map(span_of).collect();
+    InTree {
+        dir: r.dir.get_ref().clone(),
+        config: r.config.get_ref().clone(),
+        depends_on: strings(&r.depends_on),
+        includes: strings(&r.includes),
+        span: span_of(t),
+        depends_spans: spans(&r.depends_on),
+        include_spans: spans(&r.includes),
+        dir_span: span_of(&r.dir),
+        config_span: span_of(&r.config),
     }
 }
 

@@ -14,6 +14,34 @@ pub struct Subsystem {
     pub name: String,
     pub doc: Option<String>,
     pub span: Span,
+    /// Built into the kernel tree instead of an out-of-tree module.
+    pub in_tree: Option<InTree>,
+}
+
+/// `[subsystem.in_tree]`: where the glue goes in a kernel tree and what
+/// builds it. Without it the glue is an out-of-tree module's source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InTree {
+    /// Directory of the `.c`, relative to the tree root, e.g. `mm`.
+    pub dir: String,
+    /// Kconfig symbol without `CONFIG_`, e.g. `BPF_OOM`.
+    pub config: String,
+    /// Kconfig symbols it depends on besides BPF's own.
+    pub depends_on: Vec<String>,
+    /// Kernel headers the declared prototypes need, e.g. `linux/oom.h`.
+    pub includes: Vec<String>,
+    pub span: Span,
+    /// Span of each `depends_on` / `includes` entry, parallel to them.
+    pub depends_spans: Vec<Span>,
+    pub include_spans: Vec<Span>,
+    pub dir_span: Span,
+    pub config_span: Span,
+}
+
+impl InTree {
+    /// Kconfig symbols BPF struct_ops needs: the syscall, the JIT
+    /// (trampolines) and vmlinux BTF (registration looks types up in it).
+    pub const BPF_DEPENDS: [&'static str; 3] = ["BPF_SYSCALL", "BPF_JIT", "DEBUG_INFO_BTF"];
 }
 
 /// A struct the subsystem and BPF programs share.
@@ -61,6 +89,7 @@ impl Declaration {
                 name: subsystem.to_string(),
                 doc: None,
                 span: Span::UNKNOWN,
+                in_tree: None,
             },
             structs: Vec::new(),
             ops,
@@ -68,6 +97,10 @@ impl Declaration {
             hooks: Vec::new(),
             lint_kfuncs: Vec::new(),
         }
+    }
+
+    pub fn in_tree(&self) -> Option<&InTree> {
+        self.subsystem.in_tree.as_ref()
     }
 
     pub fn shared_struct(&self, name: &str) -> Option<&SharedStruct> {

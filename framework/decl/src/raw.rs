@@ -26,6 +26,19 @@ pub struct RawFile {
 pub struct RawSubsystem {
     pub name: S<String>,
     pub doc: Option<String>,
+    /// `[subsystem.in_tree]`: emit the glue as built-in kernel source.
+    pub in_tree: Option<S<RawInTree>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInTree {
+    pub dir: S<String>,
+    pub config: S<String>,
+    #[serde(default)]
+    pub depends_on: Vec<S<String>>,
+    #[serde(default)]
+    pub includes: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,7 +76,18 @@ pub struct RawCallback {
     #[serde(default)]
     pub exit: bool,
     pub if_missing: Option<S<String>>,
+    /// `{ enum, values, fallback }`: the op's named answers.
+    pub verdict: Option<S<RawVerdict>>,
     pub doc: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVerdict {
+    #[serde(rename = "enum")]
+    pub name: Option<String>,
+    pub values: Vec<String>,
+    pub fallback: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +99,8 @@ pub struct RawData {
     #[serde(default)]
     pub flags: Vec<RawFlag>,
     pub max: Option<u64>,
+    /// `kind = "name"`: stored when the policy leaves the member empty.
+    pub default: Option<String>,
     pub doc: Option<String>,
 }
 

@@ -439,7 +439,7 @@ pub const KERNEL: &[&str] = &[
 ];
 
 /// Locals of the generated call functions, which take the op's parameters.
-pub const CALL_PATH_LOCALS: &[&str] = &["ops", "ret", "done"];
+pub const CALL_PATH_LOCALS: &[&str] = &["ops", "ret", "done", "srcu_idx"];
 
 /// Locals and parameters of glue functions that never take declared
 /// parameters: declared names may reuse them.

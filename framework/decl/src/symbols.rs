@@ -174,6 +174,15 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
                 cb.span,
             );
         }
+        if let Some(v) = &cb.verdict {
+            let what = format!("the verdict of `{}`", cb.name());
+            t.add(Ns::Tag, v.name.clone(), &what, cb.span);
+            t.declared();
+            for value in &v.values {
+                t.add(Ns::C, value.clone(), &what, cb.span);
+                t.declared();
+            }
+        }
         if let Some(d) = &cb.default {
             if defaults.insert(d.as_str()) {
                 t.unique(
@@ -200,6 +209,17 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             t.add(Ns::Macro, n.flags_all(member), &what, d.span);
             t.add(Ns::Rust, n.flags_all(member), what, d.span);
         }
+    }
+    for d in ops.reported_names() {
+        let what = format!("the reader of `{}`", d.decl.name);
+        t.unique(
+            KernelUnique::Function,
+            Ns::C,
+            n.policy_member(&d.decl.name),
+            what,
+            d.span,
+        );
+        t.derived();
     }
     if !ops.data.is_empty() {
         t.add(
@@ -321,6 +341,9 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
     }
     if ops.callbacks.iter().any(|c| c.sleepable) {
         t.add(Ns::Macro, n.op_prog_macro(true), glue, at);
+    }
+    if decl.in_tree().is_some() {
+        t.add(Ns::Macro, n.linux_h_guard(), glue, at);
     }
     let zero = ops.callbacks.iter().map(|c| c.if_missing);
     if zero

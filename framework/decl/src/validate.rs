@@ -12,6 +12,15 @@ use crate::model::{Declaration, KernelNames};
 use crate::reserved::{c_reserved, rust_reserved, CALL_PATH_LOCALS};
 use crate::symbols::{symbols, KernelUnique, Ns, Symbol};
 
+/// An upper-case Kconfig symbol name, without `CONFIG_`.
+fn is_kconfig_symbol(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with("CONFIG_")
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// Longest subsystem name: it names the module (`MODULE_NAME_LEN` - 1).
 pub const MAX_SUBSYSTEM_LEN: usize = 55;
 /// Longest generated C name: resolve_btfids copies `<name>__<n>` and
@@ -42,6 +51,7 @@ impl Declaration {
             errs: Vec::new(),
         };
         c.subsystem();
+        c.in_tree();
         c.concepts();
         c.kfunc_scopes();
         c.lint_kfuncs();
@@ -50,6 +60,7 @@ impl Declaration {
         c.docs();
         c.arrays();
         c.flags();
+        c.verdicts();
         let table = symbols(self);
         c.collisions(&table);
         c.lengths(&table);
@@ -83,6 +94,69 @@ impl<'a> Check<'a> {
             let (name, len) = (sub.name.clone(), sub.name.len());
             let max = MAX_SUBSYSTEM_LEN;
             self.at(sub.span, DeclErrorKind::SubsystemTooLong { name, len, max });
+        }
+    }
+
+    /// `[subsystem.in_tree]`: names that land in Kconfig, Makefiles and
+    /// `#include` lines.
+    fn in_tree(&mut self) {
+        let Some(t) = self.decl.in_tree() else {
+            return;
+        };
+        let dir_ok = !t.dir.is_empty()
+            && t.dir.split('/').all(|c| {
+                !c.is_empty()
+                    && c != "."
+                    && c != ".."
+                    && c.chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+            });
+        if !dir_ok {
+            let dir = t.dir.clone();
+            self.at(t.dir_span, DeclErrorKind::InTreeDir { dir });
+        }
+        let syms = std::iter::once(("config", &t.config, t.config_span)).chain(
+            t.depends_on
+                .iter()
+                .zip(&t.depends_spans)
+                .map(|(d, s)| ("depends_on", d, *s)),
+        );
+        for (key, symbol, span) in syms.collect::<Vec<_>>() {
+            if !is_kconfig_symbol(symbol) {
+                let suggest: String = symbol
+                    .trim_start_matches("CONFIG_")
+                    .to_ascii_uppercase()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                let symbol = symbol.clone();
+                self.at(
+                    span,
+                    DeclErrorKind::InTreeSymbol {
+                        key,
+                        symbol,
+                        suggest,
+                    },
+                );
+            }
+        }
+        for (inc, span) in t.includes.iter().zip(&t.include_spans) {
+            let ok = inc.ends_with(".h")
+                && !inc.starts_with('/')
+                && inc.split('/').all(|c| {
+                    !c.is_empty()
+                        && c != ".."
+                        && c.chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || "_-.".contains(ch))
+                });
+            if !ok {
+                let include = inc.clone();
+                self.at(*span, DeclErrorKind::InTreeInclude { include });
+            }
+        }
+        for h in &self.decl.hooks {
+            let (hook, config) = (h.name().to_string(), t.config.clone());
+            self.at(h.span, DeclErrorKind::InTreeHook { hook, config });
         }
     }
 
@@ -332,6 +406,36 @@ impl<'a> Check<'a> {
                         },
                     );
                 }
+            }
+        }
+    }
+
+    /// Verdict values are enumerators in the kernel and BPF headers: upper
+    /// case, subsystem prefix, like flags.
+    fn verdicts(&mut self) {
+        let d = self.decl;
+        let prefix = format!("{}_", d.subsystem.name.to_ascii_uppercase());
+        for cb in &d.ops.callbacks {
+            let Some(v) = &cb.verdict else {
+                continue;
+            };
+            for value in &v.values {
+                let upper = value
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                if upper && value.starts_with(&prefix) && value.len() > prefix.len() {
+                    continue;
+                }
+                let up = value.to_ascii_uppercase();
+                let suggest = up.strip_prefix(&prefix).unwrap_or(&up).to_string();
+                self.at(
+                    cb.span,
+                    DeclErrorKind::VerdictValueName {
+                        value: value.clone(),
+                        prefix: prefix.clone(),
+                        suggest,
+                    },
+                );
             }
         }
     }

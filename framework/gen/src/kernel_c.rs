@@ -16,6 +16,7 @@ pub fn emit(decl: &Declaration) -> String {
     let n = names(decl);
     let sub = &decl.subsystem.name;
     let ops = &decl.ops;
+    let built_in = decl.in_tree().is_some();
     let mut s = c_banner(decl, false);
     let mut includes = vec![
         "linux/bpf.h",
@@ -56,27 +57,42 @@ pub fn emit(decl: &Declaration) -> String {
     if names || ops.instances == modless_decl::struct_ops::Instances::One {
         includes.push("linux/string.h");
     }
+    if ops.has_sleepable() {
+        includes.push("linux/srcu.h");
+    }
+    let own = format!("linux/{sub}.h");
+    if built_in {
+        includes.push(&own);
+    }
     includes.sort_unstable();
     for i in includes {
         writeln!(s, "#include <{i}>").unwrap();
     }
-    writeln!(s, "\n#include \"{sub}_bpf.h\"\n").unwrap();
+    if built_in {
+        s.push('\n');
+    } else {
+        writeln!(s, "\n#include \"{sub}_bpf.h\"\n").unwrap();
+    }
 
     if !decl.hooks.is_empty() {
         s.push_str(&hooks::emit::c_hooks(&decl.hooks));
         s.push('\n');
     }
 
-    writeln!(s, "#if {}\n", n.enabled_macro()).unwrap();
+    // built in, Kconfig builds this file only when the interface is on
+    if !built_in {
+        writeln!(s, "#if {}\n", n.enabled_macro()).unwrap();
+    }
     s.push_str(&emit_kernel::c_prelude(ops, &n));
     s.push('\n');
     s.push_str(&emit_kernel::c_btf_ids(
         ops,
         &n,
         kfuncs::emit::has_filter(&decl.kfuncs),
+        built_in,
     ));
     s.push('\n');
-    s.push_str(&emit_kernel::c_verifier(ops, &n));
+    s.push_str(&emit_kernel::c_verifier(ops, &n, built_in));
     s.push('\n');
     if !decl.kfuncs.is_empty() {
         let ctx = FilterCtx {
@@ -85,10 +101,11 @@ pub fn emit(decl: &Declaration) -> String {
             op_idx: n.op_idx(),
             local_id_fn: n.btf_local_id(),
             ops: ops.callbacks.iter().map(|c| c.name().to_string()).collect(),
+            built_in,
         };
         s.push_str(&kfuncs::emit::c_sets(&decl.kfuncs, &ctx));
     }
-    s.push_str(&emit_kernel::c_callbacks(ops, &n));
+    s.push_str(&emit_kernel::c_callbacks(ops, &n, built_in));
     s.push('\n');
     s.push_str(&emit_kernel::c_stubs(ops, &n));
     s.push('\n');
@@ -101,12 +118,22 @@ pub fn emit(decl: &Declaration) -> String {
     let mut steps = kfuncs::emit::c_register(&decl.kfuncs, sub);
     steps.push(emit_kernel::c_register(ops, &n));
     steps.extend(hooks::emit::c_register(&decl.hooks, sub));
-    writeln!(
-        s,
-        "/* Registers {sub}'s BPF interface; call it from {sub}'s module init. */"
-    )
-    .unwrap();
-    writeln!(s, "int __init {}(void)\n{{\n\tint ret;\n", n.init_fn()).unwrap();
+    if built_in {
+        writeln!(s, "/* Registers {sub}'s BPF interface at boot. */").unwrap();
+        writeln!(
+            s,
+            "static int __init {}(void)\n{{\n\tint ret;\n",
+            n.init_fn()
+        )
+        .unwrap();
+    } else {
+        writeln!(
+            s,
+            "/* Registers {sub}'s BPF interface; call it from {sub}'s module init. */"
+        )
+        .unwrap();
+        writeln!(s, "int __init {}(void)\n{{\n\tint ret;\n", n.init_fn()).unwrap();
+    }
     for (i, step) in steps.iter().enumerate() {
         let lead = if i == 0 {
             "\tret = "
@@ -122,7 +149,12 @@ pub fn emit(decl: &Declaration) -> String {
             .collect();
         writeln!(s, "{}", wrapped(&format!("{lead}{f}("), &args, ");")).unwrap();
     }
-    s.push_str("\treturn ret;\n}\n\n");
-    writeln!(s, "#endif /* {} */", n.enabled_macro()).unwrap();
+    s.push_str("\treturn ret;\n}\n");
+    if built_in {
+        // after the BTF of vmlinux and the kfunc hooks are set up
+        writeln!(s, "late_initcall({});", n.init_fn()).unwrap();
+    } else {
+        writeln!(s, "\n#endif /* {} */", n.enabled_macro()).unwrap();
+    }
     s
 }

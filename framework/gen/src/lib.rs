@@ -11,6 +11,11 @@
 //!   <sub>_bpf.rs     for Rust loaders: #[repr(C)] types and names
 //! ```
 //!
+//! With `[subsystem.in_tree]` the kernel source is built in: the `.c` goes
+//! to `<dir>/<sub>.c` and registers from a `late_initcall`, the header to
+//! `include/linux/<sub>.h`, the snippets are `<dir>`'s Kconfig entry and
+//! Makefile line, and [`in_tree_patch`] turns it all into one patch.
+//!
 //! Output depends only on the declaration (and its file name), so it is
 //! byte-for-byte reproducible.
 
@@ -19,7 +24,10 @@ mod bpf_header;
 mod kbuild;
 mod kernel_c;
 mod kernel_h;
+mod patch;
 mod rust;
+
+pub use patch::{in_tree_patch, Author, TreeFiles};
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +39,10 @@ use thiserror::Error;
 pub enum GenError {
     #[error("{0}")]
     Invalid(#[from] DeclErrors),
+    #[error("a patch against a kernel tree needs in-tree emission; add a [subsystem.in_tree] table (dir, config) to the declaration")]
+    NotInTree,
+    #[error("{path} already has {what}; generate the patch against a tree without it (e.g. before an earlier patch of this declaration was applied)")]
+    TreeHas { path: String, what: String },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -71,6 +83,12 @@ impl Generated {
         let mut written = Vec::new();
         for a in &self.files {
             let path = dir.join(&a.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| GenError::Io {
+                    path: parent.into(),
+                    source,
+                })?;
+            }
             match write_if_changed(&path, a.contents.as_bytes()) {
                 Ok(true) => written.push(path),
                 Ok(false) => {}
@@ -103,6 +121,19 @@ pub fn file_names(sub: &str) -> [String; 6] {
     ]
 }
 
+/// The file names generated for a declaration: [`file_names`], or with
+/// `[subsystem.in_tree]` the kernel source at its place in the tree
+/// (`<dir>/<sub>.c`, `include/linux/<sub>.h`) and the rest as before.
+pub fn files_of(decl: &Declaration) -> [String; 6] {
+    let sub = &decl.subsystem.name;
+    let mut names = file_names(sub);
+    if let Some(t) = decl.in_tree() {
+        names[0] = format!("include/linux/{sub}.h");
+        names[1] = format!("{}/{sub}.c", t.dir);
+    }
+    names
+}
+
 /// Validates `decl` and generates its artifacts.
 pub fn generate(decl: &Declaration) -> Result<Generated, GenError> {
     decl.validate()?;
@@ -112,8 +143,7 @@ pub fn generate(decl: &Declaration) -> Result<Generated, GenError> {
 /// Generates without validating; output for an invalid declaration is
 /// unspecified (but this never panics).
 pub fn generate_unchecked(decl: &Declaration) -> Generated {
-    let sub = &decl.subsystem.name;
-    let [h, c, kb, kc, bh, rs] = file_names(sub);
+    let [h, c, kb, kc, bh, rs] = files_of(decl);
     let files = vec![
         Artifact {
             path: h,

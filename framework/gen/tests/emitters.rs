@@ -90,15 +90,47 @@ fn check_member_allows_sleepable_only_where_declared() {
 }
 
 #[test]
-fn sleepable_op_is_called_outside_rcu_with_the_map_pinned() {
+fn sleepable_op_is_called_under_srcu() {
     let h = h(BASE);
     let f = &h[h.find("static inline int demo_call_setup(void)").unwrap()..];
     let f = &f[..f.find("\n}\n").unwrap()];
     assert!(f.contains("might_sleep();"));
-    let unlock = f.find("rcu_read_unlock()").unwrap();
-    assert!(f.find("bpf_struct_ops_get(ops)").unwrap() < unlock);
-    assert!(f.find("ops->setup()").unwrap() > unlock);
-    assert!(f.contains("bpf_struct_ops_put(ops);"));
+    assert!(!f.contains("rcu_read_lock()"), "{f}");
+    let lock = f
+        .find("srcu_idx = srcu_read_lock(&demo_bpf_srcu);")
+        .unwrap();
+    let deref = f
+        .find("ops = srcu_dereference(demo_bpf_ops, &demo_bpf_srcu);")
+        .unwrap();
+    let call = f.find("ret = ops->setup();").unwrap();
+    let unlock = f
+        .find("srcu_read_unlock(&demo_bpf_srcu, srcu_idx);")
+        .unwrap();
+    assert!(lock < deref && deref < call && call < unlock, "{f}");
+    assert!(h.contains("#include <linux/srcu.h>\n"));
+    assert!(h.contains("extern struct srcu_struct demo_bpf_srcu;\n"));
+    // a non-sleepable op keeps plain RCU
+    let pick = &h[h.find("demo_call_pick(").unwrap()..];
+    assert!(pick[..pick.find("\n}\n").unwrap()].contains("rcu_read_lock();"));
+}
+
+#[test]
+fn unreg_and_update_wait_for_srcu_readers_before_the_exit_op() {
+    let exit = "[[ops.callback]]\nfn = \"void (*exit)(struct demo_exit_info *info)\"\nexit = true\n\n[[ops.data]]";
+    let text = BASE.replacen("[[ops.data]]", exit, 1);
+    let src = c(&text);
+    assert!(src.contains("DEFINE_SRCU(demo_bpf_srcu);\n"), "{src}");
+    for f in ["static void demo_st_unreg(", "static int demo_st_update("] {
+        let body = &src[src.find(f).unwrap()..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        let rcu = body.find("synchronize_rcu();").unwrap();
+        let srcu = body.find("synchronize_srcu(&demo_bpf_srcu);").unwrap();
+        let exit = body.find("->exit(&info);").unwrap();
+        assert!(rcu < srcu && srcu < exit, "{body}");
+    }
+    // without a sleepable op there is no SRCU
+    let c = c(&BASE.replace("sleepable = true\n", ""));
+    assert!(!c.contains("srcu"), "{c}");
 }
 
 #[test]
@@ -279,4 +311,188 @@ fn zero_if_missing_members_are_tagged_for_the_loader_only() {
         .get("demo_bpf.h")
         .unwrap()
         .contains("__modless_zero_if_missing"));
+}
+
+const NAMED: &str = "[[ops.data]]\nfield = \"char name[16]\"\nkind = \"name\"\ndefault = \"demo_policy\"\n\n[[ops.data]]";
+
+#[test]
+fn an_empty_name_gets_the_declared_default() {
+    let text = BASE.replacen("[[ops.data]]", NAMED, 1);
+    let c = c(&text);
+    let body = &c[c.find("static int demo_st_init_member").unwrap()..];
+    let body = &body[..body.find("\n}\n").unwrap()];
+    let case = body.find("case offsetof(struct demo_ops, name):").unwrap();
+    let empty = body
+        .find("\t\tif (!uops->name[0]) {\n\t\t\t/* left empty: the declared default */\n\t\t\tstrscpy(ops->name, \"demo_policy\");\n\t\t\treturn 1;\n\t\t}")
+        .unwrap();
+    let check = body.find("demo_bpf_name_valid(uops->name").unwrap();
+    assert!(case < empty && empty < check, "{body}");
+    // without a default an empty name is refused as before
+    let plain = c_no_default();
+    assert!(!plain.contains("left empty"));
+}
+
+fn c_no_default() -> String {
+    c(&BASE.replacen(
+        "[[ops.data]]",
+        &NAMED.replace("default = \"demo_policy\"\n", ""),
+        1,
+    ))
+}
+
+#[test]
+fn the_subsystem_reads_the_attached_policys_name() {
+    let text = BASE.replacen("[[ops.data]]", NAMED, 1);
+    let (c, h) = (c(&text), h(&text));
+    let f = &c[c
+        .find("char *demo_policy_name(char *buf, size_t size)\n{")
+        .unwrap()..];
+    let f = &f[..f.find("\n}\n").unwrap()];
+    assert!(f.contains("\trcu_read_lock();\n\tops = rcu_dereference(demo_bpf_ops);\n\tif (ops) {\n\t\tstrscpy(buf, ops->name, size);\n\t\tret = buf;\n\t}\n\trcu_read_unlock();\n\treturn ret;"), "{f}");
+    assert!(c.contains("/**\n * demo_policy_name - the name of the attached demo_ops\n"));
+    let on = &h[h.find("#if DEMO_BPF_ENABLED\nint __init").unwrap()..];
+    assert!(
+        on.contains("char *demo_policy_name(char *buf, size_t size);\n#else"),
+        "{on}"
+    );
+    assert!(
+        on.contains(
+            "static inline char *demo_policy_name(char *buf, size_t size)\n{\n\treturn NULL;\n}"
+        ),
+        "{on}"
+    );
+    assert!(!c_no_default().contains("demo_policy_name"));
+}
+
+#[test]
+fn name_defaults_must_be_names_of_the_member() {
+    for (bad, why) in [
+        (
+            "default = \"a b\"",
+            "default `a b`, which is not a name for `char name[16]`: give 1 to 15 of [A-Za-z0-9_.]",
+        ),
+        ("default = \"0123456789abcdef\"", "give 1 to 15"),
+    ] {
+        let text = BASE.replacen(
+            "[[ops.data]]",
+            &NAMED.replace("default = \"demo_policy\"", bad),
+            1,
+        );
+        let e = parse(&text, "demo.toml")
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{e}");
+    }
+    let text = BASE.replace("max = 3\n", "max = 3\ndefault = \"x\"\n");
+    let e = parse(&text, "demo.toml")
+        .unwrap()
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ops data member `mode` has a `default` but kind `value`; only `kind = \"name\"` members take one, remove it"), "{e}");
+}
+
+const VERDICT: &str = "[[ops.callback]]\nfn = \"int (*decide)(struct demo_obj *obj)\"\nverdict = { enum = \"demo_verdict\", values = [\"DEMO_PASS\", \"DEMO_HANDLED\", \"DEMO_KILL\"], fallback = \"DEMO_PASS\" }\n\n[[ops.data]]";
+
+fn verdict_decl() -> String {
+    BASE.replacen("[[ops.data]]", VERDICT, 1)
+}
+
+#[test]
+fn verdicts_are_an_enum_in_both_headers() {
+    let g = gen(&verdict_decl());
+    let enum_def = "enum demo_verdict {\n\tDEMO_PASS,\n\tDEMO_HANDLED,\n\tDEMO_KILL,\n};\n";
+    let h = g.get("demo_bpf.h").unwrap();
+    assert!(h.contains(enum_def), "{h}");
+    let bpf = g.get("demo.bpf.h").unwrap();
+    let at = bpf.find(enum_def).expect("enum in the BPF header");
+    // with the other types: vmlinux.h has it when the subsystem is built in
+    assert!(at > bpf.find("#ifndef DEMO_TYPES_IN_VMLINUX").unwrap());
+    assert!(at < bpf.find("#endif /* DEMO_TYPES_IN_VMLINUX */").unwrap());
+    let c = g.get("demo_bpf.c").unwrap();
+    assert!(c.contains("\tBTF_TYPE_EMIT(enum demo_verdict);\n"), "{c}");
+    // the ops member keeps its declared type
+    assert!(h.contains("\tint (*decide)(struct demo_obj *obj);\n"));
+}
+
+#[test]
+fn the_call_returns_the_verdict_or_the_fallback() {
+    let h = h(&verdict_decl());
+    let f = &h[h
+        .find("static inline enum demo_verdict demo_call_decide(")
+        .unwrap()..];
+    let on = &f[..f.find("\n}\n").unwrap()];
+    // nothing attached, or the op not implemented: the fallback
+    assert!(
+        on.contains("\tif (!static_branch_unlikely(&demo_bpf_attached))\n\t\treturn DEMO_PASS;\n"),
+        "{on}"
+    );
+    assert!(on.contains("\telse\n\t\tret = DEMO_PASS;\n"), "{on}");
+    // outside the enum: the fallback
+    assert!(on.ends_with("\t/* outside enum demo_verdict: DEMO_PASS */\n\tif ((u64)ret > DEMO_KILL)\n\t\treturn DEMO_PASS;\n\treturn ret;"), "{on}");
+    let off = &h[h.find("#else /* !DEMO_BPF_ENABLED */").unwrap()..];
+    let off = &off[off.find("demo_call_decide(").unwrap()..];
+    assert!(off[..off.find("\n}\n").unwrap()].contains("\treturn DEMO_PASS;"));
+
+    // a declared default runs instead, and returns the enum
+    let with_default = verdict_decl().replace(
+        "fallback = \"DEMO_PASS\" }",
+        "fallback = \"DEMO_KILL\" }\ndefault = \"demo_decide\"",
+    );
+    let h = modless_gen::generate(&parse(&with_default, "demo.toml").unwrap())
+        .unwrap()
+        .get("demo_bpf.h")
+        .unwrap()
+        .to_string();
+    assert!(
+        h.contains("enum demo_verdict demo_decide(struct demo_obj *obj);\n"),
+        "{h}"
+    );
+    assert!(h.contains("\t\treturn demo_decide(obj);\n"));
+    assert!(h.contains("\tif ((u64)ret > DEMO_KILL)\n\t\treturn DEMO_KILL;\n"));
+}
+
+#[test]
+fn bad_verdicts_are_refused() {
+    for (from, to, why) in [
+        (
+            "fallback = \"DEMO_PASS\"",
+            "fallback = \"DEMO_MAYBE\"",
+            "fallback `DEMO_MAYBE` is not one of its values",
+        ),
+        (
+            "\"DEMO_KILL\"",
+            "\"DEMO_PASS\"",
+            "lists verdict `DEMO_PASS` twice",
+        ),
+        (
+            "values = [\"DEMO_PASS\", \"DEMO_HANDLED\", \"DEMO_KILL\"]",
+            "values = []",
+            "has no values",
+        ),
+        (
+            "int (*decide)",
+            "void (*decide)",
+            "returns `void`; a verdict needs an integer return",
+        ),
+        (
+            "\"DEMO_KILL\"",
+            "\"kill\"",
+            "verdict `kill` must be upper case and start with `DEMO_`",
+        ),
+    ] {
+        let text = verdict_decl().replacen(from, to, 1);
+        let e = parse(&text, "demo.toml")
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{from} -> {to}: {e}");
+    }
+    // the enum name defaults to <sub>_<op>_verdict
+    let text = verdict_decl().replace("enum = \"demo_verdict\", ", "");
+    let h = h(&text);
+    assert!(h.contains("enum demo_decide_verdict {\n"), "{h}");
 }

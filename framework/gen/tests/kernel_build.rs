@@ -314,3 +314,92 @@ fn generated_c_builds_against_the_kernel_tree() {
         }
     }
 }
+
+/// The subsystem's side of the in-tree OOM interface: its default and a
+/// call site, as mm/oom_kill.c would have them.
+const OOM_USER: &str = r#"// SPDX-License-Identifier: GPL-2.0
+#include <linux/bpf_oom.h>
+
+int oom_user_call(struct oom_control *oc);
+int oom_user_call(struct oom_control *oc)
+{
+	char name[64];
+
+	if (bpf_oom_policy_name(name, sizeof(name)))
+		pr_info("policy %s\n", name);
+	return BPF_OOM_CALL(handle_out_of_memory, oc) == BPF_OOM_HANDLED;
+}
+"#;
+
+/// `cmd` with `-I` directories searched before the kernel's own.
+fn with_includes(cmd: &str, dirs: &[&Path]) -> String {
+    let inc: Vec<String> = dirs.iter().map(|d| format!("-I{}", d.display())).collect();
+    cmd.replacen(" -nostdinc ", &format!(" -nostdinc {} ", inc.join(" ")), 1)
+}
+
+/// `tree`'s autoconf.h under `dir/generated/`, without `drop`, plus `add`.
+fn autoconf_with(tree: &Path, dir: &Path, drop: &[&str], add: &[&str]) {
+    fake_autoconf(tree, dir, drop);
+    let path = dir.join("generated/autoconf.h");
+    let mut conf = std::fs::read_to_string(&path).unwrap();
+    for a in add {
+        conf.push_str(&format!("#define CONFIG_{a} 1\n"));
+    }
+    std::fs::write(path, conf).unwrap();
+}
+
+#[test]
+#[ignore = "needs a built kernel: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn in_tree_glue_builds_as_built_in_code() {
+    let tree = tree().unwrap_or_else(|why| panic!("{why}"));
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path();
+    // a W=1 compiler command from a one-file module, used without -DMODULE
+    std::fs::write(
+        m.join("w1.c"),
+        "// SPDX-License-Identifier: GPL-2.0\n#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\n",
+    )
+    .unwrap();
+    std::fs::write(m.join("Kbuild"), "obj-m := w1.o\n").unwrap();
+    build_module(&tree, m);
+
+    let decl = modless_decl::parse(include_str!("fixtures/bpf_oom.toml"), "bpf_oom.toml").unwrap();
+    let gen_dir = m.join("gen");
+    write_generated(&decl, &gen_dir);
+    std::fs::write(m.join("oom_user.c"), OOM_USER).unwrap();
+    let c = gen_dir.join("mm/bpf_oom.c").display().to_string();
+    let include = gen_dir.join("include");
+
+    // (what, config options removed, added, files compiled)
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+    let cases: [Case; 3] = [
+        ("built in", &[], &["BPF_OOM"], &[c.as_str(), "oom_user.c"]),
+        ("no BPF_SYSCALL", NO_BPF, &[], &["oom_user.c"]),
+        ("no MEMCG", &["MEMCG"], &[], &["oom_user.c"]),
+    ];
+    for (what, drop, add, files) in cases {
+        let conf = m.join(what.replace(' ', "_"));
+        autoconf_with(&tree, &conf, drop, add);
+        for file in files {
+            let cmd = compile_cmd(m, "w1", file, None, false);
+            let cmd = with_includes(&cmd, &[&conf, &include]);
+            let (ok, out) = run_shell(m, &cmd);
+            assert!(ok && !out.contains("warning:"), "{what}: {file}:\n{out}");
+        }
+    }
+
+    // checkpatch, as a reviewer would run it on the new files
+    for f in ["mm/bpf_oom.c", "include/linux/bpf_oom.h"] {
+        let out = Command::new("perl")
+            .arg(tree.join("scripts/checkpatch.pl"))
+            .args(["--no-tree", "-q", "-f"])
+            .arg(gen_dir.join(f))
+            .output()
+            .expect("run checkpatch");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.trim().is_empty(),
+            "checkpatch {f}:\n{text}"
+        );
+    }
+}

@@ -130,6 +130,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
             sleepable: instances == Instances::One && below(g, 4) == 0,
             exit: false,
             if_missing,
+            verdict: None,
             doc: bool::arbitrary(g).then(|| "an op ".repeat(1 + below(g, 20))),
             span: Span::UNKNOWN,
             proto_span: Span::UNKNOWN,
@@ -150,6 +151,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
             sleepable: false,
             exit: true,
             if_missing: IfMissing::Zero,
+            verdict: None,
             doc: None,
             span: Span::UNKNOWN,
             proto_span: Span::UNKNOWN,
@@ -162,6 +164,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
         data.push(DataMember {
             decl: Decl::new(CType::Array { of, len: 16 }, "name"),
             kind: DataKind::Name,
+            default: bool::arbitrary(g).then(|| "dflt.0".to_string()),
             if_missing: IfMissing::Fail,
             doc: None,
             span: Span::UNKNOWN,
@@ -179,6 +182,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
         data.push(DataMember {
             decl: Decl::new(CType::Scalar(Scalar::U64), "flags"),
             kind: DataKind::Flags(flags),
+            default: None,
             if_missing: IfMissing::Zero,
             doc: None,
             span: Span::UNKNOWN,
@@ -190,6 +194,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
             kind: DataKind::Value {
                 max: bool::arbitrary(g).then_some(100),
             },
+            default: None,
             if_missing: IfMissing::Fail,
             doc: None,
             span: Span::UNKNOWN,
