@@ -11,5 +11,5 @@ mod model;
 pub mod names;
 mod validate;
 
-pub use model::{KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
+pub use model::{Deny, KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
 pub use validate::{arg_suffix, validate, validate_set, KfuncError, ARG_SUFFIXES, MAX_ARGS};

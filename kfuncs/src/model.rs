@@ -90,6 +90,29 @@ pub enum OpScope {
     Ops(Vec<String>),
 }
 
+/// Ops of the subsystem's struct_ops type whose programs may not call the
+/// kfunc, although programs of other struct_ops types (and the other
+/// program types it lists) may: e.g. one that would re-enter the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Deny {
+    #[default]
+    None,
+    /// `deny_ops = "*"`: no op of the type.
+    AllOps,
+    /// `deny_ops = [...]`: these ops; the others may.
+    Ops(Vec<String>),
+}
+
+impl Deny {
+    pub fn denies(&self, op: &str) -> bool {
+        match self {
+            Deny::None => false,
+            Deny::AllOps => true,
+            Deny::Ops(ops) => ops.iter().any(|o| o == op),
+        }
+    }
+}
+
 /// Kernel-doc for the prototype.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KfuncDoc {
@@ -106,6 +129,9 @@ pub struct Kfunc {
     pub flags: Vec<KfFlag>,
     pub prog_types: Vec<ProgType>,
     pub scope: OpScope,
+    /// `deny_ops`: refused inside these ops of the type (kept apart from
+    /// `scope`, which says where it is allowed).
+    pub deny: Deny,
     pub doc: Option<KfuncDoc>,
     pub span: Span,
     pub proto_span: Span,
@@ -147,6 +173,9 @@ impl Kfunc {
     }
 
     pub fn allowed_in_op(&self, op: &str) -> bool {
+        if self.deny.denies(op) {
+            return false;
+        }
         match &self.scope {
             OpScope::AnyOp => true,
             OpScope::Ops(ops) => ops.iter().any(|o| o == op),

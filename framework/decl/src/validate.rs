@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use modless_ctypes::{check_ident, CType, FuncProto, Span};
-use modless_kfuncs::{KfFlag, OpScope, ProgType};
+use modless_kfuncs::{Deny, KfFlag, OpScope, ProgType};
 use modless_struct_ops::{plain_arg_name, DataKind, Names};
 
 use crate::error::{DeclError, DeclErrorKind, DeclErrors};
@@ -198,6 +198,20 @@ impl<'a> Check<'a> {
             .collect();
         let any_sleepable = callbacks.values().any(|s| *s);
         for k in &d.kfuncs {
+            if k.deny != Deny::None && d.in_tree().is_none() {
+                let kfunc = k.name().into();
+                self.at(k.span, DeclErrorKind::DenyNeedsInTree { kfunc });
+            }
+            if let Deny::Ops(ops) = &k.deny {
+                for op in ops.iter().filter(|o| !callbacks.contains_key(o.as_str())) {
+                    let kind = DeclErrorKind::UnknownDenyOp {
+                        kfunc: k.name().into(),
+                        op: op.clone(),
+                        ops: d.ops.name.clone(),
+                    };
+                    self.at(k.span, kind);
+                }
+            }
             let sleepable = k.has(KfFlag::Sleepable);
             match &k.scope {
                 OpScope::Ops(ops) => {
