@@ -1,7 +1,8 @@
 use modless_ctypes::{FuncProto, Span};
 
-/// `KF_*` flags (include/linux/btf.h in 7.3; `KF_TRUSTED_ARGS` is gone:
-/// pointer arguments are trusted by default).
+/// `KF_*` flags (include/linux/btf.h). `KF_TRUSTED_ARGS` exists before 7.0
+/// only ([`KfFlag::removed_in`]); `modless check --btf` says so for a newer
+/// kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KfFlag {
     Acquire,
@@ -13,10 +14,13 @@ pub enum KfFlag {
     RcuProtected,
     /// Trailing `struct bpf_prog_aux *` filled in by the verifier.
     ImplicitArgs,
+    /// Pointer arguments must be trusted; 7.0 removed it (trusted is the
+    /// default there), so it builds only against older kernels.
+    TrustedArgs,
 }
 
 impl KfFlag {
-    pub const ALL: [KfFlag; 8] = [
+    pub const ALL: [KfFlag; 9] = [
         KfFlag::Acquire,
         KfFlag::Release,
         KfFlag::RetNull,
@@ -25,6 +29,7 @@ impl KfFlag {
         KfFlag::Rcu,
         KfFlag::RcuProtected,
         KfFlag::ImplicitArgs,
+        KfFlag::TrustedArgs,
     ];
 
     pub fn c_name(self) -> &'static str {
@@ -37,6 +42,16 @@ impl KfFlag {
             KfFlag::Rcu => "KF_RCU",
             KfFlag::RcuProtected => "KF_RCU_PROTECTED",
             KfFlag::ImplicitArgs => "KF_IMPLICIT_ARGS",
+            KfFlag::TrustedArgs => "KF_TRUSTED_ARGS",
+        }
+    }
+
+    /// The kernel release (major, minor) that removed the flag, and what
+    /// a kernel from then on does instead.
+    pub fn removed_in(self) -> Option<((u32, u32), &'static str)> {
+        match self {
+            KfFlag::TrustedArgs => Some(((7, 0), "pointer arguments are trusted by default")),
+            _ => None,
         }
     }
 

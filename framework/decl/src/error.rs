@@ -206,6 +206,14 @@ pub enum DeclErrorKind {
     InTreeInclude { include: String },
     #[error("hook `{hook}`: hook sites are not generated in-tree yet (their functions would be missing when CONFIG_{config} is off); call a hand-written noinline function instead, or drop [subsystem.in_tree]")]
     InTreeHook { hook: String, config: String },
+    #[error("kfunc `{kfunc}` has flag {flag}, which Linux {since} removed ({instead}), and the target kernel is {release}; remove {flag} from its `flags`")]
+    FlagRemoved {
+        kfunc: String,
+        flag: &'static str,
+        since: String,
+        instead: &'static str,
+        release: String,
+    },
     #[error("{what} `{name}` already exists in the target kernel's BTF; module {what}s must be globally unique, rename it")]
     KernelNameClash { what: &'static str, name: String },
 }
