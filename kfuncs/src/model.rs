@@ -187,6 +187,13 @@ impl Kfunc {
         p
     }
 
+    /// Whether struct_ops programs of *another* ops type may call it: the
+    /// generated filter refuses them everything of this set except the
+    /// `deny_ops` kfuncs (what a linter of other types' programs checks).
+    pub fn callable_from_other_ops_types(&self) -> bool {
+        self.prog_types.contains(&ProgType::StructOps) && self.deny != Deny::None
+    }
+
     pub fn allowed_in_op(&self, op: &str) -> bool {
         if self.deny.denies(op) {
             return false;
