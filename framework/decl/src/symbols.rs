@@ -345,6 +345,9 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
     if decl.in_tree().is_some() {
         t.add(Ns::Macro, n.linux_h_guard(), glue, at);
     }
+    if ops.has_sleepable() {
+        t.add(Ns::C, n.srcu(), glue, at);
+    }
     let zero = ops.callbacks.iter().map(|c| c.if_missing);
     if zero
         .chain(ops.data.iter().map(|d| d.if_missing))
