@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use modless_ctypes::cfmt::{pad, width, wrap_words};
 
-use crate::model::{Kfunc, OpScope, ProgType};
+use crate::model::{Deny, Kfunc, OpScope, ProgType};
 use crate::names;
 
 /// What the filter needs from the ops table it guards.
@@ -118,7 +118,10 @@ pub fn c_sets(kfuncs: &[Kfunc], f: &FilterCtx) -> String {
 fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     let sub = &f.sub;
     let mut s = String::new();
-    let any: Vec<&&Kfunc> = st.iter().filter(|k| k.scope == OpScope::AnyOp).collect();
+    let any: Vec<&&Kfunc> = st
+        .iter()
+        .filter(|k| k.scope == OpScope::AnyOp && k.deny == Deny::None)
+        .collect();
     if !any.is_empty() {
         writeln!(s, "BTF_SET_START({})", names::any_op_set(sub)).unwrap();
         for k in &any {
@@ -128,9 +131,14 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     }
     let mut op_sets = Vec::new();
     for op in &f.ops {
+        // listed for the op, or denied only in other ops
         let members: Vec<&&Kfunc> = st
             .iter()
-            .filter(|k| matches!(&k.scope, OpScope::Ops(o) if o.contains(op)))
+            .filter(|k| match (&k.scope, &k.deny) {
+                (OpScope::Ops(o), _) => o.contains(op),
+                (OpScope::AnyOp, Deny::Ops(d)) => !d.contains(op),
+                (OpScope::AnyOp, _) => false,
+            })
             .collect();
         if members.is_empty() {
             continue;
@@ -142,6 +150,14 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
         }
         writeln!(s, "BTF_SET_END({name})\n").unwrap();
         op_sets.push((op.clone(), name));
+    }
+    let outside: Vec<&&Kfunc> = st.iter().filter(|k| k.deny != Deny::None).collect();
+    if !outside.is_empty() {
+        writeln!(s, "BTF_SET_START({})", names::outside_set(sub)).unwrap();
+        for k in &outside {
+            writeln!(s, "BTF_ID(func, {})", k.name()).unwrap();
+        }
+        writeln!(s, "BTF_SET_END({})\n", names::outside_set(sub)).unwrap();
     }
     let table = names::op_sets_table(sub);
     if !op_sets.is_empty() {
@@ -192,7 +208,19 @@ fn c_filter(st: &[&Kfunc], f: &FilterCtx) -> String {
     .unwrap();
     s.push_str("\t/* early CFG pass: the prog is not checked against its member yet */\n");
     s.push_str("\tif (!prog->aux->attach_func_name)\n\t\treturn 0;\n");
-    writeln!(s, "\tif (!{}(prog))\n\t\treturn -EACCES;\n", f.is_ours_fn).unwrap();
+    if outside.is_empty() {
+        writeln!(s, "\tif (!{}(prog))\n\t\treturn -EACCES;\n", f.is_ours_fn).unwrap();
+    } else {
+        // deny kfuncs need built-in ids (modless-decl refuses them in a module)
+        s.push_str("\t/* other struct_ops types may call only the kfuncs denied here */\n");
+        writeln!(
+            s,
+            "\tif (!{}(prog))\n\t\treturn btf_id_set_contains(&{}, {id}) ?\n\t\t       0 : -EACCES;\n",
+            f.is_ours_fn,
+            names::outside_set(sub)
+        )
+        .unwrap();
+    }
     if !f.built_in {
         writeln!(s, "\tid = {}(kfunc_id);", f.local_id_fn).unwrap();
     }

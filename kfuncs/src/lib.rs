@@ -14,5 +14,5 @@ pub mod names;
 mod validate;
 
 pub use lint_only::{validate_lint_only, LintKfunc};
-pub use model::{KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
+pub use model::{Deny, KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
 pub use validate::{arg_suffix, validate, validate_set, KfuncError, ARG_SUFFIXES, MAX_ARGS};

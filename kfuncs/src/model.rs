@@ -1,7 +1,8 @@
 use modless_ctypes::{FuncProto, Span};
 
-/// `KF_*` flags (include/linux/btf.h in 7.3; `KF_TRUSTED_ARGS` is gone:
-/// pointer arguments are trusted by default).
+/// `KF_*` flags (include/linux/btf.h). `KF_TRUSTED_ARGS` exists before 7.0
+/// only ([`KfFlag::removed_in`]); `modless check --btf` says so for a newer
+/// kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KfFlag {
     Acquire,
@@ -13,10 +14,13 @@ pub enum KfFlag {
     RcuProtected,
     /// Trailing `struct bpf_prog_aux *` filled in by the verifier.
     ImplicitArgs,
+    /// Pointer arguments must be trusted; 7.0 removed it (trusted is the
+    /// default there), so it builds only against older kernels.
+    TrustedArgs,
 }
 
 impl KfFlag {
-    pub const ALL: [KfFlag; 8] = [
+    pub const ALL: [KfFlag; 9] = [
         KfFlag::Acquire,
         KfFlag::Release,
         KfFlag::RetNull,
@@ -25,6 +29,7 @@ impl KfFlag {
         KfFlag::Rcu,
         KfFlag::RcuProtected,
         KfFlag::ImplicitArgs,
+        KfFlag::TrustedArgs,
     ];
 
     pub fn c_name(self) -> &'static str {
@@ -37,6 +42,16 @@ impl KfFlag {
             KfFlag::Rcu => "KF_RCU",
             KfFlag::RcuProtected => "KF_RCU_PROTECTED",
             KfFlag::ImplicitArgs => "KF_IMPLICIT_ARGS",
+            KfFlag::TrustedArgs => "KF_TRUSTED_ARGS",
+        }
+    }
+
+    /// The kernel release (major, minor) that removed the flag, and what
+    /// a kernel from then on does instead.
+    pub fn removed_in(self) -> Option<((u32, u32), &'static str)> {
+        match self {
+            KfFlag::TrustedArgs => Some(((7, 0), "pointer arguments are trusted by default")),
+            _ => None,
         }
     }
 
@@ -90,6 +105,29 @@ pub enum OpScope {
     Ops(Vec<String>),
 }
 
+/// Ops of the subsystem's struct_ops type whose programs may not call the
+/// kfunc, although programs of other struct_ops types (and the other
+/// program types it lists) may: e.g. one that would re-enter the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Deny {
+    #[default]
+    None,
+    /// `deny_ops = "*"`: no op of the type.
+    AllOps,
+    /// `deny_ops = [...]`: these ops; the others may.
+    Ops(Vec<String>),
+}
+
+impl Deny {
+    pub fn denies(&self, op: &str) -> bool {
+        match self {
+            Deny::None => false,
+            Deny::AllOps => true,
+            Deny::Ops(ops) => ops.iter().any(|o| o == op),
+        }
+    }
+}
+
 /// Kernel-doc for the prototype.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KfuncDoc {
@@ -106,6 +144,9 @@ pub struct Kfunc {
     pub flags: Vec<KfFlag>,
     pub prog_types: Vec<ProgType>,
     pub scope: OpScope,
+    /// `deny_ops`: refused inside these ops of the type (kept apart from
+    /// `scope`, which says where it is allowed).
+    pub deny: Deny,
     pub doc: Option<KfuncDoc>,
     pub span: Span,
     pub proto_span: Span,
@@ -146,7 +187,17 @@ impl Kfunc {
         p
     }
 
+    /// Whether struct_ops programs of *another* ops type may call it: the
+    /// generated filter refuses them everything of this set except the
+    /// `deny_ops` kfuncs (what a linter of other types' programs checks).
+    pub fn callable_from_other_ops_types(&self) -> bool {
+        self.prog_types.contains(&ProgType::StructOps) && self.deny != Deny::None
+    }
+
     pub fn allowed_in_op(&self, op: &str) -> bool {
+        if self.deny.denies(op) {
+            return false;
+        }
         match &self.scope {
             OpScope::AnyOp => true,
             OpScope::Ops(ops) => ops.iter().any(|o| o == op),

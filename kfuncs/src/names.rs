@@ -29,6 +29,12 @@ pub fn any_op_set(sub: &str) -> String {
     format!("{sub}_any_op_kfunc_set")
 }
 
+/// The BTF set of kfuncs denied inside the type, which other struct_ops
+/// types may call.
+pub fn outside_set(sub: &str) -> String {
+    format!("{sub}_outside_kfunc_set")
+}
+
 /// The per-op table of [`op_set`]s the filter indexes.
 pub fn op_sets_table(sub: &str) -> String {
     format!("{sub}_op_kfunc_sets")

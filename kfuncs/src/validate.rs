@@ -4,7 +4,7 @@
 use modless_ctypes::{check_ident, CType, IdentError, Scalar, Span};
 use thiserror::Error;
 
-use crate::model::{KfFlag, Kfunc, OpScope};
+use crate::model::{Deny, KfFlag, Kfunc, OpScope};
 
 /// `MAX_BPF_FUNC_ARGS`.
 pub const MAX_ARGS: usize = 12;
@@ -66,6 +66,12 @@ pub enum KfuncError {
     },
     #[error("kfunc `{name}` is limited to ops but `prog_types` lacks \"struct_ops\"; add it or drop `ops`")]
     OpsWithoutStructOps { name: String },
+    #[error("kfunc `{name}` has both `ops` and `deny_ops`; say where it is allowed (`ops`) or where it is not (`deny_ops`), not both")]
+    OpsAndDeny { name: String },
+    #[error("kfunc `{name}` has `deny_ops` but `prog_types` lacks \"struct_ops\"; add it (programs of other struct_ops types may call it) or drop `deny_ops`")]
+    DenyWithoutStructOps { name: String },
+    #[error("kfunc `{name}` has an empty `deny_ops` list; name the ops that may not call it, or \"*\" for all")]
+    EmptyDeny { name: String },
     #[error(
         "kfunc `{name}` has an empty `ops` list; name the ops that may call it or drop the key"
     )]
@@ -186,6 +192,17 @@ pub fn validate(k: &Kfunc) -> Vec<(Span, KfuncError)> {
         }
         if !k.prog_types.contains(&crate::model::ProgType::StructOps) {
             push(KfuncError::OpsWithoutStructOps { name: name.clone() });
+        }
+    }
+    if k.deny != Deny::None {
+        if matches!(k.scope, OpScope::Ops(_)) {
+            push(KfuncError::OpsAndDeny { name: name.clone() });
+        }
+        if !k.prog_types.contains(&crate::model::ProgType::StructOps) {
+            push(KfuncError::DenyWithoutStructOps { name: name.clone() });
+        }
+        if k.deny == Deny::Ops(Vec::new()) {
+            push(KfuncError::EmptyDeny { name: name.clone() });
         }
     }
     for (i, a) in p.params.iter().enumerate() {

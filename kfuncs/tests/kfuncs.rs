@@ -12,6 +12,7 @@ fn kf(proto: &str, flags: &[KfFlag], types: &[ProgType], scope: OpScope) -> Kfun
         flags: flags.to_vec(),
         prog_types: types.to_vec(),
         scope,
+        deny: Default::default(),
         doc: None,
         span: Span::UNKNOWN,
         proto_span: Span::UNKNOWN,

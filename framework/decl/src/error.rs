@@ -83,6 +83,14 @@ pub enum DeclErrorKind {
         op: String,
         ops: String,
     },
+    #[error("kfunc `{kfunc}` is denied in op `{op}`, but ops `{ops}` has no callback `{op}`; fix the name or add the callback")]
+    UnknownDenyOp {
+        kfunc: String,
+        op: String,
+        ops: String,
+    },
+    #[error("kfunc `{kfunc}`: `deny_ops` needs [subsystem.in_tree]: an out-of-tree module's kfunc filter cannot tell its kfuncs apart for programs of other types (module BTF ids shift at load, and only this type's programs reveal the shift); build the glue in-tree or drop `deny_ops`")]
+    DenyNeedsInTree { kfunc: String },
     #[error("kfunc `{kfunc}` is sleepable but op `{op}` is not; mark `{op}` `sleepable = true` or remove it from the kfunc's `ops`")]
     SleepableKfuncInAtomicOp { kfunc: String, op: String },
     #[error("kfunc `{kfunc}` is sleepable and allowed in every op, but no op is sleepable; list sleepable ops in its `ops` or drop KF_SLEEPABLE")]
@@ -198,6 +206,14 @@ pub enum DeclErrorKind {
     InTreeInclude { include: String },
     #[error("hook `{hook}`: hook sites are not generated in-tree yet (their functions would be missing when CONFIG_{config} is off); call a hand-written noinline function instead, or drop [subsystem.in_tree]")]
     InTreeHook { hook: String, config: String },
+    #[error("kfunc `{kfunc}` has flag {flag}, which Linux {since} removed ({instead}), and the target kernel is {release}; remove {flag} from its `flags`")]
+    FlagRemoved {
+        kfunc: String,
+        flag: &'static str,
+        since: String,
+        instead: &'static str,
+        release: String,
+    },
     #[error("{what} `{name}` already exists in the target kernel's BTF; module {what}s must be globally unique, rename it")]
     KernelNameClash { what: &'static str, name: String },
 }

@@ -22,7 +22,7 @@ mod validate;
 pub use error::{DeclError, DeclErrorKind, DeclErrors};
 pub use load::{load, parse};
 pub use location::Origin;
-pub use model::{Declaration, InTree, KernelNames, SharedStruct, Subsystem};
+pub use model::{Declaration, InTree, KernelNames, KernelRelease, SharedStruct, Subsystem};
 pub use symbols::{symbols, KernelUnique, Ns, Symbol};
 
 pub use modless_ctypes as ctypes;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use modless_ctypes::{parse_decl, parse_fn_ptr, parse_prototype, ParseError, Span, StructDef};
 use modless_hooks::{Hook, HookKind, RetValue};
-use modless_kfuncs::{KfFlag, Kfunc, KfuncDoc, LintKfunc, OpScope, ProgType};
+use modless_kfuncs::{Deny, KfFlag, Kfunc, KfuncDoc, LintKfunc, OpScope, ProgType};
 use modless_struct_ops::{
     Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, Verdict, WriteRule,
 };
@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::error::{DeclError, DeclErrorKind, DeclErrors};
 use crate::location::{inside_string, Lines, Origin};
 use crate::model::{Declaration, InTree, SharedStruct, Subsystem};
-use crate::raw::{IntOrStr, RawFile};
+use crate::raw::{IntOrStr, RawDeny, RawFile};
 
 fn span_of<T>(s: &Spanned<T>) -> Span {
     let r = s.span();
@@ -301,6 +301,23 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         let flags = l.kf_flags(&k.flags, &item);
         let prog_types = l.prog_types(&k.prog_types, &item);
         let scope = op_scope(&k.ops);
+        let deny = match k.deny_ops.as_ref().map(|d| (d, d.get_ref())) {
+            None => Deny::None,
+            Some((_, RawDeny::All(a))) if a == "*" => Deny::AllOps,
+            Some((_, RawDeny::Ops(ops))) => Deny::Ops(ops.clone()),
+            Some((d, RawDeny::All(a))) => {
+                l.err(
+                    span_of(d),
+                    DeclErrorKind::BadValue {
+                        item: item.clone(),
+                        key: "deny_ops",
+                        value: a.clone(),
+                        expected: "\"*\", a list of ops".into(),
+                    },
+                );
+                Deny::None
+            }
+        };
         let doc = k.doc.as_ref().map(|summary| KfuncDoc {
             summary: summary.clone(),
             args: k
@@ -322,6 +339,7 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
             flags,
             prog_types,
             scope,
+            deny,
             doc,
             span: span_of(&k.proto),
             proto_span: span_of(&k.proto),

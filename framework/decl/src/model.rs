@@ -79,6 +79,61 @@ pub struct KernelNames {
     pub structs: BTreeSet<String>,
 }
 
+/// The release of the kernel a declaration is checked against, e.g. from
+/// the `Linux version 7.3.4 ...` banner of its vmlinux.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelRelease {
+    /// As the kernel prints it, e.g. `7.3.4`.
+    pub text: String,
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl KernelRelease {
+    /// Reads `7.3.4`, `6.12.0-rc1`, `7.3.4-amd64`; `None` without a
+    /// `major.minor` at the start.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, '.');
+        let major = parts.next()?.parse().ok()?;
+        let minor_digits: String = parts
+            .next()?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        Some(KernelRelease {
+            text: text.to_string(),
+            major,
+            minor: minor_digits.parse().ok()?,
+        })
+    }
+
+    /// The release in `Linux version <release> ...` within `bytes` (a
+    /// vmlinux image), if there is one.
+    pub fn from_banner(bytes: &[u8]) -> Option<Self> {
+        const BANNER: &[u8] = b"Linux version ";
+        let mut rest = bytes;
+        while let Some(at) = rest.windows(BANNER.len()).position(|w| w == BANNER) {
+            let after = &rest[at + BANNER.len()..];
+            let end = after
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || *b == 0)
+                .unwrap_or(after.len());
+            if let Some(r) = std::str::from_utf8(&after[..end])
+                .ok()
+                .and_then(KernelRelease::parse)
+            {
+                return Some(r);
+            }
+            rest = after;
+        }
+        None
+    }
+
+    pub fn at_least(&self, (major, minor): (u32, u32)) -> bool {
+        (self.major, self.minor) >= (major, minor)
+    }
+}
+
 impl Declaration {
     /// A declaration with just a subsystem and an ops table, for building
     /// from Rust.

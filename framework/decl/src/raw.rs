@@ -121,10 +121,19 @@ pub struct RawKfunc {
     #[serde(default)]
     pub prog_types: Vec<S<String>>,
     pub ops: Option<Vec<S<String>>>,
+    /// `"*"` or a list of ops whose programs may not call it.
+    pub deny_ops: Option<S<RawDeny>>,
     pub doc: Option<String>,
     #[serde(default)]
     pub doc_args: toml::Table,
     pub doc_return: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawDeny {
+    All(String),
+    Ops(Vec<String>),
 }
 
 #[derive(Debug, Deserialize, Clone)]

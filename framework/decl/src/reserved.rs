@@ -252,6 +252,15 @@ pub const ERRNOS: &[&str] = &[
 /// uses (or that the headers it includes define as macros): a declared name
 /// equal to one of them would be rewritten by the preprocessor or shadow it.
 pub const KERNEL: &[&str] = &[
+    // SRCU (sleepable ops), BTF type emission and the initcall of in-tree glue
+    "DEFINE_SRCU",
+    "srcu_struct",
+    "srcu_read_lock",
+    "srcu_read_unlock",
+    "srcu_dereference",
+    "synchronize_srcu",
+    "BTF_TYPE_EMIT",
+    "late_initcall",
     // common macros
     "current",
     "min",
@@ -444,6 +453,7 @@ pub const CALL_PATH_LOCALS: &[&str] = &["ops", "ret", "done", "srcu_idx"];
 /// Locals and parameters of glue functions that never take declared
 /// parameters: declared names may reuse them.
 pub const GLUE_LOCALS: &[&str] = &[
+    "buf",
     "prog",
     "off",
     "size",

@@ -7,7 +7,7 @@
 use modless_ctypes::Span;
 use modless_hooks::names as hook_names;
 use modless_hooks::names::Bound;
-use modless_kfuncs::{names as kfunc_names, KfFlag, OpScope, ProgType};
+use modless_kfuncs::{names as kfunc_names, Deny, KfFlag, OpScope, ProgType};
 use modless_struct_ops::emit_kernel::{EXIT_KINDS, ZERO_TAG_MACRO};
 use modless_struct_ops::names::{EXIT_RECORD_MACROS, EXIT_RECORD_TAG, EXIT_RECORD_VAR, RUST_FIXED};
 use modless_struct_ops::{DataKind, IfMissing, Instances, Names};
@@ -345,6 +345,9 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
     if decl.in_tree().is_some() {
         t.add(Ns::Macro, n.linux_h_guard(), glue, at);
     }
+    if ops.has_sleepable() {
+        t.add(Ns::C, n.srcu(), glue, at);
+    }
     let zero = ops.callbacks.iter().map(|c| c.if_missing);
     if zero
         .chain(ops.data.iter().map(|d| d.if_missing))
@@ -376,13 +379,20 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
                 .iter()
                 .filter(|k| k.prog_types.contains(&ProgType::StructOps))
         };
-        if st().any(|k| k.scope == OpScope::AnyOp) {
+        if st().any(|k| k.scope == OpScope::AnyOp && k.deny == Deny::None) {
             t.add(Ns::C, kfunc_names::any_op_set(sub), "a kfunc set", at);
+        }
+        if st().any(|k| k.deny != Deny::None) {
+            t.add(Ns::C, kfunc_names::outside_set(sub), "a kfunc set", at);
         }
         let mut any_op_set = false;
         for cb in &ops.callbacks {
-            if st().any(|k| matches!(&k.scope, OpScope::Ops(o) if o.iter().any(|o| o == cb.name())))
-            {
+            let op = cb.name();
+            if st().any(|k| match (&k.scope, &k.deny) {
+                (OpScope::Ops(o), _) => o.iter().any(|o| o == op),
+                (OpScope::AnyOp, Deny::Ops(d)) => !d.iter().any(|o| o == op),
+                _ => false,
+            }) {
                 let what = format!("the kfunc set of op `{}`", cb.name());
                 t.add(Ns::C, kfunc_names::op_set(sub, cb.name()), what, at);
                 any_op_set = true;

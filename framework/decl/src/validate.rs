@@ -3,12 +3,12 @@
 use std::collections::{HashMap, HashSet};
 
 use modless_ctypes::{check_ident, CType, FuncProto, Span};
-use modless_kfuncs::{KfFlag, OpScope, ProgType};
+use modless_kfuncs::{Deny, KfFlag, OpScope, ProgType};
 use modless_struct_ops::{plain_arg_name, DataKind, Names};
 
 use crate::error::{DeclError, DeclErrorKind, DeclErrors};
 use crate::location::Lines;
-use crate::model::{Declaration, KernelNames};
+use crate::model::{Declaration, KernelNames, KernelRelease};
 use crate::reserved::{c_reserved, rust_reserved, CALL_PATH_LOCALS};
 use crate::symbols::{symbols, KernelUnique, Ns, Symbol};
 
@@ -68,6 +68,41 @@ impl Declaration {
         c.params(&table);
         c.shared_defaults();
         c.kernel(&table, kernel);
+        if c.errs.is_empty() {
+            Ok(())
+        } else {
+            Err(DeclErrors(c.errs))
+        }
+    }
+}
+
+impl Declaration {
+    /// What the target kernel's release rules out: `KF_*` flags it no
+    /// longer has (checked apart from [`Declaration::validate`], which
+    /// knows no target).
+    pub fn validate_for_release(&self, release: &KernelRelease) -> Result<(), DeclErrors> {
+        let mut c = Check {
+            decl: self,
+            lines: Lines::new(&self.origin),
+            errs: Vec::new(),
+        };
+        for k in &self.kfuncs {
+            for f in &k.flags {
+                let Some(((major, minor), instead)) = f.removed_in() else {
+                    continue;
+                };
+                if release.at_least((major, minor)) {
+                    let kind = DeclErrorKind::FlagRemoved {
+                        kfunc: k.name().into(),
+                        flag: f.c_name(),
+                        since: format!("{major}.{minor}"),
+                        instead,
+                        release: release.text.clone(),
+                    };
+                    c.at(k.span, kind);
+                }
+            }
+        }
         if c.errs.is_empty() {
             Ok(())
         } else {
@@ -199,6 +234,20 @@ impl<'a> Check<'a> {
             .collect();
         let any_sleepable = callbacks.values().any(|s| *s);
         for k in &d.kfuncs {
+            if k.deny != Deny::None && d.in_tree().is_none() {
+                let kfunc = k.name().into();
+                self.at(k.span, DeclErrorKind::DenyNeedsInTree { kfunc });
+            }
+            if let Deny::Ops(ops) = &k.deny {
+                for op in ops.iter().filter(|o| !callbacks.contains_key(o.as_str())) {
+                    let kind = DeclErrorKind::UnknownDenyOp {
+                        kfunc: k.name().into(),
+                        op: op.clone(),
+                        ops: d.ops.name.clone(),
+                    };
+                    self.at(k.span, kind);
+                }
+            }
             let sleepable = k.has(KfFlag::Sleepable);
             match &k.scope {
                 OpScope::Ops(ops) => {

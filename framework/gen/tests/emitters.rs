@@ -496,3 +496,62 @@ fn bad_verdicts_are_refused() {
     let h = h(&text);
     assert!(h.contains("enum demo_decide_verdict {\n"), "{h}");
 }
+
+#[test]
+fn kfunc_argument_annotations_reach_both_headers() {
+    let text = format!(
+        "{BASE}\n[[kfunc]]\nproto = \"int bpf_demo_note(const char *msg__str, u32 level__k, void *cookie__ign, struct demo_obj *obj__nullable)\"\nprog_types = [\"struct_ops\"]\ndoc = \"Note something\"\ndoc_args = {{ msg__str = \"text\", level__k = \"a constant\", cookie__ign = \"unused\", obj__nullable = \"or NULL\" }}\n"
+    );
+    let g = gen(&text);
+    let proto = "int bpf_demo_note(const char *msg__str, u32 level__k, void *cookie__ign,\n";
+    let h = g.get("demo_bpf.h").unwrap();
+    assert!(h.contains(proto), "{h}");
+    assert!(
+        h.contains("\t\t  struct demo_obj *obj__nullable);\n"),
+        "{h}"
+    );
+    // kernel-doc names the parameters as the definition must spell them
+    assert!(
+        h.contains(" * @msg__str: text\n * @level__k: a constant\n"),
+        "{h}"
+    );
+    let bpf = g.get("demo.bpf.h").unwrap();
+    assert!(
+        bpf.contains("extern int bpf_demo_note(const char *msg__str, u32 level__k,"),
+        "{bpf}"
+    );
+    assert!(
+        bpf.contains("struct demo_obj *obj__nullable) __ksym __weak;"),
+        "{bpf}"
+    );
+    // ops arguments keep theirs in the CFI stub (the verifier reads them
+    // there) and drop them in the subsystem's call path
+    let c = g.get("demo_bpf.c").unwrap();
+    assert!(c.contains("struct task_struct *p__nullable)\n{"));
+    assert!(
+        h.contains(
+            "static inline int demo_call_pick(struct demo_obj *obj, struct task_struct *p)\n"
+        ),
+        "{h}"
+    );
+
+    for (arg, why) in [
+        ("u32 msg__str", "`__str` needs a `const char *` argument"),
+        ("struct demo_obj *level__k", "`__k` marks a constant scalar"),
+        ("u32 obj__nullable", "`__nullable` needs a pointer argument"),
+        (
+            "u32 x__strk",
+            "has suffix `__strk` the verifier does not know",
+        ),
+    ] {
+        let bad = format!(
+            "{BASE}\n[[kfunc]]\nproto = \"int bpf_demo_bad({arg})\"\nprog_types = [\"struct_ops\"]\n"
+        );
+        let e = parse(&bad, "demo.toml")
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{arg}: {e}");
+    }
+}

@@ -82,7 +82,7 @@ fn built_in_glue_registers_from_an_initcall_without_id_shifts() {
 
 #[test]
 fn module_mode_is_unchanged_by_the_in_tree_code() {
-    let g = gen(&as_module(OOM));
+    let g = gen(&as_module(&OOM.replace("deny_ops = \"*\"\n", "")));
     let c = g.get("bpf_oom_bpf.c").unwrap();
     assert!(c.contains("#include \"bpf_oom_bpf.h\"\n"));
     assert!(c.contains("int __init bpf_oom_bpf_init(void)\n"));
@@ -193,9 +193,13 @@ fn the_patch_refuses_a_tree_that_already_has_it() {
     assert!(e.is_none());
     let m = format!("{MAKEFILE}obj-$(CONFIG_BPF_OOM) += bpf_oom.o\n");
     assert!(patch(OOM, KCONFIG, &m).is_err());
-    let e = patch(&as_module(OOM), KCONFIG, MAKEFILE)
-        .unwrap_err()
-        .to_string();
+    let e = patch(
+        &as_module(&OOM.replace("deny_ops = \"*\"\n", "")),
+        KCONFIG,
+        MAKEFILE,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.ends_with("add a [subsystem.in_tree] table (dir, config) to the declaration"));
 }
 
@@ -231,6 +235,115 @@ fn bad_in_tree_tables_are_refused_at_the_value() {
     let e = errors(&hook);
     assert!(
         e.contains("hook `bpf_oom_seen`: hook sites are not generated in-tree yet"),
+        "{e}"
+    );
+}
+
+/// The fixture with `bpf_out_of_memory` denied inside bpf_oom_ops.
+fn with_deny(deny: &str) -> String {
+    OOM.replace("deny_ops = \"*\"\n", "").replace(
+        "prog_types = [\"syscall\", \"struct_ops\"]\n",
+        &format!("prog_types = [\"syscall\", \"struct_ops\"]\ndeny_ops = {deny}\n"),
+    )
+}
+
+fn filter_of(c: &str) -> &str {
+    let f = &c[c.find("static int bpf_oom_kfunc_filter(").unwrap()..];
+    &f[..f.find("\n}\n").unwrap()]
+}
+
+#[test]
+fn a_denied_kfunc_is_refused_in_this_type_and_allowed_elsewhere() {
+    let g = gen(&with_deny("\"*\""));
+    let c = g.get("mm/bpf_oom.c").unwrap();
+    assert!(c.contains(
+        "BTF_SET_START(bpf_oom_outside_kfunc_set)\nBTF_ID(func, bpf_out_of_memory)\nBTF_SET_END(bpf_oom_outside_kfunc_set)\n"
+    ), "{c}");
+    let f = filter_of(c);
+    // other struct_ops types may call it, and nothing else of this set
+    assert!(f.contains(
+        "\tif (!bpf_oom_bpf_prog_is_ours(prog))\n\t\treturn btf_id_set_contains(&bpf_oom_outside_kfunc_set, kfunc_id) ?\n\t\t       0 : -EACCES;\n"
+    ), "{f}");
+    // this type's programs get it from no set
+    assert!(
+        !c.contains("BTF_SET_START(bpf_oom_any_op_kfunc_set)"),
+        "{c}"
+    );
+    let op_set = &c[c
+        .find("BTF_SET_START(bpf_oom_handle_out_of_memory_kfunc_set)")
+        .unwrap()..];
+    let op_set = &op_set[..op_set.find("BTF_SET_END").unwrap()];
+    assert!(!op_set.contains("bpf_out_of_memory"), "{op_set}");
+    // still registered for both hooks
+    assert!(c.contains("BTF_KFUNCS_START(bpf_oom_kfunc_ids)\nBTF_ID_FLAGS(func, bpf_oom_kill_process)\nBTF_ID_FLAGS(func, bpf_out_of_memory)\n"));
+    assert!(c.contains(
+        "BTF_KFUNCS_START(bpf_oom_syscall_kfunc_ids)\nBTF_ID_FLAGS(func, bpf_out_of_memory)\n"
+    ));
+    // without deny_ops other types' programs are refused everything
+    let c = gen(&OOM.replace("deny_ops = \"*\"\n", ""))
+        .get("mm/bpf_oom.c")
+        .unwrap()
+        .to_string();
+    assert!(filter_of(&c).contains("\tif (!bpf_oom_bpf_prog_is_ours(prog))\n\t\treturn -EACCES;\n"));
+    assert!(!c.contains("outside_kfunc_set"));
+}
+
+#[test]
+fn denied_in_some_ops_is_allowed_in_the_others() {
+    let two = with_deny("[\"handle_out_of_memory\"]").replace(
+        "\n[[ops.data]]",
+        "\n[[ops.callback]]\nfn = \"void (*observe)(struct oom_control *oc)\"\n\n[[ops.data]]",
+    );
+    let c = gen(&two).get("mm/bpf_oom.c").unwrap().to_string();
+    let set = &c[c.find("BTF_SET_START(bpf_oom_observe_kfunc_set)").unwrap()..];
+    assert!(set.starts_with("BTF_SET_START(bpf_oom_observe_kfunc_set)\nBTF_ID(func, bpf_out_of_memory)\nBTF_SET_END"), "{set}");
+    let hoom = &c[c
+        .find("BTF_SET_START(bpf_oom_handle_out_of_memory_kfunc_set)")
+        .unwrap()..];
+    assert!(!hoom[..hoom.find("BTF_SET_END").unwrap()].contains("bpf_out_of_memory"));
+    let d = parse(&two, "bpf_oom.toml").unwrap();
+    let k = d
+        .kfuncs
+        .iter()
+        .find(|k| k.name() == "bpf_out_of_memory")
+        .unwrap();
+    assert!(!k.allowed_in_op("handle_out_of_memory") && k.allowed_in_op("observe"));
+}
+
+#[test]
+fn deny_ops_is_checked() {
+    let e = errors(&as_module(&with_deny("\"*\"")));
+    assert!(
+        e.contains("kfunc `bpf_out_of_memory`: `deny_ops` needs [subsystem.in_tree]"),
+        "{e}"
+    );
+    let e = parse(&with_deny("\"all\""), "bpf_oom.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`all` is not a valid deny_ops; use one of: \"*\", a list of ops"),
+        "{e}"
+    );
+    let e = errors(&with_deny("[\"nope\"]"));
+    assert!(e.contains("kfunc `bpf_out_of_memory` is denied in op `nope`, but ops `bpf_oom_ops` has no callback `nope`"), "{e}");
+    let both = with_deny("\"*\"").replace(
+        "deny_ops = \"*\"\n",
+        "deny_ops = \"*\"\nops = [\"handle_out_of_memory\"]\n",
+    );
+    let e = errors(&both);
+    assert!(
+        e.contains("kfunc `bpf_out_of_memory` has both `ops` and `deny_ops`"),
+        "{e}"
+    );
+    let syscall_only = with_deny("\"*\"").replace(
+        "prog_types = [\"syscall\", \"struct_ops\"]",
+        "prog_types = [\"syscall\"]",
+    );
+    let e = errors(&syscall_only);
+    assert!(
+        e.contains(
+            "kfunc `bpf_out_of_memory` has `deny_ops` but `prog_types` lacks \"struct_ops\""
+        ),
         "{e}"
     );
 }

@@ -103,6 +103,7 @@ fn kfunc_like(d: &Declaration) -> modless_decl::kfuncs::Kfunc {
         flags: vec![],
         prog_types: vec![modless_decl::kfuncs::ProgType::StructOps],
         scope: OpScope::AnyOp,
+        deny: Default::default(),
         doc: None,
         span: Default::default(),
         proto_span: Default::default(),

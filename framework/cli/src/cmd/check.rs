@@ -23,8 +23,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(super::report(&errs));
     }
     if let Some(btf) = &args.btf {
+        match super::kernel_release::of(btf, args.base.as_deref()) {
+            Some(release) => {
+                if let Err(errs) = decl.validate_for_release(&release) {
+                    return Ok(super::report(&errs));
+                }
+            }
+            None if uses_removed_flags(&decl) => eprintln!(
+                "{}: note: cannot tell the kernel release of {} (not a vmlinux image); \
+                 KF_* flags were not checked against it: pass the vmlinux (or --base vmlinux)",
+                args.decl.display(),
+                btf.display()
+            ),
+            None => {}
+        }
         return super::check_btf::run(&decl, btf, args.base.as_deref());
     }
     println!("{}: ok", args.decl.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether any kfunc has a flag some release removed.
+fn uses_removed_flags(decl: &modless_decl::Declaration) -> bool {
+    decl.kfuncs
+        .iter()
+        .any(|k| k.flags.iter().any(|f| f.removed_in().is_some()))
 }

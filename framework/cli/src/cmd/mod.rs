@@ -42,6 +42,7 @@ commands! {
 }
 
 mod check_btf;
+mod kernel_release;
 
 /// Prints declaration errors as `file:line:col: error: ...`, one per line.
 fn report(errs: &modless_decl::DeclErrors) -> ExitCode {

@@ -189,7 +189,8 @@ fn op_may_call<'a>(decl: &'a Declaration, name: &str, op: &str) -> Option<(bool,
 
 /// The ops type of the declaration, other than `own`, that registers the
 /// kfunc `name` for struct_ops programs: its generated filter (like
-/// sched_ext's) refuses struct_ops programs of any other type.
+/// sched_ext's) refuses struct_ops programs of any other type, except for
+/// `deny_ops` kfuncs.
 fn kept_by_other_ops_type<'a>(
     decls: &[&'a Declaration],
     own: &Declaration,
@@ -199,12 +200,14 @@ fn kept_by_other_ops_type<'a>(
         .iter()
         .filter(|d| !std::ptr::eq(**d, own))
         .find(|d| {
-            let full = d.kfuncs.iter().find(|kf| kf.name() == name);
-            let lint_only = d.lint_kfuncs.iter().find(|kf| kf.name == name);
-            let types = full
-                .map(|kf| kf.prog_types.as_slice())
-                .or(lint_only.map(|kf| kf.prog_types.as_slice()));
-            types.is_some_and(|t| t.contains(&ProgType::StructOps))
+            if let Some(kf) = d.kfuncs.iter().find(|kf| kf.name() == name) {
+                return kf.prog_types.contains(&ProgType::StructOps)
+                    && !kf.callable_from_other_ops_types();
+            }
+            d.lint_kfuncs
+                .iter()
+                .find(|kf| kf.name == name)
+                .is_some_and(|kf| kf.prog_types.contains(&ProgType::StructOps))
         })
         .map(|d| d.ops.name.as_str())
 }
