@@ -13,20 +13,38 @@ median() {
 # `scripts/run-qemu.sh -- true` with the kernel cached and nothing changed
 # (the test kernel, as a developer runs it), next to the harness's own boot +
 # run time from its summary line: the difference is the wrapper's overhead.
+# Then where the harness's time goes, from the milestones of its --json
+# report (host seconds since QEMU started; see qemu/README.md).
+phase() { # KEY FILE: the value of "KEY": in the pretty-printed report
+	sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" "$2" | head -1
+}
 warm_loop() {
-	local i start out walls=() harness=()
+	local i start out walls=() harness=() json
+	local first=() user=() tst=() end=() fin=()
+	json=$(mktemp)
 	"$repo/scripts/run-qemu.sh" -- true >/dev/null 2>&1
 	for i in 1 2 3 4 5; do
 		start=$(date +%s%N)
-		out=$("$repo/scripts/run-qemu.sh" -- true 2>&1)
+		out=$("$repo/scripts/run-qemu.sh" --json "$json" -- true 2>&1)
 		walls+=("$((($(date +%s%N) - start) / 1000000))")
 		harness+=("$(sed -n 's/.*, total \([0-9.]*\) s$/\1/p' <<<"$out" | tail -1)")
+		first+=("$(phase first_console_s "$json")")
+		user+=("$(phase userspace_s "$json")")
+		tst+=("$(phase first_test_s "$json")")
+		end+=("$(phase last_test_end_s "$json")")
+		fin+=("$(phase done_s "$json")")
 	done
+	rm -f "$json"
 	local wall_ms harness_ms
 	wall_ms=$(median "${walls[@]}")
 	harness_ms=$(median "${harness[@]}" | awk '{ printf "%d", $1 * 1000 }')
 	printf 'warm loop: scripts/run-qemu.sh -- true %d ms, harness boot + run %d ms, wrapper %d ms (median of 5)\n' \
 		"$wall_ms" "$harness_ms" "$((wall_ms - harness_ms))"
+	awk -v f="$(median "${first[@]}")" -v u="$(median "${user[@]}")" -v t="$(median "${tst[@]}")" \
+		-v e="$(median "${end[@]}")" -v d="$(median "${fin[@]}")" 'BEGIN {
+		printf "  where it goes (s, medians): QEMU + firmware + decompression %.2f, kernel to init %.2f, ", f, u - f
+		printf "init mounts %.2f, the test %.2f, log + reboot %.2f\n", t - u, e - t, d - e
+	}'
 }
 warm_loop
 

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 packages=(
 	bc bison flex cpio xz-utils make gcc libc6-dev libelf-dev libssl-dev zlib1g-dev
-	pkg-config pahole clang-19 llvm-19 busybox-static kmod
+	pkg-config pahole clang-19 llvm-19 busybox-static kmod patch gdb
 )
 backports=(qemu-system-x86)
 trixie=(linux-source-7.3)

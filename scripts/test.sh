@@ -21,6 +21,9 @@ scripts/run-qemu.sh --kernel "$(scripts/debian-kernel.sh)" --suite qemu/suites/s
 scripts/run-qemu.sh --kernel-version 6.12 --suite qemu/suites/smoke.toml \
 	--suite qemu/suites/topology.toml --suite qemu/suites/jobd.toml --suite qemu/suites/loader.toml \
 	--suite qemu/suites/tcp_brutal.toml
+# The BPF OOM example on its own kernel: Debian's 7.3 + examples/bpf_oom/patches
+# (one more kernel build, cached by the patches' contents).
+scripts/run-qemu.sh --suite examples/bpf_oom/suite.toml
 # Tests that build BPF or modules do so for the kernel the suites ran on
 # (and use its modules: build them for it again after the 6.12 run).
 MODLESS_KERNEL_TREE=$(target/debug/modless-qemu --print-kernel-tree)

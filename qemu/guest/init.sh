@@ -5,8 +5,10 @@
 # line (unknown key=value parameters reach init as environment variables).
 #
 # Protocol with the host (modless-qemu):
-#   $modless_run/tests        one test per line: NAME<TAB>TIMEOUT_S<TAB>HUNG_TASK_S
-#                             (HUNG_TASK_S empty: the kernel's hung-task timeout)
+#   $modless_run/tests        one test per line: NAME<TAB>TIMEOUT_S<TAB>HUNG_TASK_S<TAB>MODE
+#                             (HUNG_TASK_S "-": the kernel's hung-task timeout;
+#                             MODE "tty": run on the console as a session leader with
+#                             it as controlling terminal, no time limit (--shell))
 #   $modless_run/cmd/N.sh     the shell script of test N (N counts from 0)
 #   $modless_run/out/N.log    output of test N (stdout+stderr)
 #   $modless_run/results      one line per finished test: N RC START END (uptime s)
@@ -90,13 +92,20 @@ hung_knob=/proc/sys/kernel/hung_task_timeout_secs
 # Without the knob the kernel has no hung-task detector to relax.
 set_hung() { [ ! -e "$hung_knob" ] || echo "$1" >"$hung_knob" || die "cannot set $hung_knob to $1"; }
 hung_default=$(cat "$hung_knob" 2>/dev/null)
-while IFS="$tab" read -r name limit hung; do
+while IFS="$tab" read -r name limit hung mode; do
 	[ -n "$name" ] || continue
+	[ "$hung" != - ] || hung=
 	say "TEST-BEGIN $n $name"
 	[ -z "$hung" ] || set_hung "$hung"
 	start=$(uptime_s)
-	(cd "$cwd" && exec timeout -k 5 "$limit" sh "$run/cmd/$n.sh") \
-		>"$run/out/$n.log" 2>&1 </dev/null
+	if [ "$mode" = tty ]; then
+		# Job control needs a session whose controlling terminal is the serial line.
+		(cd "$cwd" && TERM=${modless_term:-vt100} exec setsid -w -c sh "$run/cmd/$n.sh") \
+			<>/dev/ttyS0 >&0 2>&0
+	else
+		(cd "$cwd" && exec timeout -k 5 "$limit" sh "$run/cmd/$n.sh") \
+			>"$run/out/$n.log" 2>&1 </dev/null
+	fi
 	rc=$?
 	end=$(uptime_s)
 	[ -z "$hung" ] || set_hung "$hung_default"

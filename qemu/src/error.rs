@@ -27,6 +27,32 @@ pub enum Error {
         version: String,
     },
 
+    #[error("{0} holds no *.patch file; give a patch file or a directory of a `git format-patch` series")]
+    NoPatches(PathBuf),
+
+    #[error(
+        "kernel patch {patch} does not apply (nothing was built):\n{hunks}\n\
+         `patch -p1 --fuzz=0` said:\n{output}\n\
+         rebase the patch onto the kernel source the harness builds (Debian's linux-source)"
+    )]
+    PatchFailed {
+        patch: PathBuf,
+        /// The hunks that failed, one per line: `FILE: @@ ... @@ HEADER`.
+        hunks: String,
+        output: String,
+    },
+
+    #[error(
+        "bad kernel config line `{0}`: write `CONFIG_NAME=value` or `# CONFIG_NAME is not set`"
+    )]
+    BadConfigLine(String),
+
+    #[error(
+        "the patched kernel's config lacks what was asked for it: {missing} (see {config}); \
+         enable the options they depend on too (`--kernel-config`, a suite's [kernel] config)"
+    )]
+    ConfigAsked { missing: String, config: PathBuf },
+
     #[error("no kernel image at {0}: build the tree first (`make bzImage`)")]
     NoImage(PathBuf),
 

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, IoContext, Result};
 use crate::initramfs;
+use crate::patches::{self, Patch};
 
 /// The config fragment modless needs, applied on top of `make tinyconfig`.
 pub const FRAGMENT: &str = include_str!("../kernel/modless.config");
@@ -67,7 +68,11 @@ const RECIPE: &str = "tinyconfig+fragment+all/v1";
 #[derive(Debug, Clone)]
 pub enum KernelSource {
     /// Debian's `linux-source-<version>` tarball, built here and cached.
-    Debian { version: String, profile: Profile },
+    Debian {
+        version: String,
+        profile: Profile,
+        changes: Changes,
+    },
     /// A bzImage the user built or downloaded, and where its modules are
     /// (found next to the image or in /lib/modules/<release> if not given).
     Image {
@@ -76,6 +81,45 @@ pub enum KernelSource {
     },
     /// A built kernel tree (a subsystem author's own).
     Tree(PathBuf),
+}
+
+/// What a build adds to Debian's source and the profile's fragment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Applied in order before configuring, so the Kconfig symbols they add
+    /// are there for `make tinyconfig` and `olddefconfig`.
+    pub patches: Vec<Patch>,
+    /// Config lines appended to the fragment; each must hold in the
+    /// resolved `.config` or the build stops before `make all`.
+    pub config: Vec<String>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.patches.is_empty() && self.config.is_empty()
+    }
+
+    /// Checks the config lines: `CONFIG_X=v` or `# CONFIG_X is not set`.
+    pub fn new(patches: Vec<Patch>, config: Vec<String>) -> Result<Self> {
+        let config: Vec<String> = config.iter().map(|l| l.trim().to_string()).collect();
+        if let Some(bad) = config.iter().find(|l| option_of(l).is_none()) {
+            return Err(Error::BadConfigLine(bad.clone()));
+        }
+        Ok(Changes { patches, config })
+    }
+
+    /// The fragment for `profile` with these config lines added.
+    fn fragment(&self, profile: Profile) -> String {
+        let mut f = profile.fragment();
+        if !self.config.is_empty() {
+            f.push_str("\n# added for this kernel (--kernel-config, a suite's [kernel] config)\n");
+            for l in &self.config {
+                f.push_str(l);
+                f.push('\n');
+            }
+        }
+        f
+    }
 }
 
 /// A bootable kernel, and the tree out-of-tree modules build against.
@@ -104,6 +148,9 @@ struct Stamp {
     package_version: String,
     config_sha256: String,
     build_seconds: u64,
+    /// The patch files applied (their series hash is in the cache key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    patches: Vec<String>,
     /// Lines of `make` output, to show progress of the next build.
     #[serde(default)]
     build_steps: u64,
@@ -146,7 +193,11 @@ impl KernelSource {
                     initrd: None,
                 })
             }
-            KernelSource::Debian { version, profile } => build_debian(version, *profile, cache),
+            KernelSource::Debian {
+                version,
+                profile,
+                changes,
+            } => build_debian(version, *profile, changes, cache),
         }
     }
 }
@@ -172,11 +223,13 @@ fn package_version(version: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Cache key: the package version plus a hash of the config input and recipe.
-pub fn cache_key(package_version: &str, fragment: &str) -> (String, String) {
+/// Cache key: the package version plus a hash of the config input, the
+/// recipe and the patches (without patches, the hash is the one it always was).
+pub fn cache_key(package_version: &str, fragment: &str, patches: &[Patch]) -> (String, String) {
     let mut h = Sha256::new();
     h.update(RECIPE.as_bytes());
     h.update(fragment.as_bytes());
+    patches::hash_into(&mut h, patches);
     let hex = format!("{:x}", h.finalize());
     let ver: String = package_version
         .chars()
@@ -191,15 +244,31 @@ pub fn cache_key(package_version: &str, fragment: &str) -> (String, String) {
     (format!("{ver}-{}", &hex[..12]), hex)
 }
 
-fn build_debian(version: &str, profile: Profile, cache: &Path) -> Result<Kernel> {
-    let fragment_text = profile.fragment();
+/// Where a build is cached: plain builds in `kernels/` (which BPF builds fall
+/// back to for their target kernel), patched or reconfigured ones apart.
+fn entry_dir(cache: &Path, key: &str, changes: &Changes) -> PathBuf {
+    let kind = if changes.is_empty() {
+        "kernels"
+    } else {
+        "kernels-custom"
+    };
+    cache.join(kind).join(key)
+}
+
+fn build_debian(
+    version: &str,
+    profile: Profile,
+    changes: &Changes,
+    cache: &Path,
+) -> Result<Kernel> {
+    let fragment_text = changes.fragment(profile);
     let (tarball, install) = debian_tarball(version);
     if !tarball.is_file() {
         return Err(Error::SourceMissing { tarball, install });
     }
     let pkgver = package_version(version)?;
-    let (key, config_sha256) = cache_key(&pkgver, &fragment_text);
-    let dir = cache.join("kernels").join(&key);
+    let (key, config_sha256) = cache_key(&pkgver, &fragment_text, &changes.patches);
+    let dir = entry_dir(cache, &key, changes);
     let tree = dir.join("linux");
     let image = tree.join("arch/x86/boot/bzImage");
     let stamp_path = dir.join("ready.json");
@@ -207,7 +276,16 @@ fn build_debian(version: &str, profile: Profile, cache: &Path) -> Result<Kernel>
         Profile::Debug => "debug",
         Profile::Fast => "fast",
     };
-    let label = format!("linux {pkgver} ({name} config {})", &config_sha256[..12]);
+    let mut label = format!("linux {pkgver} ({name} config {})", &config_sha256[..12]);
+    if !changes.patches.is_empty() {
+        let n = changes.patches.len();
+        let series = patches::series_sha256(&changes.patches);
+        label.push_str(&format!(
+            " + {n} patch{} {}",
+            if n == 1 { "" } else { "es" },
+            &series[..12]
+        ));
+    }
 
     fs::create_dir_all(&dir).ctx(|| format!("creating {}", dir.display()))?;
     let _lock = DirLock::take(&dir.join(".lock"))?;
@@ -243,6 +321,24 @@ fn build_debian(version: &str, profile: Profile, cache: &Path) -> Result<Kernel>
         None,
     )?;
 
+    if !changes.patches.is_empty() {
+        eprintln!(
+            "[kernel] applying {} patch(es): {}",
+            changes.patches.len(),
+            changes
+                .patches
+                .iter()
+                .map(|p| p.path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Err(e) = patches::apply(&tree, &changes.patches) {
+            // Half a patched tree is worth nothing, and it is 1.5 GB.
+            let _ = fs::remove_dir_all(&tree);
+            return Err(e);
+        }
+    }
+
     let fragment = dir.join("modless.config");
     fs::write(&fragment, &fragment_text).ctx(|| format!("writing {}", fragment.display()))?;
     eprintln!("[kernel] configuring: tinyconfig + {}", fragment.display());
@@ -270,6 +366,14 @@ fn build_debian(version: &str, profile: Profile, cache: &Path) -> Result<Kernel>
         &mut logf,
         None,
     )?;
+    // What was asked for this kernel must hold on any version.
+    let extra = missing_options(&tree.join(".config"), &changes.config.join("\n"));
+    if !extra.is_empty() {
+        return Err(Error::ConfigAsked {
+            missing: extra.join(", "),
+            config: tree.join(".config"),
+        });
+    }
     let missing = missing_options(&tree.join(".config"), &fragment_text);
     if !missing.is_empty() && version == "7.3" {
         return Err(Error::ConfigMissing {
@@ -289,7 +393,7 @@ fn build_debian(version: &str, profile: Profile, cache: &Path) -> Result<Kernel>
     );
     let progress = Progress {
         started,
-        expected: expected_steps(cache),
+        expected: expected_steps(cache, &pkgver),
     };
     let steps = run_step(
         make(&tree).arg(format!("-j{jobs}")).arg("all"),
@@ -305,6 +409,11 @@ fn build_debian(version: &str, profile: Profile, cache: &Path) -> Result<Kernel>
         label: label.clone(),
         package_version: pkgver,
         config_sha256,
+        patches: changes
+            .patches
+            .iter()
+            .map(|p| p.path.display().to_string())
+            .collect(),
         build_seconds: started.elapsed().as_secs(),
         build_steps: steps,
     };
@@ -331,15 +440,35 @@ struct Progress {
     expected: Option<u64>,
 }
 
-/// The largest step count any cached build recorded.
-fn expected_steps(cache: &Path) -> Option<u64> {
-    fs::read_dir(cache.join("kernels"))
-        .ok()?
+/// What an earlier build of the same package recorded (plain or patched:
+/// other versions build a different number of objects), else of any.
+fn expected_steps(cache: &Path, package_version: &str) -> Option<u64> {
+    let stamps: Vec<Stamp> = ["kernels", "kernels-custom"]
+        .iter()
+        .filter_map(|d| fs::read_dir(cache.join(d)).ok())
+        .flatten()
         .filter_map(|e| fs::read_to_string(e.ok()?.path().join("ready.json")).ok())
         .filter_map(|t| serde_json::from_str::<Stamp>(&t).ok())
-        .map(|s| s.build_steps)
-        .max()
-        .filter(|&n| n > 0)
+        .filter(|s| s.build_steps > 0)
+        .collect();
+    let most = |same: bool| {
+        stamps
+            .iter()
+            .filter(|s| !same || s.package_version == package_version)
+            .map(|s| s.build_steps)
+            .max()
+    };
+    most(true).or_else(|| most(false))
+}
+
+/// `step N of about M`, until N passes M: then the estimate was off, and
+/// the line says so instead of counting past it.
+fn progress_steps(steps: u64, expected: Option<u64>) -> String {
+    match expected {
+        Some(n) if steps <= n => format!("step {steps} of about {n}"),
+        Some(n) => format!("step {steps} (past the {n} of the earlier build)"),
+        None => format!("step {steps}"),
+    }
 }
 
 /// Runs one build step, appending its output to the log, and returns how many
@@ -369,12 +498,9 @@ fn run_step(
         steps += 1;
         if let Some(p) = &progress {
             if last.elapsed() >= Duration::from_secs(10) {
-                let of = p
-                    .expected
-                    .map(|n| format!(" of about {n}"))
-                    .unwrap_or_default();
                 eprintln!(
-                    "[kernel] step {steps}{of}, {} elapsed ({})",
+                    "[kernel] {}, {} elapsed ({})",
+                    progress_steps(steps, p.expected),
                     fmt_secs(p.started.elapsed()),
                     line.trim()
                 );
@@ -435,10 +561,16 @@ const BOOT_NEEDS: &[&str] = &[
 ];
 
 fn warn_missing_options(config: &Path) {
-    let missing = missing_options(config, &BOOT_NEEDS.join("\n"));
+    warn_missing(config, BOOT_NEEDS);
+}
+
+/// Warns (a user's tree is theirs to configure) when `config` lacks `lines`.
+pub fn warn_missing(config: &Path, lines: &[impl AsRef<str>]) {
+    let lines: Vec<&str> = lines.iter().map(AsRef::as_ref).collect();
+    let missing = missing_options(config, &lines.join("\n"));
     if !missing.is_empty() {
         eprintln!(
-            "[kernel] warning: {} lacks {}; the guest may not boot",
+            "[kernel] warning: {} lacks {}, which the guest or its tests need",
             config.display(),
             missing.join(", ")
         );
@@ -473,14 +605,117 @@ mod tests {
 
     #[test]
     fn cache_key_changes_with_version_and_config_only() {
-        let (a, _) = cache_key("7.3.4-1~bpo13+1", "CONFIG_A=y\n");
-        let (b, _) = cache_key("7.3.4-1~bpo13+1", "CONFIG_A=y\n");
-        let (c, _) = cache_key("7.3.4-1~bpo13+1", "CONFIG_B=y\n");
-        let (d, _) = cache_key("7.3.5-1", "CONFIG_A=y\n");
+        let (a, _) = cache_key("7.3.4-1~bpo13+1", "CONFIG_A=y\n", &[]);
+        let (b, _) = cache_key("7.3.4-1~bpo13+1", "CONFIG_A=y\n", &[]);
+        let (c, _) = cache_key("7.3.4-1~bpo13+1", "CONFIG_B=y\n", &[]);
+        let (d, _) = cache_key("7.3.5-1", "CONFIG_A=y\n", &[]);
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
         assert!(a.starts_with("7.3.4-1_bpo13_1-"), "{a}");
+    }
+
+    fn patch(text: &str) -> Patch {
+        Patch {
+            path: PathBuf::from("/p/0001-x.patch"),
+            text: text.as_bytes().to_vec(),
+        }
+    }
+
+    /// Existing users' cached kernels stay valid: without patches or config
+    /// lines, the key is the hash it was before patches existed, and the
+    /// entry is where it was.
+    #[test]
+    fn an_unpatched_kernel_keeps_its_key_and_place() {
+        let frag = Profile::Debug.fragment();
+        let mut h = Sha256::new();
+        h.update(RECIPE.as_bytes());
+        h.update(frag.as_bytes());
+        let before = format!("{:x}", h.finalize());
+        let plain = Changes::default();
+        assert_eq!(plain.fragment(Profile::Debug), frag);
+        let (key, hex) = cache_key("7.3.4-1~bpo13+1", &plain.fragment(Profile::Debug), &[]);
+        assert_eq!(hex, before);
+        assert_eq!(key, format!("7.3.4-1_bpo13_1-{}", &before[..12]));
+        let cache = Path::new("/c");
+        assert_eq!(
+            entry_dir(cache, &key, &plain),
+            cache.join("kernels").join(&key)
+        );
+    }
+
+    #[test]
+    fn patches_and_config_lines_make_their_own_entry() {
+        let v = "7.3.4-1~bpo13+1";
+        let frag = Profile::Debug.fragment();
+        let (plain, _) = cache_key(v, &frag, &[]);
+        let (p1, _) = cache_key(v, &frag, &[patch("A")]);
+        let (p1b, _) = cache_key(v, &frag, &[patch("A")]);
+        let (p2, _) = cache_key(v, &frag, &[patch("B")]);
+        assert_eq!(p1, p1b, "same content, same kernel");
+        assert_ne!(p1, plain);
+        assert_ne!(p1, p2, "the patch content is in the key");
+
+        let with_cfg = Changes::new(vec![patch("A")], vec!["CONFIG_BPF_OOM=y".into()]).unwrap();
+        let f = with_cfg.fragment(Profile::Debug);
+        assert!(
+            f.starts_with(&frag) && f.ends_with("CONFIG_BPF_OOM=y\n"),
+            "{f}"
+        );
+        let (pc, _) = cache_key(v, &f, &with_cfg.patches);
+        assert_ne!(pc, p1, "the config lines are in the key");
+        assert_eq!(
+            entry_dir(Path::new("/c"), &pc, &with_cfg),
+            Path::new("/c/kernels-custom").join(&pc)
+        );
+    }
+
+    #[test]
+    fn config_lines_must_set_or_unset_an_option() {
+        assert!(Changes::new(vec![], vec!["# CONFIG_X is not set".into()]).is_ok());
+        for bad in ["BPF_OOM=y", "CONFIG_BPF_OOM", "y"] {
+            let err = Changes::new(vec![], vec![bad.into()]).unwrap_err();
+            assert!(matches!(err, Error::BadConfigLine(_)), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn progress_says_when_the_estimate_was_off() {
+        assert_eq!(progress_steps(10, Some(100)), "step 10 of about 100");
+        assert_eq!(
+            progress_steps(120, Some(100)),
+            "step 120 (past the 100 of the earlier build)"
+        );
+        assert_eq!(progress_steps(7, None), "step 7");
+
+        let cache = tempfile::tempdir().unwrap();
+        let stamp = |dir: &str, ver: &str, steps: u64| {
+            let d = cache.path().join(dir);
+            fs::create_dir_all(&d).unwrap();
+            let s = Stamp {
+                label: "l".into(),
+                package_version: ver.into(),
+                config_sha256: "c".into(),
+                build_seconds: 1,
+                patches: vec![],
+                build_steps: steps,
+            };
+            fs::write(d.join("ready.json"), serde_json::to_string(&s).unwrap()).unwrap();
+        };
+        assert_eq!(expected_steps(cache.path(), "7.3.4"), None);
+        stamp("kernels/6.12-x", "6.12.117", 4000);
+        assert_eq!(
+            expected_steps(cache.path(), "7.3.4"),
+            Some(4000),
+            "any build"
+        );
+        stamp("kernels-custom/7.3-p", "7.3.4", 5200);
+        stamp("kernels/7.3-x", "7.3.4", 5100);
+        assert_eq!(
+            expected_steps(cache.path(), "7.3.4"),
+            Some(5200),
+            "the same package"
+        );
     }
 
     #[test]
@@ -501,8 +736,8 @@ mod tests {
             .any(|l| l == "# CONFIG_PROVE_LOCKING is not set"));
         assert!(fast.lines().any(|l| l == "CONFIG_SCHED_CLASS_EXT=y"));
         assert_eq!(Profile::Debug.fragment(), FRAGMENT);
-        let (a, _) = cache_key("v", &Profile::Debug.fragment());
-        let (b, _) = cache_key("v", &fast);
+        let (a, _) = cache_key("v", &Profile::Debug.fragment(), &[]);
+        let (b, _) = cache_key("v", &fast, &[]);
         assert_ne!(a, b, "profiles are cached apart");
     }
 

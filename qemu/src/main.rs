@@ -4,11 +4,17 @@
 mod accel;
 mod console;
 mod error;
+mod gdb;
 mod initramfs;
+mod junit;
 mod kernel;
+mod patches;
 mod report;
+mod runs;
+mod shard;
 mod suite;
 mod topology;
+mod tty;
 mod views;
 mod vm;
 
@@ -27,6 +33,8 @@ const GUEST_FAILED: u8 = 125;
 /// Exit status when the run hit its timeout.
 const TIMED_OUT: u8 = 124;
 const DEFAULT_TIMEOUT: u64 = 600;
+/// A shell or debugging session lasts as long as its user wants (a week).
+const SHELL_TIMEOUT: u64 = 7 * 24 * 3600;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -55,6 +63,15 @@ struct Cli {
     /// Build Debian's linux-source-VERSION with modless's config (cached).
     #[arg(long, default_value = "7.3")]
     kernel_version: String,
+    /// Apply this patch file, or this directory's *.patch files in name order
+    /// (a `git format-patch` series), to the source before building
+    /// (repeatable; after a suite's [kernel] patches). Cached by content.
+    #[arg(long, value_name = "DIR|FILE", conflicts_with_all = ["kernel", "kernel_tree"])]
+    kernel_patch: Vec<PathBuf>,
+    /// A config line the built kernel must have, e.g. CONFIG_BPF_OOM=y
+    /// (repeatable; added to modless's fragment; the build fails if it does not hold).
+    #[arg(long, value_name = "CONFIG_X=V", conflicts_with_all = ["kernel", "kernel_tree"])]
+    kernel_config: Vec<String>,
     /// With --kernel-version: debug (lockdep, UBSAN: for tests) or fast (for benchmarks).
     #[arg(long, value_enum, default_value_t = kernel::Profile::Debug)]
     kernel_profile: kernel::Profile,
@@ -77,15 +94,42 @@ struct Cli {
     /// Write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write the results as JUnit XML to this file (one testsuite per boot,
+    /// plus a testcase per boot for guest failures outside the tests).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
     /// Run this suite file (repeatable) instead of every suite in qemu/suites/.
     #[arg(long, conflicts_with = "command")]
     suite: Vec<PathBuf>,
+    /// Run only part K of N of the suites (every N-th in name order, from the
+    /// K-th), so N CI runners together run each suite once.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["command", "shell"])]
+    shard: Option<shard::Shard>,
     /// Accelerator: auto uses KVM only if a KVM guest boots on this host.
     #[arg(long, value_enum, default_value_t = AccelChoice::Auto)]
     accel: AccelChoice,
     /// Extra kernel command-line parameters.
     #[arg(long)]
     append: Option<String>,
+    /// An interactive shell in the guest on this terminal (cwd, kernel, topology
+    /// and mounts as a test run); leaving it ends the guest with its status.
+    /// Ctrl-C reaches the guest; Ctrl-A x quits QEMU.
+    #[arg(long, conflicts_with_all = ["command", "suite"])]
+    shell: bool,
+    /// Start QEMU's gdb stub on 127.0.0.1:PORT [default: 1234], the guest
+    /// paused until a debugger continues it; prints the gdb command line
+    /// (the tree's vmlinux; the kernel boots with nokaslr). No time limit
+    /// unless --timeout gives one.
+    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "1234")]
+    gdb: Option<u16>,
+    /// With --gdb: let the guest run without waiting for a debugger.
+    #[arg(long, requires = "gdb")]
+    gdb_no_wait: bool,
+    /// Keep this run's directory (console.log, kmsg.log, results, each test's
+    /// output and script, the QEMU command line) until removed by hand, and
+    /// print its path; otherwise only the 30 newest runs are kept.
+    #[arg(long)]
+    keep: bool,
     /// Copy the guest console to stderr as it arrives.
     #[arg(long)]
     console: bool,
@@ -113,18 +157,13 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let cache = cache_dir();
-    let source = match (&cli.kernel, &cli.kernel_tree) {
-        (Some(img), _) => KernelSource::Image {
-            image: img.clone(),
-            modules: cli.modules.clone(),
-        },
-        (_, Some(tree)) => KernelSource::Tree(tree.clone()),
-        _ => KernelSource::Debian {
-            version: cli.kernel_version.clone(),
-            profile: cli.kernel_profile,
-        },
+    // The reference tree (no --suite) is the plain build whatever suites exist.
+    let suites = if cli.print_kernel_tree && cli.suite.is_empty() {
+        Vec::new()
+    } else {
+        load_suites(cli)?
     };
-    let kernel = source.acquire(&cache)?;
+    let kernel = kernel_source(cli, &suites)?.acquire(&cache)?;
     if cli.print_kernel_tree {
         let tree = kernel
             .tree
@@ -133,25 +172,14 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         println!("{}", tree.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let suites = if cli.command.is_empty() {
-        let paths = if cli.suite.is_empty() {
-            default_suites()?
-        } else {
-            cli.suite.clone()
-        };
-        paths
-            .iter()
-            .map(|p| suite::load_suite(p))
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        let timeout = cli.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        vec![suite::Suite {
-            name: "command".into(),
-            guest: Default::default(),
-            tests: vec![TestSpec::from_argv(&cli.command, timeout)],
-        }]
-    };
-    let single = !cli.command.is_empty();
+    // One command, or the shell: the run exits with its status.
+    let single = !cli.command.is_empty() || cli.shell;
+    // A person at a shell or a debugger: no time limit unless asked.
+    let attended = cli.shell || cli.gdb.is_some();
+    let gdb = cli.gdb.map(|port| gdb::Stub {
+        port,
+        wait: !cli.gdb_no_wait,
+    });
     let cwd = std::env::current_dir()?.canonicalize()?;
     let views = host_views(cli, &cwd);
     let mut reports = Vec::new();
@@ -182,11 +210,21 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             tests: &suite.tests,
             cwd: cwd.clone(),
             views: views.clone(),
-            run_dir: new_run_dir(&cache)?,
-            timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(DEFAULT_TIMEOUT)),
+            run_dir: runs::new_run_dir(&cache, cli.keep)?,
+            timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(if attended {
+                SHELL_TIMEOUT
+            } else {
+                DEFAULT_TIMEOUT
+            })),
             append: (!append.is_empty()).then_some(append),
             echo_console: cli.console,
-            boot_timeout: Duration::from_secs(cli.boot_timeout),
+            // A guest held at a breakpoint is not a stuck boot.
+            boot_timeout: Duration::from_secs(if gdb.is_some() {
+                SHELL_TIMEOUT
+            } else {
+                cli.boot_timeout
+            }),
+            gdb,
         };
         let report = boot.run()?;
         if single && report.failures.is_empty() && !cli.verbose {
@@ -196,12 +234,24 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
         }
         eprint!("{}", report.summary(cli.verbose && !single));
+        if cli.keep {
+            eprintln!("[qemu] run directory kept: {}", report.run_dir);
+        }
         reports.push(report);
     }
     if let Some(path) = &cli.json {
         let json = serde_json::json!({ "runs": &reports });
         std::fs::write(path, serde_json::to_string_pretty(&json)?)?;
         eprintln!("results: {}", path.display());
+    }
+    if let Some(path) = &cli.junit {
+        let runs: Vec<(&str, &report::RunReport)> = suites
+            .iter()
+            .map(|s| s.name.as_str())
+            .zip(&reports)
+            .collect();
+        std::fs::write(path, junit::render(&runs))?;
+        eprintln!("JUnit results: {}", path.display());
     }
     if reports.len() > 1 {
         let failed: Vec<&str> = suites
@@ -228,6 +278,126 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(worst.unwrap_or_else(|| {
         codes.iter().copied().find(|&c| c != 0).unwrap_or(0)
     })))
+}
+
+fn load_suites(cli: &Cli) -> anyhow::Result<Vec<suite::Suite>> {
+    if cli.shell {
+        return Ok(vec![suite::Suite {
+            name: "shell".into(),
+            guest: Default::default(),
+            kernel: Default::default(),
+            tests: vec![TestSpec::shell(tty::size())],
+        }]);
+    }
+    if !cli.command.is_empty() {
+        let timeout = cli.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        return Ok(vec![suite::Suite {
+            name: "command".into(),
+            guest: Default::default(),
+            kernel: Default::default(),
+            tests: vec![TestSpec::from_argv(&cli.command, timeout)],
+        }]);
+    }
+    let paths = if cli.suite.is_empty() {
+        default_suites()?
+    } else {
+        cli.suite.clone()
+    };
+    let paths = match cli.shard {
+        Some(shard) => {
+            let mine = shard.select(paths);
+            let names: Vec<String> = mine.iter().map(|p| p.display().to_string()).collect();
+            eprintln!(
+                "[qemu] shard {}/{}: {}",
+                shard.k,
+                shard.n,
+                if names.is_empty() {
+                    "no suite (more shards than suites)".into()
+                } else {
+                    names.join(", ")
+                }
+            );
+            mine
+        }
+        None => paths,
+    };
+    Ok(paths
+        .iter()
+        .map(|p| suite::load_suite(p))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The kernel this run boots: one per run, so the suites must agree on
+/// their `[kernel]` table (modules are built for one tree).
+fn kernel_source(cli: &Cli, suites: &[suite::Suite]) -> anyhow::Result<KernelSource> {
+    let spec = one_kernel_spec(suites)?;
+    let given = match (&cli.kernel, &cli.kernel_tree) {
+        (Some(img), _) => Some(KernelSource::Image {
+            image: img.clone(),
+            modules: cli.modules.clone(),
+        }),
+        (_, Some(tree)) => Some(KernelSource::Tree(tree.clone())),
+        _ => None,
+    };
+    if let Some(given) = given {
+        if !spec.is_empty() {
+            eprintln!(
+                "[kernel] the suite's [kernel] patches and config are not applied: \
+                 the given kernel boots as it is"
+            );
+        }
+        if let (KernelSource::Tree(t), false) = (&given, spec.config.is_empty()) {
+            kernel::warn_missing(&t.join(".config"), &spec.config);
+        }
+        return Ok(given);
+    }
+    let root = repo_root();
+    let mut paths: Vec<PathBuf> = spec.patches.iter().map(|p| root.join(p)).collect();
+    paths.extend(cli.kernel_patch.iter().cloned());
+    let mut config = spec.config.clone();
+    config.extend(cli.kernel_config.iter().cloned());
+    Ok(KernelSource::Debian {
+        version: cli.kernel_version.clone(),
+        profile: cli.kernel_profile,
+        changes: kernel::Changes::new(patches::expand(&paths)?, config)?,
+    })
+}
+
+/// The `[kernel]` table every suite of the run shares (empty: the default build).
+fn one_kernel_spec(suites: &[suite::Suite]) -> anyhow::Result<suite::KernelSpec> {
+    let Some(first) = suites.first() else {
+        return Ok(Default::default());
+    };
+    let differ: Vec<&suite::Suite> = suites.iter().filter(|s| s.kernel != first.kernel).collect();
+    if differ.is_empty() {
+        return Ok(first.kernel.clone());
+    }
+    let describe = |s: &suite::Suite| {
+        if s.kernel.is_empty() {
+            format!("{} (the default kernel)", s.name)
+        } else {
+            format!(
+                "{} (patches {:?}, config {:?})",
+                s.name, s.kernel.patches, s.kernel.config
+            )
+        }
+    };
+    anyhow::bail!(
+        "these suites need different kernels: {} and {}; one run boots one kernel, \
+         so run them with separate `--suite` invocations",
+        describe(first),
+        differ
+            .iter()
+            .map(|s| describe(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The repository root: what a suite's `[kernel]` paths are relative to.
+fn repo_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
 /// The paths named on the command line (the command's words, the suite
@@ -293,11 +463,12 @@ fn choose_accel(
         tests: &[],
         cwd: std::env::temp_dir(),
         views: Vec::new(),
-        run_dir: new_run_dir(cache)?,
+        run_dir: runs::new_run_dir(cache, false)?,
         timeout: Duration::from_secs(20),
         append: None,
         echo_console: false,
         boot_timeout: Duration::from_secs(20),
+        gdb: None,
     }
     .run()?;
     let accel = if probe.failures.is_empty() {
@@ -342,22 +513,76 @@ fn default_suites() -> anyhow::Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-/// A fresh directory for one boot; only the newest runs are kept.
-fn new_run_dir(cache: &Path) -> anyhow::Result<PathBuf> {
-    const KEEP: usize = 30;
-    let runs = cache.join("runs");
-    std::fs::create_dir_all(&runs)?;
-    let mut old: Vec<PathBuf> = std::fs::read_dir(&runs)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    old.sort();
-    for p in old.iter().take(old.len().saturating_sub(KEEP)) {
-        let _ = std::fs::remove_dir_all(p);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suite(name: &str, patches: &[&str]) -> suite::Suite {
+        suite::Suite {
+            name: name.into(),
+            guest: Default::default(),
+            kernel: suite::KernelSpec {
+                patches: patches.iter().map(PathBuf::from).collect(),
+                config: Vec::new(),
+            },
+            tests: Vec::new(),
+        }
     }
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_millis();
-    let dir = runs.join(format!("{stamp}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+
+    #[test]
+    fn suites_of_one_run_must_agree_on_their_kernel() {
+        let a = suite("a", &[]);
+        let b = suite("b", &[]);
+        let oom = suite("oom", &["examples/bpf_oom/patches"]);
+        assert!(one_kernel_spec(&[a.clone(), b]).unwrap().is_empty());
+        assert_eq!(
+            one_kernel_spec(std::slice::from_ref(&oom)).unwrap(),
+            oom.kernel
+        );
+        let err = one_kernel_spec(&[a, oom]).unwrap_err().to_string();
+        assert!(
+            err.contains("a (the default kernel)") && err.contains("oom (patches"),
+            "{err}"
+        );
+    }
+
+    /// A suite's patches are the repository's and come first; the command
+    /// line's follow; a bad one fails before any kernel work.
+    #[test]
+    fn the_command_lines_patches_follow_the_suites() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = dir.path().join("0009-debug.patch");
+        std::fs::write(&mine, "--- a/x\n+++ b/x\n").unwrap();
+        let cli = Cli::parse_from([
+            "modless-qemu",
+            "--kernel-patch",
+            mine.to_str().unwrap(),
+            "--kernel-config",
+            "CONFIG_B=y",
+        ]);
+        // A file of this repository stands in for a suite's patch.
+        let mut s = suite("s", &["qemu/Cargo.toml"]);
+        s.kernel.config = vec!["CONFIG_A=y".into()];
+        let KernelSource::Debian { changes, .. } = kernel_source(&cli, &[s]).unwrap() else {
+            panic!("a Debian build")
+        };
+        let paths: Vec<&Path> = changes.patches.iter().map(|p| p.path.as_path()).collect();
+        assert_eq!(
+            paths,
+            [repo_root().join("qemu/Cargo.toml").as_path(), &mine]
+        );
+        assert_eq!(changes.config, ["CONFIG_A=y", "CONFIG_B=y"]);
+
+        let gone = suite("s", &["no/such/patches"]);
+        let err = kernel_source(&cli, &[gone]).unwrap_err().to_string();
+        assert!(err.contains("no/such/patches"), "{err}");
+    }
+
+    #[test]
+    fn a_given_kernel_is_not_patched() {
+        let err =
+            Cli::try_parse_from(["modless-qemu", "--kernel-tree", "/t", "--kernel-patch", "p"])
+                .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
 }

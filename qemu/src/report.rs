@@ -82,6 +82,18 @@ impl GuestFailure {
     }
 }
 
+/// Host seconds from QEMU's start to each milestone the console showed
+/// (firmware and decompression end before the first kernel line; the kernel's
+/// boot before userspace; init's mounts before the first test).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Phases {
+    pub first_console_s: Option<f64>,
+    pub userspace_s: Option<f64>,
+    pub first_test_s: Option<f64>,
+    pub last_test_end_s: Option<f64>,
+    pub done_s: Option<f64>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     pub kernel: String,
@@ -94,7 +106,11 @@ pub struct RunReport {
     pub failures: Vec<GuestFailure>,
     /// Boots that hung before userspace and were retried (no test had run).
     pub boot_hangs: Vec<String>,
+    /// When each stage was reached, for `scripts/bench.sh`'s breakdown.
+    pub phases: Phases,
     pub console_log: String,
+    /// Where the boot's files are (`--keep` leaves them there).
+    pub run_dir: String,
 }
 
 impl RunReport {
@@ -269,7 +285,9 @@ mod tests {
             )],
             failures: vec![],
             boot_hangs: vec![],
+            phases: Default::default(),
             console_log: "c".into(),
+            run_dir: "r".into(),
         };
         assert!(r.passed());
         r.failures.push(GuestFailure::Timeout { seconds: 5 });

@@ -1,7 +1,7 @@
 //! What runs in the guest: a list of named shell commands.
 
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
 
@@ -18,6 +18,10 @@ pub struct TestSpec {
     /// the detector off), for a test that legitimately blocks long under TCG.
     /// Unset: the suite's, else the kernel's (10 s in modless's config).
     pub hung_task_timeout: Option<u64>,
+    /// Runs on the guest's console as its controlling terminal, without the
+    /// guest's time limit (`--shell`; not for suite files).
+    #[serde(skip)]
+    pub interactive: bool,
 }
 
 fn default_limit() -> u64 {
@@ -39,6 +43,25 @@ pub struct GuestSpec {
     pub hung_task_timeout: Option<u64>,
 }
 
+/// The kernel a suite needs beyond modless's default build.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KernelSpec {
+    /// Patch files, or directories of `*.patch` series, relative to the
+    /// repository root, applied in order to Debian's source.
+    #[serde(default)]
+    pub patches: Vec<PathBuf>,
+    /// Config lines the patched kernel must have (`CONFIG_X=y`).
+    #[serde(default)]
+    pub config: Vec<String>,
+}
+
+impl KernelSpec {
+    pub fn is_empty(&self) -> bool {
+        self.patches.is_empty() && self.config.is_empty()
+    }
+}
+
 /// One suite file: one boot.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +70,8 @@ pub struct Suite {
     pub name: String,
     #[serde(default)]
     pub guest: GuestSpec,
+    #[serde(default)]
+    pub kernel: KernelSpec,
     #[serde(rename = "test")]
     pub tests: Vec<TestSpec>,
 }
@@ -60,6 +85,26 @@ impl TestSpec {
             run: format!("exec {}", quoted.join(" ")),
             timeout,
             hung_task_timeout: None,
+            interactive: false,
+        }
+    }
+
+    /// An interactive shell on the guest's console (bash if the host has
+    /// it), its size set to the host terminal's: a serial line has none.
+    pub fn shell(rows_cols: Option<(u16, u16)>) -> Self {
+        let size = rows_cols
+            .map(|(r, c)| format!("stty rows {r} cols {c} 2>/dev/null\n"))
+            .unwrap_or_default();
+        TestSpec {
+            name: "shell".into(),
+            run: format!(
+                "{size}export PS1='(modless guest) \\w \\$ '\n\
+                 if command -v bash >/dev/null; then exec bash --norc -i; fi\n\
+                 exec sh -i\n"
+            ),
+            timeout: 0,
+            hung_task_timeout: None,
+            interactive: true,
         }
     }
 }
@@ -120,6 +165,7 @@ run = "true"
         .unwrap();
         let got: Vec<_> = suite.tests.iter().map(|t| t.hung_task_timeout).collect();
         assert_eq!(got, [Some(600), Some(120)]);
+        assert!(suite.kernel.is_empty());
         let bare = parse_suite("[[test]]\nname = \"a\"\nrun = \"true\"\n", "s".into()).unwrap();
         assert_eq!(bare.tests[0].hung_task_timeout, None);
         let err = parse_suite(
@@ -127,6 +173,35 @@ run = "true"
             "s".into(),
         );
         assert!(err.is_err(), "a negative timeout is refused");
+    }
+
+    #[test]
+    fn a_suite_names_its_kernel_patches_and_config() {
+        let suite = parse_suite(
+            r#"
+[kernel]
+patches = ["examples/bpf_oom/patches", "extra/0001-x.patch"]
+config = ["CONFIG_BPF_OOM=y"]
+[[test]]
+name = "a"
+run = "true"
+"#,
+            "s".into(),
+        )
+        .unwrap();
+        assert_eq!(
+            suite.kernel.patches,
+            [
+                PathBuf::from("examples/bpf_oom/patches"),
+                PathBuf::from("extra/0001-x.patch")
+            ]
+        );
+        assert_eq!(suite.kernel.config, ["CONFIG_BPF_OOM=y"]);
+        let typo = parse_suite(
+            "[kernel]\npatch = [\"x\"]\n[[test]]\nname = \"a\"\nrun = \"true\"\n",
+            "s".into(),
+        );
+        assert!(typo.is_err(), "an unknown [kernel] key is refused");
     }
 
     /// The guest's shell must see exactly the argv the host was given.

@@ -2,20 +2,23 @@
 //! enforce the deadline, and collect what the guest left behind.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::accel::Accel;
 use crate::console::{self, Event, Scanner};
 use crate::error::{Error, IoContext, Result};
+use crate::gdb;
 use crate::kernel::Kernel;
 use crate::report::{self, GuestFailure, RunReport};
 use crate::suite::TestSpec;
 use crate::topology::Topology;
+use crate::tty;
 
 const INIT: &str = include_str!("../guest/init.sh");
 
@@ -23,7 +26,7 @@ const INIT: &str = include_str!("../guest/init.sh");
 const BOOT_RETRIES: usize = 1;
 
 enum Attempt {
-    Finished(RunReport),
+    Finished(Box<RunReport>),
     /// No userspace within BOOT_TIMEOUT; what the console showed.
     Hung(String),
 }
@@ -45,6 +48,8 @@ pub struct Boot<'a> {
     /// A guest that has not reached userspace by then is stuck (TCG boots
     /// take 3 to 15 s here).
     pub boot_timeout: Duration,
+    /// QEMU's gdb stub (`--gdb`).
+    pub gdb: Option<gdb::Stub>,
 }
 
 impl Boot<'_> {
@@ -57,7 +62,7 @@ impl Boot<'_> {
             match self.attempt()? {
                 Attempt::Finished(mut report) => {
                     report.boot_hangs = hangs;
-                    return Ok(report);
+                    return Ok(*report);
                 }
                 Attempt::Hung(detail) if hangs.len() < BOOT_RETRIES => {
                     eprintln!("[qemu] {detail}; booting again");
@@ -97,10 +102,19 @@ impl Boot<'_> {
         self.prepare()?;
         let console_path = self.run_dir.join("console.log");
         let started = Instant::now();
-        let mut child = self
-            .command()
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+        let interactive = self.interactive();
+        let mut qemu = self.command(&console_path);
+        write_command(&qemu, &self.run_dir.join("qemu.cmd"))?;
+        let _terminal = interactive.then(tty::Saved::take);
+        if interactive {
+            // QEMU writes the console log itself (`logfile=`), from empty.
+            fs::File::create(&console_path)
+                .ctx(|| format!("creating {}", console_path.display()))?;
+            qemu.stdin(Stdio::inherit()).stdout(Stdio::inherit());
+        } else {
+            qemu.stdin(Stdio::null()).stdout(Stdio::piped());
+        }
+        let mut child = qemu
             .stderr(
                 fs::File::create(self.run_dir.join("qemu.stderr"))
                     .ctx(|| "creating qemu.stderr".into())?,
@@ -117,17 +131,32 @@ impl Boot<'_> {
                 },
             })?;
 
+        if let Some(stub) = &self.gdb {
+            eprint!("{}", stub.instructions(self.kernel));
+        }
         let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().expect("piped");
-        let mut log = fs::File::create(&console_path)
-            .ctx(|| format!("creating {}", console_path.display()))?;
-        let echo = self.echo_console;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (console, mut log): (Box<dyn Read + Send>, Option<fs::File>) = if interactive {
+            let f = fs::File::open(&console_path)
+                .ctx(|| format!("opening {}", console_path.display()))?;
+            (Box::new(tty::Follow::new(f, stop.clone())), None)
+        } else {
+            let log = fs::File::create(&console_path)
+                .ctx(|| format!("creating {}", console_path.display()))?;
+            (Box::new(child.stdout.take().expect("piped")), Some(log))
+        };
+        let echo = self.echo_console && !interactive;
+        let first_line = Arc::new(OnceLock::new());
+        let first = first_line.clone();
         let reader = std::thread::spawn(move || {
             let mut scanner = Scanner::default();
             let mut buf = Vec::new();
-            let mut r = BufReader::new(stdout);
+            let mut r = BufReader::new(console);
             while matches!(r.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
-                let _ = log.write_all(&buf);
+                let _ = first.set(Instant::now());
+                if let Some(log) = &mut log {
+                    let _ = log.write_all(&buf);
+                }
                 let line = String::from_utf8_lossy(&buf);
                 if echo {
                     eprint!("{line}");
@@ -145,13 +174,16 @@ impl Boot<'_> {
         let mut hung = false;
         let timed_out = wait_until(&mut child, started + self.timeout, || {
             for (ev, at) in rx.try_iter() {
-                self.progress(&ev, at - started);
+                if !interactive {
+                    self.progress(&ev, at - started);
+                }
                 userspace |= matches!(ev, Event::InitStarted);
                 events.push((ev, at));
             }
             hung = !userspace && Instant::now() >= boot_deadline;
             hung
         })?;
+        stop.store(true, Ordering::Release);
         let _ = reader.join();
         events.extend(rx.try_iter());
         let total = started.elapsed();
@@ -179,19 +211,26 @@ impl Boot<'_> {
             )));
         }
 
-        let mut boot_s = None;
         let mut failures = Vec::new();
         let mut console_splats = Vec::new();
         let mut dropped = 0;
+        let secs = |at: Instant| Some((at - started).as_secs_f64());
+        let mut phases = report::Phases {
+            first_console_s: first_line.get().copied().and_then(secs),
+            ..Default::default()
+        };
         for (ev, at) in events {
             match ev {
-                Event::InitStarted => boot_s = Some((at - started).as_secs_f64()),
+                Event::InitStarted => phases.userspace_s = secs(at),
                 Event::Splat(s) => console_splats.push(s),
                 Event::InitError(detail) => failures.push(GuestFailure::InitError { detail }),
                 Event::Dropped(n) => dropped += n,
-                Event::TestBegin(_) | Event::TestEnd(_) | Event::Done => {}
+                Event::TestBegin(_) => phases.first_test_s = phases.first_test_s.or(secs(at)),
+                Event::TestEnd(_) => phases.last_test_end_s = secs(at),
+                Event::Done => phases.done_s = secs(at),
             }
         }
+        let boot_s = phases.userspace_s;
         let done = self.run_dir.join("done").is_file();
         // Without a log (the guest died), the console is all there is.
         let kmsg = fs::read_to_string(self.run_dir.join("kmsg.log"))
@@ -234,7 +273,7 @@ impl Boot<'_> {
                 )
             })
             .collect();
-        Ok(Attempt::Finished(RunReport {
+        Ok(Attempt::Finished(Box::new(RunReport {
             kernel: self.kernel.label.clone(),
             accel: self.accel.describe().into(),
             topology: self.topology.describe(),
@@ -243,8 +282,10 @@ impl Boot<'_> {
             tests,
             failures,
             boot_hangs: Vec::new(),
+            phases,
             console_log: console_path.display().to_string(),
-        }))
+            run_dir: self.run_dir.display().to_string(),
+        })))
     }
 
     /// Every boot hung: no test ran, and the run fails saying so.
@@ -262,7 +303,9 @@ impl Boot<'_> {
                 .collect(),
             failures: vec![GuestFailure::BootHang { detail }],
             boot_hangs: hangs,
+            phases: Default::default(),
             console_log: self.run_dir.join("console.log").display().to_string(),
+            run_dir: self.run_dir.display().to_string(),
         }
     }
 
@@ -281,11 +324,12 @@ impl Boot<'_> {
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
+            // "-", not empty: the guest's `read` folds adjacent tabs into one.
             let hung = t
                 .hung_task_timeout
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            list.push_str(&format!("{name}\t{}\t{hung}\n", t.timeout));
+                .map_or_else(|| "-".to_string(), |s| s.to_string());
+            let mode = if t.interactive { "tty" } else { "" };
+            list.push_str(&format!("{name}\t{}\t{hung}\t{mode}\n", t.timeout));
             fs::write(d.join(format!("cmd/{i}.sh")), &t.run)
                 .ctx(|| "writing test script".into())?;
         }
@@ -298,18 +342,34 @@ impl Boot<'_> {
         fs::write(d.join("views"), views).ctx(|| "writing views".into())
     }
 
-    fn command(&self) -> Command {
+    /// A `--shell` boot: the console is the user's terminal.
+    fn interactive(&self) -> bool {
+        self.tests.iter().any(|t| t.interactive)
+    }
+
+    fn command(&self, console_log: &Path) -> Command {
         let mut c = Command::new("qemu-system-x86_64");
         c.args(self.accel.qemu_args());
-        c.args([
-            "-nodefaults",
-            "-display",
-            "none",
-            "-no-reboot",
-            "-serial",
-            "stdio",
-        ]);
+        c.args(["-nodefaults", "-display", "none", "-no-reboot"]);
+        if self.interactive() {
+            // Ctrl-C goes to the guest; Ctrl-A x quits QEMU (the monitor shares the line).
+            c.arg("-chardev").arg(format!(
+                "stdio,id=con,mux=on,signal=off,logfile={}",
+                console_log.display()
+            ));
+            c.args([
+                "-serial",
+                "chardev:con",
+                "-mon",
+                "chardev=con,mode=readline",
+            ]);
+        } else {
+            c.args(["-serial", "stdio"]);
+        }
         c.args(self.topology.qemu_args());
+        if let Some(stub) = &self.gdb {
+            c.args(stub.qemu_args());
+        }
         c.arg("-kernel").arg(&self.kernel.image);
         if let Some(initrd) = &self.kernel.initrd {
             c.arg("-initrd").arg(initrd);
@@ -337,6 +397,13 @@ impl Boot<'_> {
             run = self.run_dir.display(),
             cwd = self.cwd.display()
         );
+        if self.gdb.is_some() {
+            // Symbols at vmlinux's addresses (tinyconfig has no KASLR; a given image may).
+            s.push_str(" nokaslr");
+        }
+        if let Some(term) = self.interactive().then(tty::term).flatten() {
+            s.push_str(&format!(" modless_term={term}"));
+        }
         if let Some(extra) = &self.append {
             s.push(' ');
             s.push_str(extra);
@@ -372,6 +439,15 @@ impl Boot<'_> {
             .unwrap_or("(empty console)");
         format!("last console line: {}", last.trim())
     }
+}
+
+/// Saves the QEMU command line, quoted for a shell, to boot the guest again by hand.
+fn write_command(cmd: &Command, path: &Path) -> Result<()> {
+    let words: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|w| crate::suite::shell_quote(&w.to_string_lossy()))
+        .collect();
+    fs::write(path, words.join(" ") + "\n").ctx(|| format!("writing {}", path.display()))
 }
 
 /// Waits for QEMU to exit, calling `tick` meanwhile; kills it at the

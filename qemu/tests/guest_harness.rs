@@ -339,3 +339,210 @@ fn a_boot_that_never_reaches_userspace_is_retried_then_fails() {
     );
     assert_eq!(statuses(&r), ["not-run"]);
 }
+
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn keep_leaves_the_run_directory_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_modless-qemu"))
+        .arg("--json")
+        .arg(&json)
+        .args(["--keep", "--", "sh", "-c", "echo kept-output; exit 3"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("modless-qemu runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let said = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("[qemu] run directory kept: "))
+        .unwrap_or_else(|| panic!("no kept directory named:\n{stderr}"));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["runs"][0]["run_dir"].as_str(), Some(said));
+    let run = Path::new(said);
+    let read = |f: &str| std::fs::read_to_string(run.join(f)).unwrap_or_default();
+    assert!(run.join("kept").is_file(), "marked against pruning");
+    assert!(read("out/0.log").contains("kept-output"), "{said}");
+    assert!(read("results").starts_with("0 3 "), "{}", read("results"));
+    assert!(read("console.log").contains("MODLESS-DONE"), "{said}");
+    assert!(read("kmsg.log").contains("Linux version"), "{said}");
+    assert!(
+        read("qemu.cmd").starts_with("qemu-system-x86_64 "),
+        "{said}"
+    );
+    std::fs::remove_dir_all(run).unwrap();
+}
+
+/// `--shell` through a pseudo-terminal, as a user at a terminal: a prompt,
+/// output of what was typed, TERM and the cwd from the host, job control,
+/// Ctrl-C reaching the guest's foreground job, and the shell's exit status
+/// becoming the run's.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn the_shell_is_a_terminal_session_that_returns_its_status() {
+    let cwd = env!("CARGO_MANIFEST_DIR");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_modless-qemu"));
+    cmd.arg("--shell")
+        .current_dir(cwd)
+        .env("TERM", "xterm-256color");
+    // TCG boots take 10-40 s on a busy host.
+    let mut p = rexpect::session::spawn_command(cmd, Some(180_000)).unwrap();
+    p.exp_string("(modless guest) ").unwrap();
+    p.send_line("echo sum=$((6*7)) term=$TERM cwd=$(pwd) tty=$(tty)")
+        .unwrap();
+    p.exp_string(&format!(
+        "sum=42 term=xterm-256color cwd={cwd} tty=/dev/ttyS0"
+    ))
+    .unwrap();
+    p.send_line("sleep 100 & jobs").unwrap();
+    p.exp_regex(r"\[1\]\+ +Running +sleep 100").unwrap();
+    p.send_line("kill %1").unwrap();
+    // Expected output is computed in the guest, so the echo of the typed line cannot match it.
+    p.send_line(
+        r#"sh -c 'trap "echo sig=\$((100+30)); exit 3" INT; echo ready=$((40+2)); while :; do sleep 1; done'"#,
+    )
+    .unwrap();
+    p.exp_string("ready=42").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("sig=130").unwrap();
+    p.send_line("echo rc=$?; exit 5").unwrap();
+    p.exp_string("rc=3").unwrap();
+    p.exp_string("MODLESS-DONE").unwrap();
+    let status = p.process().wait().unwrap();
+    let rexpect::process::WaitStatus::Exited(_, code) = status else {
+        panic!("modless-qemu ended with {status:?}")
+    };
+    assert_eq!(code, 5, "the shell's exit status is the run's");
+}
+
+/// What CI renders: the JUnit file of a real boot, where a kernel WARNING
+/// fails the test it happened in although that test exited 0.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn junit_names_each_outcome_and_the_test_a_splat_happened_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("ci.toml");
+    std::fs::write(
+        &suite,
+        format!(
+            "[[test]]\nname = \"passes\"\nrun = \"echo fine\"\n\
+             [[test]]\nname = \"warns\"\nrun = \"{}\"\n\
+             [[test]]\nname = \"fails\"\nrun = \"exit 3\"\n\
+             [[test]]\nname = \"skips\"\nrun = \"exit 77\"\n",
+            lkdtm("WARNING")
+        ),
+    )
+    .unwrap();
+    let xml_path = dir.path().join("junit.xml");
+    let (code, _) = boot(&[
+        "--junit",
+        xml_path.to_str().unwrap(),
+        "--suite",
+        suite.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 125, "the splat fails the run");
+    let xml = std::fs::read_to_string(&xml_path).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let ts = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(ts.attribute("name"), Some("ci"));
+    assert_eq!(
+        ["tests", "failures", "errors", "skipped"].map(|a| ts.attribute(a).unwrap()),
+        ["5", "2", "0", "1"],
+        "{xml}"
+    );
+    let outcome = |name: &str| -> Vec<String> {
+        let case = ts
+            .children()
+            .find(|n| n.attribute("name") == Some(name))
+            .unwrap_or_else(|| panic!("no testcase {name}:\n{xml}"));
+        case.children()
+            .filter(|c| c.is_element() && c.tag_name().name() != "system-out")
+            .map(|c| {
+                format!(
+                    "{}:{}",
+                    c.tag_name().name(),
+                    c.attribute("type").unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    assert!(outcome("passes").is_empty(), "{xml}");
+    assert_eq!(outcome("warns"), ["failure:kernel"], "{xml}");
+    assert_eq!(outcome("fails"), ["failure:test"], "{xml}");
+    assert_eq!(outcome("skips"), ["skipped:"], "{xml}");
+}
+
+/// `--gdb`: the printed command line, run as printed (plus batch commands),
+/// attaches to the paused guest, stops in the function the guest command
+/// calls, and prints a backtrace with symbol names; detached, the guest
+/// finishes the command.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn gdb_attaches_breaks_where_the_command_goes_and_names_the_frames() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let mut qemu = Command::new(env!("CARGO_BIN_EXE_modless-qemu"))
+        .args(["--gdb", &port, "--timeout", "400", "--json"])
+        .arg(&json)
+        .args(["--", "cat", "/proc/version"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(qemu.stderr.take().unwrap()).lines();
+    let gdb_line = stderr
+        .by_ref()
+        .map(Result::unwrap)
+        .inspect(|l| eprintln!("{l}"))
+        .find_map(|l| l.strip_prefix("  gdb ").map(|rest| format!("gdb {rest}")))
+        .expect("modless-qemu prints the gdb command line");
+    let drain = std::thread::spawn(move || stderr.map_while(Result::ok).collect::<Vec<_>>());
+    assert!(gdb_line.contains("/vmlinux"), "{gdb_line}");
+    // QEMU may not be listening yet when the line is printed.
+    let mut out = String::new();
+    for _ in 0..30 {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{gdb_line} -nx -batch -ex 'hbreak version_proc_show' -ex continue -ex bt \
+                 -ex delete -ex detach"
+            ))
+            .output()
+            .expect("gdb runs (apt-get install gdb)");
+        out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if !out.contains("Connection refused") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    assert!(out.contains("hit Breakpoint 1, version_proc_show"), "{out}");
+    let frames: Vec<&str> = out.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(frames[0].starts_with("#0  version_proc_show"), "{out}");
+    assert!(
+        frames.iter().any(|f| f.contains(" in seq_read_iter ")),
+        "the caller is named: {out}"
+    );
+    let status = qemu.wait().unwrap();
+    let log = drain.join().unwrap().join("\n");
+    assert_eq!(status.code(), Some(0), "{log}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let output = report["runs"][0]["tests"][0]["output"].as_str().unwrap();
+    assert!(output.starts_with("Linux version"), "{output}");
+}

@@ -4,14 +4,17 @@
 //!
 //! Usage: jobd-guest-tests SCENARIO (module-btf | policy | verifier | hooks)
 
-mod kmod;
 mod objects;
 mod procfs;
 
 use anyhow::{bail, ensure, Context};
-use libbpf_rs::{AsRawLibbpf, Link, MapCore, MapFlags, Object};
+use modless_loader::{kmod, Extension};
 use procfs::Stats;
+use std::path::Path;
 use std::sync::Arc;
+
+/// The module's name, as /sys/module shows it.
+const MODULE: &str = "jobd";
 
 /// What `modless gen` wrote for loaders (kept byte for byte as generated).
 #[allow(dead_code)]
@@ -21,8 +24,15 @@ mod names;
 
 fn main() -> anyhow::Result<()> {
     let scenario = std::env::args().nth(1).unwrap_or_default();
-    objects::capture_libbpf_log();
-    kmod::ensure_loaded()?;
+    if !kmod::is_loaded(MODULE) {
+        let ko = Path::new(env!("CARGO_MANIFEST_DIR")).join("module/jobd.ko");
+        kmod::load(&ko, "").with_context(|| {
+            format!(
+                "loading {} (scripts/build-modules.sh builds it)",
+                ko.display()
+            )
+        })?;
+    }
     match scenario.as_str() {
         "module-btf" => module_btf(),
         "policy" => policy(),
@@ -43,7 +53,7 @@ fn check(what: &str, ok: bool) -> anyhow::Result<()> {
 /// The module's BTF carries the generated ops type, kfuncs and hook sites.
 fn module_btf() -> anyhow::Result<()> {
     let vmlinux = Arc::new(modless_btf::Btf::running_vmlinux()?);
-    let btf = modless_btf::Btf::running_module(kmod::MODULE, vmlinux)?;
+    let btf = modless_btf::Btf::running_module(MODULE, vmlinux)?;
     let ops = btf.find_struct(names::OPS_TYPE)?;
     for m in names::OPS_CALLBACKS.iter().chain(&["name", "flags"]) {
         check(
@@ -91,19 +101,9 @@ fn vmlinux_kfuncs_tagged() -> anyhow::Result<bool> {
     Ok(!vmlinux.kfuncs(modless_btf::TypeScope::Own)?.is_empty())
 }
 
-fn map<'a>(obj: &'a mut Object, name: &str) -> anyhow::Result<libbpf_rs::MapMut<'a>> {
-    obj.maps_mut()
-        .find(|m| m.name() == name)
-        .with_context(|| format!("no map {name}"))
-}
-
-fn stat(obj: &Object, idx: u32) -> anyhow::Result<u64> {
-    let m = obj
-        .maps()
-        .find(|m| m.name() == "stats")
-        .context("no stats map")?;
-    let v = m
-        .lookup(&idx.to_ne_bytes(), MapFlags::ANY)?
+fn stat(ext: &Extension, idx: u32) -> anyhow::Result<u64> {
+    let v = ext
+        .map_lookup("stats", &idx.to_ne_bytes())?
         .context("stats slot")?;
     Ok(u64::from_ne_bytes(v[..8].try_into()?))
 }
@@ -129,10 +129,8 @@ fn policy() -> anyhow::Result<()> {
         placed.iter().all(|&n| n > 0),
     )?;
 
-    let mut obj = objects::load(objects::POLICY)?;
-    let link = map(&mut obj, "pack_first")?
-        .attach_struct_ops()
-        .context("attaching pack_first")?;
+    let obj = objects::load(objects::POLICY)?;
+    let mut link = obj.attach_ops("pack_first")?;
     let (b, a) = run_jobs(JOBS, 50)?;
     let placed = a.placed_since(&b);
     println!(
@@ -158,8 +156,8 @@ fn policy() -> anyhow::Result<()> {
     )?;
     check("no job reference leaked", a.get("live") == 0)?;
 
-    // Atomic replacement of the running table (bpf_link__update_map).
-    swap(&link, &map(&mut obj, "pack_last")?)?;
+    // Atomic replacement of the running table.
+    link.swap(&obj, "pack_last")?;
     let (b, a) = run_jobs(JOBS, 50)?;
     let placed = a.placed_since(&b);
     println!("  after hot-swap to pack_last: {placed:?}");
@@ -196,24 +194,8 @@ fn policy() -> anyhow::Result<()> {
     )?;
     check(
         "the module refuses to unload while a policy object exists",
-        kmod::unload().is_err(),
+        kmod::unload(MODULE).is_err(),
     )
-}
-
-fn swap(link: &Link, to: &libbpf_rs::MapMut<'_>) -> anyhow::Result<()> {
-    // SAFETY: both pointers come from live libbpf-rs handles borrowed for the call.
-    let rc = unsafe {
-        libbpf_sys::bpf_link__update_map(
-            link.as_libbpf_object().as_ptr(),
-            to.as_libbpf_object().as_ptr(),
-        )
-    };
-    ensure!(
-        rc == 0,
-        "bpf_link__update_map: {}",
-        std::io::Error::from_raw_os_error(-rc)
-    );
-    Ok(())
 }
 
 /// Each rule of jobd.toml that the kernel enforces, broken once; the test
@@ -258,8 +240,8 @@ fn verifier() -> anyhow::Result<()> {
     // A table without its required op is refused when libbpf writes it
     // into the kernel; jobd's validate says which op is missing.
     let err = match objects::load(objects::BAD_MISSING_REQUIRED) {
-        Ok(mut obj) => map(&mut obj, "bad_missing")?
-            .attach_struct_ops()
+        Ok(obj) => obj
+            .attach_ops("bad_missing")
             .err()
             .context("a table without select_domain attached")?
             .into(),
@@ -284,8 +266,8 @@ fn verifier() -> anyhow::Result<()> {
 
     // init_member refuses a name outside [A-Za-z0-9_.] and says why.
     let err = match objects::load(objects::BAD_NAME) {
-        Ok(mut obj) => map(&mut obj, "bad_name")?
-            .attach_struct_ops()
+        Ok(obj) => obj
+            .attach_ops("bad_name")
             .err()
             .context("a table named \"no spaces!\" attached")?
             .into(),
@@ -332,13 +314,7 @@ fn kernel_log() -> anyhow::Result<String> {
 /// fmod_ret on the admission hook vetoes jobs; fentry on the completion hook sees every job.
 fn hooks() -> anyhow::Result<()> {
     let obj = objects::load(objects::TRACE)?;
-    let mut links = Vec::new();
-    for p in obj.progs_mut() {
-        links.push(
-            p.attach()
-                .with_context(|| format!("attaching {:?}", p.name()))?,
-        );
-    }
+    let links = obj.attach_all()?;
     let (b, a) = run_jobs(25, 13)?;
     let rejected = a.get("rejected") - b.get("rejected");
     check(
@@ -352,14 +328,7 @@ fn hooks() -> anyhow::Result<()> {
 
     let (b, a) = run_jobs(30, 5)?;
     let completed = a.get("completed") - b.get("completed");
-    let bss = obj
-        .maps()
-        .find(|m| m.name().to_string_lossy().ends_with(".bss"))
-        .context("no .bss")?;
-    let v = bss
-        .lookup(&0u32.to_ne_bytes(), MapFlags::ANY)?
-        .context(".bss value")?;
-    let completions = u64::from_ne_bytes(v[0..8].try_into()?);
+    let completions = obj.global_u64("completions")?;
     check(
         &format!("30 admitted jobs completed ({completed})"),
         completed == 30,

@@ -52,12 +52,14 @@ pub enum BuildError {
         /// The I/O error.
         source: io::Error,
     },
-    /// libbpf could not open a BPF object file.
-    #[error("libbpf cannot open BPF object {path}: {source}")]
+    /// A BPF object file could not be read as ELF.
+    #[error(
+        "cannot read BPF object {path}: {source} (rebuild it: is it a clang -target bpf output?)"
+    )]
     ObjectOpen {
         /// The object file.
         path: PathBuf,
-        /// libbpf's error.
+        /// Why it could not be read (I/O or not an ELF file).
         source: io::Error,
     },
 }

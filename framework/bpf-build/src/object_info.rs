@@ -1,13 +1,10 @@
-//! What a compiled `.bpf.o` contains, as libbpf sees it (programs, maps).
-//!
-//! Opening an object parses the ELF and BTF only; nothing is loaded into the
-//! kernel, so this needs no privileges.
+//! What a compiled `.bpf.o` contains, read from its ELF alone (programs and
+//! the maps it defines): enough to check a build. Loading, BTF and the
+//! struct_ops tables are modless-loader's (`OpenExtension`, `lint`).
 
-use std::ffi::{CStr, CString};
-use std::io;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::ptr::NonNull;
+
+use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
 
 use crate::error::{BuildError, Result};
 
@@ -16,19 +13,25 @@ use crate::error::{BuildError, Result};
 pub struct ProgramInfo {
     /// Function name.
     pub name: String,
-    /// ELF section (`SEC("...")`), e.g. `fentry/do_unlinkat`, `struct_ops/x`.
+    /// ELF section (`SEC("...")`), e.g. `fentry/do_unlinkat`, `struct_ops`.
     pub section: String,
-    /// libbpf's name of the program type, e.g. `tracing`, `struct_ops`.
-    pub prog_type: String,
 }
 
 /// One map of an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapInfo {
-    /// Map name (struct_ops maps are named after their variable).
+    /// The variable (`.maps`, `.struct_ops*`), or the data section itself
+    /// (`.bss`, `.rodata`, ...) for the map libbpf makes of it.
     pub name: String,
-    /// libbpf's name of the map type, e.g. `struct_ops`, `array`.
-    pub map_type: String,
+    /// The ELF section that defines it.
+    pub section: String,
+}
+
+impl MapInfo {
+    /// A struct_ops map (`SEC(".struct_ops")` / `SEC(".struct_ops.link")`).
+    pub fn is_struct_ops(&self) -> bool {
+        self.section.starts_with(".struct_ops")
+    }
 }
 
 /// Programs and maps of a BPF object file.
@@ -36,92 +39,64 @@ pub struct MapInfo {
 pub struct ObjectInfo {
     /// The object file.
     pub path: PathBuf,
-    /// Programs in libbpf's order.
+    /// Programs in symbol order.
     pub programs: Vec<ProgramInfo>,
-    /// Maps in libbpf's order (includes `.bss`/`.rodata`-style internal maps).
+    /// Maps: variables of `.maps` and `.struct_ops*`, then data sections.
     pub maps: Vec<MapInfo>,
 }
 
-/// An opened (not loaded) `bpf_object`, closed on drop.
-struct OpenObject(NonNull<libbpf_sys::bpf_object>);
-
-impl Drop for OpenObject {
-    fn drop(&mut self) {
-        // SAFETY: the pointer came from `bpf_object__open_file` and is closed
-        // only here.
-        unsafe { libbpf_sys::bpf_object__close(self.0.as_ptr()) }
-    }
-}
-
-fn owned(p: *const std::ffi::c_char) -> String {
-    if p.is_null() {
-        return String::new();
-    }
-    // SAFETY: libbpf returns NUL-terminated strings owned by the object (or
-    // static), valid while the object is open, which the caller ensures.
-    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+/// Sections libbpf turns into internal maps.
+fn is_data_section(name: &str) -> bool {
+    [".bss", ".data", ".rodata"]
+        .iter()
+        .any(|p| name == *p || name.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
 }
 
 impl ObjectInfo {
-    /// Opens `path` with libbpf and lists its programs and maps.
+    /// Reads the ELF at `path` and lists its programs and maps.
     pub fn read(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let open_err = |source| BuildError::ObjectOpen {
+        let bytes = std::fs::read(path).map_err(|source| BuildError::ObjectOpen {
             path: path.to_path_buf(),
             source,
+        })?;
+        let file = object::File::parse(&*bytes).map_err(|e| BuildError::ObjectOpen {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+        })?;
+        let section_of = |s: &object::Symbol<'_, '_>| {
+            s.section_index()
+                .and_then(|i| file.section_by_index(i).ok())
+                .and_then(|sec| Some((sec.name().ok()?.to_string(), sec.kind())))
         };
-        let c = CString::new(path.as_os_str().as_bytes())
-            .map_err(|_| open_err(io::Error::from(io::ErrorKind::InvalidInput)))?;
-        // SAFETY: `c` is NUL-terminated for the call; NULL opts = defaults.
-        let raw = unsafe { libbpf_sys::bpf_object__open_file(c.as_ptr(), std::ptr::null()) };
-        let err = io::Error::last_os_error();
-        let obj = OpenObject(NonNull::new(raw).ok_or_else(|| open_err(err))?);
-
         let mut programs = Vec::new();
-        let mut prog: *mut libbpf_sys::bpf_program = std::ptr::null_mut();
-        loop {
-            // SAFETY: `obj` is open; `prog` is NULL or the previous program
-            // of this object, as the iterator requires.
-            prog = unsafe { libbpf_sys::bpf_object__next_program(obj.0.as_ptr(), prog) };
-            if prog.is_null() {
-                break;
-            }
-            // SAFETY: `prog` is a live program of the open `obj`; the type
-            // string is static in libbpf.
-            let (name, section, prog_type) = unsafe {
-                (
-                    owned(libbpf_sys::bpf_program__name(prog)),
-                    owned(libbpf_sys::bpf_program__section_name(prog)),
-                    owned(libbpf_sys::libbpf_bpf_prog_type_str(
-                        libbpf_sys::bpf_program__type(prog),
-                    )),
-                )
-            };
-            programs.push(ProgramInfo {
-                name,
-                section,
-                prog_type,
-            });
-        }
-
         let mut maps = Vec::new();
-        let mut map: *mut libbpf_sys::bpf_map = std::ptr::null_mut();
-        loop {
-            // SAFETY: as for programs: `map` is NULL or the previous map.
-            map = unsafe { libbpf_sys::bpf_object__next_map(obj.0.as_ptr(), map) };
-            if map.is_null() {
-                break;
-            }
-            // SAFETY: `map` is a live map of the open `obj`.
-            let (name, map_type) = unsafe {
-                (
-                    owned(libbpf_sys::bpf_map__name(map)),
-                    owned(libbpf_sys::libbpf_bpf_map_type_str(
-                        libbpf_sys::bpf_map__type(map),
-                    )),
-                )
+        for sym in file.symbols() {
+            let (Ok(name), Some((section, kind))) = (sym.name(), section_of(&sym)) else {
+                continue;
             };
-            maps.push(MapInfo { name, map_type });
+            if sym.kind() == SymbolKind::Text && kind == SectionKind::Text && section != ".text" {
+                programs.push(ProgramInfo {
+                    name: name.to_string(),
+                    section,
+                });
+            } else if sym.kind() == SymbolKind::Data
+                && (section == ".maps" || section.starts_with(".struct_ops"))
+            {
+                maps.push(MapInfo {
+                    name: name.to_string(),
+                    section,
+                });
+            }
+        }
+        for sec in file.sections() {
+            let Ok(name) = sec.name() else { continue };
+            if is_data_section(name) {
+                maps.push(MapInfo {
+                    name: name.to_string(),
+                    section: name.to_string(),
+                });
+            }
         }
         Ok(Self {
             path: path.to_path_buf(),

@@ -128,7 +128,6 @@ fn fentry_program_compiles_with_expected_section() {
     let info = ObjectInfo::read(&out).unwrap();
     let prog = info.program("on_unlinkat").expect("program on_unlinkat");
     assert_eq!(prog.section, "fentry/do_unlinkat");
-    assert_eq!(prog.prog_type, "tracing");
     assert!(
         info.maps.iter().any(|m| m.name.ends_with(".bss")),
         "{:?}",
@@ -152,12 +151,9 @@ fn tcp_congestion_ops_struct_ops_compiles() {
         names,
         ["mini_cong_avoid", "mini_ssthresh", "mini_undo_cwnd"]
     );
-    assert!(info
-        .programs
-        .iter()
-        .all(|p| p.section == "struct_ops" && p.prog_type == "struct_ops"));
+    assert!(info.programs.iter().all(|p| p.section == "struct_ops"));
     let map = info.map("mini_ca").expect("struct_ops map mini_ca");
-    assert_eq!(map.map_type, "struct_ops");
+    assert!(map.is_struct_ops(), "{map:?}");
 }
 
 #[test]

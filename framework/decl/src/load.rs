@@ -4,7 +4,7 @@ use std::path::Path;
 
 use modless_ctypes::{parse_decl, parse_fn_ptr, parse_prototype, ParseError, Span, StructDef};
 use modless_hooks::{Hook, HookKind, RetValue};
-use modless_kfuncs::{Deny, KfFlag, Kfunc, KfuncDoc, OpScope, ProgType};
+use modless_kfuncs::{Deny, KfFlag, Kfunc, KfuncDoc, LintKfunc, OpScope, ProgType};
 use modless_struct_ops::{
     Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, OpsTable, Verdict, WriteRule,
 };
@@ -73,6 +73,34 @@ impl Loader<'_> {
                 IfMissing::Fail
             }
         }
+    }
+
+    fn kf_flags(&mut self, given: &[Spanned<String>], item: &str) -> Vec<KfFlag> {
+        let mut flags = Vec::new();
+        for f in given {
+            match KfFlag::parse(f.get_ref()) {
+                Some(fl) => flags.push(fl),
+                None => {
+                    let all: Vec<&str> = KfFlag::ALL.iter().map(|f| f.c_name()).collect();
+                    self.bad_value(f, item.to_string(), "kfunc flag", &all);
+                }
+            }
+        }
+        flags
+    }
+
+    fn prog_types(&mut self, given: &[Spanned<String>], item: &str) -> Vec<ProgType> {
+        let mut types = Vec::new();
+        for t in given {
+            match ProgType::parse(t.get_ref()) {
+                Some(pt) => types.push(pt),
+                None => {
+                    let all: Vec<&str> = ProgType::ALL.iter().map(|p| p.key()).collect();
+                    self.bad_value(t, item.to_string(), "program type", &all);
+                }
+            }
+        }
+        types
     }
 
     fn ret_value(&mut self, v: &IntOrStr, span: Span, item: &str) -> Option<RetValue> {
@@ -270,30 +298,9 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
             continue;
         };
         let item = format!("kfunc `{}`", proto.name);
-        let mut flags = Vec::new();
-        for f in &k.flags {
-            match KfFlag::parse(f.get_ref()) {
-                Some(fl) => flags.push(fl),
-                None => {
-                    let all: Vec<&str> = KfFlag::ALL.iter().map(|f| f.c_name()).collect();
-                    l.bad_value(f, item.clone(), "kfunc flag", &all);
-                }
-            }
-        }
-        let mut prog_types = Vec::new();
-        for t in &k.prog_types {
-            match ProgType::parse(t.get_ref()) {
-                Some(pt) => prog_types.push(pt),
-                None => {
-                    let all: Vec<&str> = ProgType::ALL.iter().map(|p| p.key()).collect();
-                    l.bad_value(t, item.clone(), "program type", &all);
-                }
-            }
-        }
-        let scope = match &k.ops {
-            None => OpScope::AnyOp,
-            Some(list) => OpScope::Ops(list.iter().map(|o| o.get_ref().clone()).collect()),
-        };
+        let flags = l.kf_flags(&k.flags, &item);
+        let prog_types = l.prog_types(&k.prog_types, &item);
+        let scope = op_scope(&k.ops);
         let deny = match k.deny_ops.as_ref().map(|d| (d, d.get_ref())) {
             None => Deny::None,
             Some((_, RawDeny::All(a))) if a == "*" => Deny::AllOps,
@@ -395,6 +402,22 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         });
     }
 
+    let lint_kfuncs = raw
+        .lint_kfuncs
+        .iter()
+        .map(|rk| {
+            let k = rk.get_ref();
+            let item = format!("lint_kfunc `{}`", k.name.get_ref());
+            LintKfunc {
+                name: k.name.get_ref().clone(),
+                flags: l.kf_flags(&k.flags, &item),
+                prog_types: l.prog_types(&k.prog_types, &item),
+                scope: op_scope(&k.ops),
+                span: span_of(&k.name),
+            }
+        })
+        .collect();
+
     if !l.errs.is_empty() {
         return Err(DeclErrors(l.errs));
     }
@@ -405,7 +428,15 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         ops,
         kfuncs,
         hooks,
+        lint_kfuncs,
     })
+}
+
+fn op_scope(ops: &Option<Vec<Spanned<String>>>) -> OpScope {
+    match ops {
+        None => OpScope::AnyOp,
+        Some(list) => OpScope::Ops(list.iter().map(|o| o.get_ref().clone()).collect()),
+    }
 }
 
 fn in_tree(t: &Spanned<crate::raw::RawInTree>) -> InTree {

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use modless_ctypes::{Span, StructDef};
 use modless_hooks::Hook;
-use modless_kfuncs::Kfunc;
+use modless_kfuncs::{Kfunc, LintKfunc};
 use modless_struct_ops::OpsTable;
 
 use crate::location::Origin;
@@ -65,6 +65,9 @@ pub struct Declaration {
     pub ops: OpsTable,
     pub kfuncs: Vec<Kfunc>,
     pub hooks: Vec<Hook>,
+    /// Kernel kfuncs declared by name only: lint checks their callers,
+    /// nothing is generated for them.
+    pub lint_kfuncs: Vec<LintKfunc>,
 }
 
 /// Names that already exist in the target kernel (vmlinux and loaded
@@ -147,6 +150,7 @@ impl Declaration {
             ops,
             kfuncs: Vec::new(),
             hooks: Vec::new(),
+            lint_kfuncs: Vec::new(),
         }
     }
 

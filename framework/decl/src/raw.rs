@@ -17,6 +17,8 @@ pub struct RawFile {
     pub kfuncs: Vec<S<RawKfunc>>,
     #[serde(default, rename = "hook")]
     pub hooks: Vec<S<RawHook>>,
+    #[serde(default, rename = "lint_kfunc")]
+    pub lint_kfuncs: Vec<S<RawLintKfunc>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,4 +155,16 @@ pub struct RawHook {
     #[serde(default)]
     pub error_injection: bool,
     pub doc: Option<String>,
+}
+
+/// `[[lint_kfunc]]`: a kernel kfunc declared by name, for lint only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLintKfunc {
+    pub name: S<String>,
+    #[serde(default)]
+    pub flags: Vec<S<String>>,
+    #[serde(default)]
+    pub prog_types: Vec<S<String>>,
+    pub ops: Option<Vec<S<String>>>,
 }

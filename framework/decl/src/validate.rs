@@ -54,6 +54,7 @@ impl Declaration {
         c.in_tree();
         c.concepts();
         c.kfunc_scopes();
+        c.lint_kfuncs();
         c.exit_info();
         c.writes();
         c.docs();
@@ -272,6 +273,35 @@ impl<'a> Check<'a> {
                         let kfunc = k.name().into();
                         self.at(k.span, DeclErrorKind::SleepableKfuncNoSleepableOp { kfunc });
                     }
+                }
+            }
+        }
+    }
+
+    /// Lint-only kfuncs: their own rules, unique names among all kfuncs,
+    /// and ops the table has.
+    fn lint_kfuncs(&mut self) {
+        let d = self.decl;
+        let mut seen: HashSet<&str> = d.kfuncs.iter().map(|k| k.name()).collect();
+        for k in &d.lint_kfuncs {
+            for (span, e) in modless_kfuncs::validate_lint_only(k) {
+                self.at(span, e.into());
+            }
+            if !seen.insert(&k.name) {
+                let name = k.name.clone();
+                self.at(
+                    k.span,
+                    modless_kfuncs::KfuncError::Duplicate { name }.into(),
+                );
+            }
+            if let OpScope::Ops(ops) = &k.scope {
+                for op in ops.iter().filter(|o| d.ops.callback(o).is_none()) {
+                    let kind = DeclErrorKind::UnknownOp {
+                        kfunc: k.name.clone(),
+                        op: op.clone(),
+                        ops: d.ops.name.clone(),
+                    };
+                    self.at(k.span, kind);
                 }
             }
         }

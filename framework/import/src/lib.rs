@@ -5,8 +5,10 @@
 //!    │                   <ops>__<member> stubs)   cfi stubs <ops>__<member>), [[ops.data]]
 //!    │                   kfuncs (bpf_kfunc tag) ─ [[kfunc]] proto
 //!    └ .BTF_ids set8 ─── flags, set membership ── flags, doc "sets: ..."
-//!                                     └─ modless_decl::parse + validate; entries
-//!                                        it rejects are dropped with the reason
+//!                                     └─ modless_decl::parse + validate; a kfunc
+//!                                        it rejects becomes a [[lint_kfunc]] (name,
+//!                                        flags, scope; no prototype), other entries
+//!                                        are dropped; the reason stays as a comment
 //! ```
 #![deny(missing_debug_implementations)]
 
@@ -170,6 +172,9 @@ pub struct Imported {
     pub callbacks: usize,
     pub data: usize,
     pub kfuncs: usize,
+    /// `(kfunc, why)` for each declared lint-only (`[[lint_kfunc]]`): its
+    /// prototype cannot be declared, lint checks its callers.
+    pub lint_kfuncs: Vec<(String, String)>,
     /// `(entry, reason)` for everything left out.
     pub dropped: Vec<(String, String)>,
 }
@@ -412,12 +417,17 @@ fn kfunc_entries(
                 }
                 out.push(Entry::kfunc(&f.name, proto, names, doc, scope, &prog_types));
             }
-            None => out.push(Entry::dropped(
+            // lint still flags a call from any op
+            None => out.push(Entry::lint_kfunc(
                 &f.name,
+                names,
+                doc,
                 format!(
                     "its sets ({}) allow it in no op of this struct and in no other program type",
                     in_sets.join(", ")
                 ),
+                Some(Vec::new()),
+                &[ProgType::StructOps],
             )),
         }
     }
@@ -528,6 +538,79 @@ mod tests {
             text.contains("prog_types = [\"struct_ops\", \"tracing\"]"),
             "{text}"
         );
+    }
+
+    /// Before, a kfunc whose prototype a declaration cannot state was left
+    /// out, and lint never saw its callers.
+    #[test]
+    fn a_kfunc_without_a_declarable_prototype_becomes_lint_only() {
+        let ops = Some(names(&["pick"]));
+        let kf = |name: &str, proto: &str, ops: Option<Vec<String>>| {
+            render::Entry::kfunc(
+                name,
+                proto.into(),
+                vec!["KF_IMPLICIT_ARGS"],
+                "sets: x_set".into(),
+                ops,
+                &[ProgType::StructOps],
+            )
+        };
+        let mut r = render::Render::new("x", "x_ops", Path::new("vmlinux"));
+        r.push(render::Entry::callback(
+            "pick",
+            "int (*pick)(u32 n)".into(),
+            Some("x_default_pick".into()),
+            false,
+        ));
+        r.push(kf(
+            "bpf_x_walk",
+            "void bpf_x_walk(int (*cb)(u32 n), const struct bpf_prog_aux *aux)",
+            ops.clone(),
+        ));
+        r.push(kf(
+            "bpf_x_get___v2",
+            "u32 bpf_x_get___v2(const struct bpf_prog_aux *aux)",
+            ops,
+        ));
+        r.push(kf(
+            "bpf_x_gone",
+            "u32 bpf_x_gone(const struct bpf_prog_aux *aux)",
+            Some(names(&["nosuch"])),
+        ));
+        let imported = r.finish().expect("a valid declaration");
+        let t = &imported.toml;
+        assert_eq!(imported.kfuncs, 0, "{t}");
+        let lint_only: Vec<&str> = imported
+            .lint_kfuncs
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(lint_only, ["bpf_x_walk", "bpf_x_get___v2"], "{t}");
+        assert!(
+            t.contains(
+                "# sets: x_set\n# lint only, no prototype (nothing is generated for it): \
+                 in kfunc prototype"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "[[lint_kfunc]]\nname = \"bpf_x_get___v2\"\nflags = [\"KF_IMPLICIT_ARGS\"]\n\
+                 prog_types = [\"struct_ops\"]\nops = [\"pick\"]\n"
+            ),
+            "{t}"
+        );
+        // wrong in either form: left out, with the reason
+        assert!(
+            imported
+                .dropped
+                .iter()
+                .any(|(n, why)| n == "bpf_x_gone" && why.contains("has no callback `nosuch`")),
+            "{:?}",
+            imported.dropped
+        );
+        let decl = modless_decl::parse(t, "x.toml").unwrap();
+        assert_eq!(decl.lint_kfuncs.len(), 2);
     }
 
     #[test]

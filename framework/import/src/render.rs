@@ -12,15 +12,21 @@ enum Kind {
     Callback,
     Data,
     Kfunc,
+    LintKfunc,
 }
 
-/// One `[[ops.callback]]`, `[[ops.data]]` or `[[kfunc]]` table.
+/// One `[[ops.callback]]`, `[[ops.data]]`, `[[kfunc]]` or `[[lint_kfunc]]` table.
 #[derive(Debug, Clone)]
 pub struct Entry {
     name: String,
     kind: Kind,
     lines: Vec<String>,
     dropped: Option<String>,
+    /// The `[[lint_kfunc]]` a kfunc falls back to when its full form is
+    /// rejected: lint still checks its callers.
+    lint_only: Option<Vec<String>>,
+    /// Why it is lint-only.
+    lint_only_why: Option<String>,
 }
 
 fn q(s: &str) -> String {
@@ -36,25 +42,27 @@ impl Entry {
         if sleepable {
             lines.push("sleepable = true".into());
         }
+        Self::new(name, Kind::Callback, lines)
+    }
+
+    fn new(name: &str, kind: Kind, lines: Vec<String>) -> Self {
         Self {
             name: name.into(),
-            kind: Kind::Callback,
+            kind,
             lines,
             dropped: None,
+            lint_only: None,
+            lint_only_why: None,
         }
     }
 
     pub fn data(name: &str, field: String, kind: &str) -> Self {
-        Self {
-            name: name.into(),
-            kind: Kind::Data,
-            lines: vec![
-                "[[ops.data]]".into(),
-                format!("field = {}", q(&field)),
-                format!("kind = {}", q(kind)),
-            ],
-            dropped: None,
-        }
+        let lines = vec![
+            "[[ops.data]]".into(),
+            format!("field = {}", q(&field)),
+            format!("kind = {}", q(kind)),
+        ];
+        Self::new(name, Kind::Data, lines)
     }
 
     /// `ops`: the ops that may call it, `None` for any.
@@ -66,37 +74,92 @@ impl Entry {
         ops: Option<Vec<String>>,
         prog_types: &[ProgType],
     ) -> Self {
-        let flags: Vec<String> = flags.iter().map(|f| q(f)).collect();
-        let prog_types: Vec<String> = prog_types.iter().map(|p| q(p.key())).collect();
         // A comment, not `doc`: a kfunc doc must then describe every
         // argument, which BTF cannot supply.
         let mut lines = vec![
             format!("# {doc}"),
             "[[kfunc]]".into(),
             format!("proto = {}", q(&proto)),
-            format!("flags = [{}]", flags.join(", ")),
-            format!("prog_types = [{}]", prog_types.join(", ")),
         ];
-        if let Some(ops) = ops {
-            let ops: Vec<String> = ops.iter().map(|o| q(o)).collect();
-            lines.push(format!("ops = [{}]", ops.join(", ")));
-        }
+        let placed = placement_lines(&flags, ops, prog_types);
+        lines.extend(placed.iter().cloned());
+        let mut lint_only = vec![
+            format!("# {doc}"),
+            "[[lint_kfunc]]".into(),
+            format!("name = {}", q(name)),
+        ];
+        lint_only.extend(placed);
         Self {
-            name: name.into(),
-            kind: Kind::Kfunc,
-            lines,
-            dropped: None,
+            lint_only: Some(lint_only),
+            ..Self::new(name, Kind::Kfunc, lines)
+        }
+    }
+
+    /// A `[[lint_kfunc]]` from the start: `why` no prototype is declared.
+    pub fn lint_kfunc(
+        name: &str,
+        flags: Vec<&str>,
+        doc: String,
+        why: String,
+        ops: Option<Vec<String>>,
+        prog_types: &[ProgType],
+    ) -> Self {
+        let mut lines = vec![
+            format!("# {doc}"),
+            lint_only_comment(&why),
+            "[[lint_kfunc]]".into(),
+            format!("name = {}", q(name)),
+        ];
+        lines.extend(placement_lines(&flags, ops, prog_types));
+        Self {
+            lint_only_why: Some(why),
+            ..Self::new(name, Kind::LintKfunc, lines)
+        }
+    }
+
+    /// Rejected for `why`: a kfunc becomes lint-only, anything else (or a
+    /// lint-only kfunc rejected too) is dropped.
+    fn reject(&mut self, why: String) {
+        match self.lint_only.take() {
+            Some(mut lines) => {
+                lines.insert(1, lint_only_comment(&why));
+                self.lines = lines;
+                self.kind = Kind::LintKfunc;
+                self.lint_only_why = Some(why);
+            }
+            None => self.dropped = Some(why),
         }
     }
 
     pub fn dropped(name: &str, why: String) -> Self {
         Self {
-            name: name.into(),
-            kind: Kind::Callback,
-            lines: Vec::new(),
             dropped: Some(why),
+            ..Self::new(name, Kind::Callback, Vec::new())
         }
     }
+}
+
+fn lint_only_comment(why: &str) -> String {
+    format!("# lint only, no prototype (nothing is generated for it): {why}")
+}
+
+/// `flags`, `prog_types` and `ops` (`None`: any op) of a kfunc table.
+fn placement_lines(
+    flags: &[&str],
+    ops: Option<Vec<String>>,
+    prog_types: &[ProgType],
+) -> Vec<String> {
+    let flags: Vec<String> = flags.iter().map(|f| q(f)).collect();
+    let prog_types: Vec<String> = prog_types.iter().map(|p| q(p.key())).collect();
+    let mut lines = vec![
+        format!("flags = [{}]", flags.join(", ")),
+        format!("prog_types = [{}]", prog_types.join(", ")),
+    ];
+    if let Some(ops) = ops {
+        let ops: Vec<String> = ops.iter().map(|o| q(o)).collect();
+        lines.push(format!("ops = [{}]", ops.join(", ")));
+    }
+    lines
 }
 
 /// The declaration being assembled.
@@ -122,6 +185,8 @@ impl Render {
             "# and --set-ops (SET=op,op or SET=*), as given to the import; the program".into(),
             "# types each set is registered for from --set-prog-types (SET=struct_ops,tracing)."
                 .into(),
+            "# A kfunc whose prototype a declaration cannot state is a [[lint_kfunc]]: lint".into(),
+            "# checks where it is called from, nothing is generated for it.".into(),
             String::new(),
             "[subsystem]".into(),
             format!("name = {}", q(subsystem)),
@@ -149,7 +214,7 @@ impl Render {
         let mut out = self.header.clone();
         let mut ranges = vec![(0, 0); self.entries.len()];
         // TOML: [ops] sub-tables before the top-level [[kfunc]] array.
-        for kind in [Kind::Callback, Kind::Data, Kind::Kfunc] {
+        for kind in [Kind::Callback, Kind::Data, Kind::Kfunc, Kind::LintKfunc] {
             for (i, e) in self.entries.iter().enumerate() {
                 if e.kind != kind {
                     continue;
@@ -171,7 +236,7 @@ impl Render {
 
     /// Validates with modless-decl, dropping rejected entries until it passes.
     pub fn finish(mut self) -> Result<Imported, ImportError> {
-        for _ in 0..=self.entries.len() {
+        for _ in 0..=2 * self.entries.len() {
             let (text, ranges) = self.text();
             let errs = match modless_decl::parse(&text, "imported.toml") {
                 Ok(decl) => match decl.validate() {
@@ -180,19 +245,21 @@ impl Render {
                 },
                 Err(e) => e,
             };
-            let mut progress = false;
+            // one rejection per entry and round: its next form is checked anew
+            let mut rejected = Vec::new();
             for err in &errs.0 {
                 let Some(line) = err.line() else { continue };
                 if let Some(i) = ranges
                     .iter()
                     .position(|&(a, b)| a <= line && line <= b && a > 0)
                 {
-                    if self.entries[i].dropped.is_none() {
-                        self.entries[i].dropped = Some(err.kind.to_string());
-                        progress = true;
+                    if self.entries[i].dropped.is_none() && !rejected.contains(&i) {
+                        self.entries[i].reject(err.kind.to_string());
+                        rejected.push(i);
                     }
                 }
             }
+            let progress = !rejected.is_empty();
             if !progress {
                 return Err(ImportError::Invalid {
                     dropped: self.entries.iter().filter(|e| e.dropped.is_some()).count(),
@@ -200,7 +267,7 @@ impl Render {
                 });
             }
         }
-        unreachable!("each round drops at least one entry")
+        unreachable!("each round drops or demotes at least one entry, at most twice each")
     }
 
     fn summary(&self, toml: String) -> Imported {
@@ -215,6 +282,12 @@ impl Render {
             callbacks: live(Kind::Callback),
             data: live(Kind::Data),
             kfuncs: live(Kind::Kfunc),
+            lint_kfuncs: self
+                .entries
+                .iter()
+                .filter(|e| e.kind == Kind::LintKfunc && e.dropped.is_none())
+                .filter_map(|e| Some((e.name.clone(), e.lint_only_why.clone()?)))
+                .collect(),
             dropped: self
                 .entries
                 .iter()

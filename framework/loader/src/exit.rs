@@ -54,6 +54,8 @@ pub struct ExitRecord {
     pub reason: String,
     /// A longer message, where the record has one (sched_ext's `msg`).
     pub message: Option<String>,
+    /// The subsystem's debug dump, where the record has one (`dump`).
+    pub dump: Option<String>,
 }
 
 /// Global variables that hold an exit record, in the order they are tried:
@@ -114,6 +116,9 @@ pub(crate) fn decode_record(bytes: &[u8], members: &[ObjMember]) -> Option<ExitR
             .map(c_string)
             .unwrap_or_default(),
         message: field(bytes, members, "msg")
+            .map(c_string)
+            .filter(|m| !m.is_empty()),
+        dump: field(bytes, members, "dump")
             .map(c_string)
             .filter(|m| !m.is_empty()),
     })
@@ -258,6 +263,7 @@ mod tests {
                 code: -22,
                 reason: "chose domain 1000".into(),
                 message: None,
+                dump: None,
             }
         );
         let info = ExitInfo::new("ops", ExitKind::Kernel, "seen", Some(r));

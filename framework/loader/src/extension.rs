@@ -1,19 +1,18 @@
 //! A loaded extension: attach its ops tables and hook programs, read its
 //! maps and globals.
 
-use std::ffi::CString;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::{Path, PathBuf};
-use std::ptr::NonNull;
 
-use libbpf_rs::{AsRawLibbpf, Link, MapCore, MapFlags, MapType, Object, ProgramType};
+use libbpf_rs::{Link, MapCore, MapFlags, MapType, Object, ProgramType};
 
 use crate::error::{classify, LoadError, Result, Step};
 use crate::link::{Attached, HookLink, OpsLink};
 use crate::log::capture;
 use crate::members::SkippedMember;
-use crate::obj_btf::{datasec_vars, name_at, struct_members, type_at, ObjMember};
+use crate::obj_btf::{datasec_vars, name_of, resolve, struct_members, ObjMember, SecVar};
+use crate::sys;
 use crate::watch::Watch;
 
 /// Where cgroup programs attach unless the caller names a cgroup: the root
@@ -147,9 +146,9 @@ impl Extension {
     }
 
     /// Program `name` of the object.
-    fn program(&self, name: &str) -> Result<libbpf_rs::Program<'_>> {
+    fn program(&self, name: &str) -> Result<libbpf_rs::ProgramMut<'_>> {
         self.obj
-            .progs()
+            .progs_mut()
             .find(|p| p.name() == name)
             .ok_or_else(|| self.not_found("program", name))
     }
@@ -163,63 +162,41 @@ impl Extension {
         }
     }
 
-    pub(crate) fn raw_struct_ops_map(&self, name: &str) -> Result<*mut libbpf_sys::bpf_map> {
-        let cname = CString::new(name).map_err(|_| self.not_found("struct_ops map", name))?;
-        // SAFETY: the object is loaded and owned by `self`; the name is NUL-terminated.
-        let m = unsafe {
-            libbpf_sys::bpf_object__find_map_by_name(
-                self.obj.as_libbpf_object().as_ptr(),
-                cname.as_ptr(),
-            )
-        };
-        // SAFETY: `m` is NULL or a map of the object.
-        if m.is_null()
-            || unsafe { libbpf_sys::bpf_map__type(m) } != libbpf_sys::BPF_MAP_TYPE_STRUCT_OPS
-        {
-            return Err(self.not_found("struct_ops map", name));
-        }
-        Ok(m)
+    /// Struct_ops map `name` of the object.
+    pub(crate) fn struct_ops_map(&self, name: &str) -> Result<libbpf_rs::Map<'_>> {
+        self.obj
+            .maps()
+            .find(|m| m.name() == name && m.map_type() == MapType::StructOps)
+            .ok_or_else(|| self.not_found("struct_ops map", name))
     }
 
     /// The struct type of struct_ops map `m` as the object names it.
-    fn ops_type(&self, m: *mut libbpf_sys::bpf_map) -> String {
-        let obj = self.obj.as_libbpf_object().as_ptr();
-        // SAFETY: a live object; its BTF lives as long.
-        let Some(btf) = NonNull::new(unsafe { libbpf_sys::bpf_object__btf(obj) }) else {
+    fn ops_type(&self, m: &libbpf_rs::Map<'_>) -> String {
+        let Ok(Some(btf)) = self.obj.btf() else {
             return String::new();
         };
-        // SAFETY: `m` is a map of the object; for struct_ops maps libbpf
-        // keeps the object's own struct type here.
-        let id = unsafe { libbpf_sys::bpf_map__btf_value_type_id(m) };
-        type_at(btf, id)
-            .map(|t| name_at(btf, t.name_off))
+        // for struct_ops maps libbpf keeps the object's own struct type
+        resolve(&btf, sys::value_type_id(m))
+            .map(|t| name_of(&t))
             .unwrap_or_default()
     }
 
     /// Attaches the struct_ops map `name` (registers the ops table).
     pub fn attach_ops(&self, name: &str) -> Result<OpsLink> {
-        let m = self.raw_struct_ops_map(name)?;
-        // SAFETY: `m` is a loaded struct_ops map of the object.
-        let (raw, log) = capture(|| unsafe { libbpf_sys::bpf_map__attach_struct_ops(m) });
-        let errno = last_errno();
-        let Some(ptr) = NonNull::new(raw) else {
-            return Err(classify(
-                self.path.clone(),
-                Step::Attach {
-                    target: name.to_string(),
-                    is_ops: true,
-                },
-                errno,
-                log,
-            ));
-        };
-        // SAFETY: libbpf made the link and hands ownership over.
-        let link = unsafe { Link::from_ptr(ptr) };
+        let m = self.struct_ops_map(name)?;
+        let (link, log) = capture(|| sys::attach_struct_ops(&m));
+        let link = link.map_err(|errno| {
+            let step = Step::Attach {
+                target: name.to_string(),
+                is_ops: true,
+            };
+            classify(self.path.clone(), step, errno, log)
+        })?;
         Ok(OpsLink {
             link,
             object: self.path.clone(),
             map: name.to_string(),
-            watch: Watch::attached(&self.ops_type(m)),
+            watch: Watch::attached(&self.ops_type(&m)),
         })
     }
 
@@ -227,37 +204,29 @@ impl Extension {
     pub fn attach_program(&self, name: &str) -> Result<HookLink> {
         let prog = self.program(name)?;
         let section = prog.section().to_string_lossy().into_owned();
-        let raw = prog.as_libbpf_object().as_ptr();
-        // SAFETY: `raw` is a loaded program of the object.
-        let (link, log) = capture(|| unsafe { libbpf_sys::bpf_program__attach(raw) });
-        let errno = last_errno();
+        let (link, log) = capture(|| sys::attach_program(&prog));
         let target = format!("{name} ({section})");
-        self.hook_link(link, errno, log, target, name, section, None)
+        self.hook_link(link, log, target, name, section, None)
     }
 
-    /// The [`HookLink`] for what `bpf_program__attach*` returned (`errno`,
-    /// read right after the call, and libbpf's `log` explain a NULL), for
-    /// program `name` of `section`.
-    #[allow(clippy::too_many_arguments)]
+    /// The [`HookLink`] for what attaching program `name` of `section`
+    /// returned; libbpf's `log` explains a failure.
     fn hook_link(
         &self,
-        link: *mut libbpf_sys::bpf_link,
-        errno: i32,
+        link: std::result::Result<Link, i32>,
         log: String,
         target: String,
         name: &str,
         section: String,
         cgroup: Option<PathBuf>,
     ) -> Result<HookLink> {
-        let Some(ptr) = NonNull::new(link) else {
+        let link = link.map_err(|errno| {
             let step = Step::Attach {
                 target,
                 is_ops: false,
             };
-            return Err(classify(self.path.clone(), step, errno, log));
-        };
-        // SAFETY: libbpf made the link and hands ownership over.
-        let link = unsafe { Link::from_ptr(ptr) };
+            classify(self.path.clone(), step, errno, log)
+        })?;
         Ok(HookLink {
             link,
             program: name.to_string(),
@@ -288,15 +257,11 @@ impl Extension {
                 source: io::Error::from_raw_os_error(libc::ENOTDIR),
             });
         }
-        let raw = prog.as_libbpf_object().as_ptr();
-        // SAFETY: `raw` is a loaded program of the object; the fd is open
-        // for the call (the link holds its own reference to the cgroup).
-        let (link, log) =
-            capture(|| unsafe { libbpf_sys::bpf_program__attach_cgroup(raw, dir.as_raw_fd()) });
-        let errno = last_errno();
+        // the link holds its own reference to the cgroup
+        let (link, log) = capture(|| sys::attach_cgroup(&prog, dir.as_fd()));
         let target = format!("{name} ({section}) to cgroup {}", cgroup.display());
         let cgroup = Some(cgroup.to_path_buf());
-        self.hook_link(link, errno, log, target, name, section, cgroup)
+        self.hook_link(link, log, target, name, section, cgroup)
     }
 
     /// Attaches every struct_ops map, every hook program and every cgroup
@@ -376,68 +341,64 @@ impl Extension {
         Ok(info.info.id)
     }
 
-    /// The live bytes of global `var` (in `.bss` or `.data`) and its BTF type.
-    fn global_slot(&self, var: &str) -> Option<(*mut u8, usize, u32)> {
-        let obj = self.obj.as_libbpf_object().as_ptr();
-        for sec in [".bss", ".data"] {
-            for (map, name, off, size, type_id) in datasec_vars(obj, sec) {
-                if name != var {
-                    continue;
-                }
-                let mut len = 0u64;
-                // SAFETY: `map` is a loaded internal map: libbpf returns its
-                // live mmap()ed image of `len` bytes.
-                let data = unsafe { libbpf_sys::bpf_map__initial_value(map, &mut len) };
-                if data.is_null() || (off + size) as u64 > len {
-                    return None;
-                }
-                // SAFETY: `off + size <= len`, inside the mapping.
-                return Some((unsafe { data.cast::<u8>().add(off) }, size, type_id));
-            }
-        }
-        None
+    /// Global `var` (in `.bss` or `.data`).
+    fn global_var(&self, var: &str) -> Result<SecVar> {
+        let Ok(Some(btf)) = self.obj.btf() else {
+            return Err(self.not_found("global variable", var));
+        };
+        let maps = self.obj.maps().map(|m| {
+            (
+                m.name().to_string_lossy().into_owned(),
+                sys::value_type_id(&m),
+            )
+        });
+        datasec_vars(&btf, maps, |s| s == ".bss" || s == ".data")
+            .into_iter()
+            .find(|v| v.name == var)
+            .ok_or_else(|| self.not_found("global variable", var))
+    }
+
+    fn live_map(&self, v: &SecVar) -> Result<libbpf_rs::Map<'_>> {
+        self.obj
+            .maps()
+            .find(|m| m.name().to_string_lossy() == v.map)
+            .ok_or_else(|| self.not_found("global variable", &v.name))
     }
 
     /// Current bytes of global `var` (in `.bss` or `.data`), read from the
     /// kernel's memory-mapped copy.
     pub fn global(&self, var: &str) -> Result<Vec<u8>> {
-        let (p, size, _) = self
-            .global_slot(var)
-            .ok_or_else(|| self.not_found("global variable", var))?;
-        let mut out = vec![0u8; size];
-        // SAFETY: `p` points at `size` bytes of the live mapping; the program
-        // may write them concurrently, as with any shared BPF global.
-        unsafe { std::ptr::copy_nonoverlapping(p, out.as_mut_ptr(), size) };
+        let v = self.global_var(var)?;
+        let mut out = vec![0u8; v.size];
+        if !sys::read_live(&self.live_map(&v)?, v.offset, &mut out) {
+            return Err(self.not_found("global variable", var));
+        }
         Ok(out)
     }
 
     /// Overwrites global `var` (in `.bss` or `.data`) in the kernel's
     /// memory-mapped copy; `value` must be exactly its size.
     pub fn set_global(&self, var: &str, value: &[u8]) -> Result<()> {
-        let (p, size, _) = self
-            .global_slot(var)
-            .ok_or_else(|| self.not_found("global variable", var))?;
-        if value.len() != size {
+        let v = self.global_var(var)?;
+        if value.len() != v.size {
             return Err(LoadError::RodataSize {
                 object: self.path.clone(),
                 var: var.to_string(),
-                expected: size,
+                expected: v.size,
                 given: value.len(),
             });
         }
-        // SAFETY: `p` points at `size` writable bytes of the live mapping
-        // (.bss/.data are mapped read-write).
-        unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), p, size) };
+        if !sys::write_live(&self.live_map(&v)?, v.offset, value) {
+            return Err(self.not_found("global variable", var));
+        }
         Ok(())
     }
 
     /// Members (name, byte offset, size) of global `var` if it is a struct.
     pub(crate) fn global_members(&self, var: &str) -> Option<Vec<ObjMember>> {
-        let (_, _, type_id) = self.global_slot(var)?;
-        let obj = self.obj.as_libbpf_object().as_ptr();
-        // SAFETY: a live object; its BTF lives as long.
-        let btf = NonNull::new(unsafe { libbpf_sys::bpf_object__btf(obj) })?;
-        struct_members(btf, type_id).map(|(_, m)| m)
+        let v = self.global_var(var).ok()?;
+        let btf = self.obj.btf().ok()??;
+        struct_members(&btf, v.type_id).map(|(_, m)| m)
     }
 
     /// A `u64` global, see [`Extension::global`].
@@ -451,11 +412,4 @@ impl Extension {
         })?;
         Ok(u64::from_ne_bytes(arr))
     }
-}
-
-/// errno of the libbpf call just made; EINVAL if libbpf left none.
-fn last_errno() -> i32 {
-    io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EINVAL)
 }

@@ -2,9 +2,11 @@
 //! the type comes from the object's BTF, the text from a person.
 
 use std::fmt;
-use std::ptr::NonNull;
 
-use crate::obj_btf::{kind_of, name_at, resolve};
+use libbpf_rs::btf::{types, Btf, BtfKind};
+use libbpf_rs::HasSize;
+
+use crate::obj_btf::{name_of, resolve};
 
 /// What a global is, as far as setting it from text goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,100 +175,71 @@ pub(crate) fn encode(ty: &VarType, text: &str) -> Result<(Vec<u8>, String), Stri
     }
 }
 
-fn kind_name(kind: u32) -> &'static str {
-    match kind {
-        libbpf_sys::BTF_KIND_PTR => "pointer",
-        libbpf_sys::BTF_KIND_ARRAY => "array",
-        libbpf_sys::BTF_KIND_STRUCT => "struct",
-        libbpf_sys::BTF_KIND_UNION => "union",
-        libbpf_sys::BTF_KIND_FLOAT => "float",
-        _ => "type",
-    }
-}
-
 /// The type of the BTF type `id` (a VAR's, typedefs and qualifiers followed).
-pub(crate) fn var_type(btf: NonNull<libbpf_sys::btf>, id: u32) -> VarType {
-    let Some((_, t)) = resolve(btf, id) else {
+pub(crate) fn var_type(btf: &Btf<'_>, id: u32) -> VarType {
+    let Some(t) = resolve(btf, id) else {
         return VarType::Other("type without BTF".into());
     };
-    // SAFETY: INT, ENUM, ENUM64 and ARRAY records are followed in memory by
-    // their kind's data (an encoding u32, `vlen` enumerators, a btf_array).
-    let tail = unsafe { (t as *const libbpf_sys::btf_type).add(1) };
-    // SAFETY: for these kinds the union holds the size in bytes.
-    let size = unsafe { t.__bindgen_anon_1.size } as usize;
-    let vlen = (t.info & 0xffff) as usize;
-    let kflag = t.info >> 31 == 1;
-    match kind_of(t) {
-        libbpf_sys::BTF_KIND_INT => {
-            // SAFETY: see `tail`.
-            let enc = unsafe { *tail.cast::<u32>() } >> 24;
-            if enc & libbpf_sys::BTF_INT_BOOL != 0 {
-                VarType::Bool
-            } else if matches!(size, 1 | 2 | 4 | 8) {
-                VarType::Int {
-                    size,
-                    signed: enc & libbpf_sys::BTF_INT_SIGNED != 0,
-                }
-            } else {
-                VarType::Other(format!("{}-byte integer", size))
-            }
-        }
-        libbpf_sys::BTF_KIND_ENUM => {
-            // SAFETY: see `tail`.
-            let e =
-                unsafe { std::slice::from_raw_parts(tail.cast::<libbpf_sys::btf_enum>(), vlen) };
-            let values = e
-                .iter()
-                .map(|e| (name_at(btf, e.name_off), i128::from(e.val)))
-                .map(|(n, v)| (n, if kflag { v } else { i128::from(v as u32) }))
-                .collect();
-            VarType::Enum {
-                name: name_at(btf, t.name_off),
+    let kind = t.kind();
+    if let Ok(i) = types::Int::try_from(t) {
+        return match (i.encoding, i.size()) {
+            (types::IntEncoding::Bool, _) => VarType::Bool,
+            (enc, size @ (1 | 2 | 4 | 8)) => VarType::Int {
                 size,
-                signed: kflag,
-                values,
-            }
-        }
-        libbpf_sys::BTF_KIND_ENUM64 => {
-            // SAFETY: see `tail`.
-            let e =
-                unsafe { std::slice::from_raw_parts(tail.cast::<libbpf_sys::btf_enum64>(), vlen) };
-            let values = e
-                .iter()
-                .map(|e| {
-                    let raw = (u64::from(e.val_hi32) << 32) | u64::from(e.val_lo32);
-                    let v = if kflag {
-                        i128::from(raw as i64)
-                    } else {
-                        i128::from(raw)
-                    };
-                    (name_at(btf, e.name_off), v)
-                })
-                .collect();
-            VarType::Enum {
-                name: name_at(btf, t.name_off),
-                size,
-                signed: kflag,
-                values,
-            }
-        }
-        libbpf_sys::BTF_KIND_ARRAY => {
-            // SAFETY: see `tail`.
-            let a = unsafe { *tail.cast::<libbpf_sys::btf_array>() };
-            let is_char = resolve(btf, a.type_).is_some_and(|(_, e)| {
-                // SAFETY: an INT's union holds its size.
-                kind_of(e) == libbpf_sys::BTF_KIND_INT && unsafe { e.__bindgen_anon_1.size } == 1
-            });
-            if is_char {
-                VarType::Chars {
-                    len: a.nelems as usize,
-                }
-            } else {
-                VarType::Other("non-char array".into())
-            }
-        }
-        k => VarType::Other(kind_name(k).into()),
+                signed: matches!(enc, types::IntEncoding::Signed),
+            },
+            (_, size) => VarType::Other(format!("{size}-byte integer")),
+        };
     }
+    if let Ok(e) = types::Enum::try_from(t) {
+        let values = (0..e.len())
+            .filter_map(|i| e.get(i))
+            .map(|m| (os_name(m.name), i128::from(m.value)))
+            .collect();
+        return VarType::Enum {
+            name: name_of(&e),
+            size: e.size(),
+            signed: e.is_signed(),
+            values,
+        };
+    }
+    if let Ok(e) = types::Enum64::try_from(t) {
+        let values = (0..e.len())
+            .filter_map(|i| e.get(i))
+            .map(|m| (os_name(m.name), m.value))
+            .collect();
+        return VarType::Enum {
+            name: name_of(&e),
+            size: e.size(),
+            signed: e.is_signed(),
+            values,
+        };
+    }
+    if let Ok(a) = types::Array::try_from(t) {
+        let is_char = resolve(btf, a.ty().into())
+            .and_then(|e| types::Int::try_from(e).ok())
+            .is_some_and(|e| e.size() == 1);
+        return if is_char {
+            VarType::Chars { len: a.capacity() }
+        } else {
+            VarType::Other("non-char array".into())
+        };
+    }
+    VarType::Other(
+        match kind {
+            BtfKind::Ptr => "pointer",
+            BtfKind::Struct => "struct",
+            BtfKind::Union => "union",
+            BtfKind::Float => "float",
+            _ => "type",
+        }
+        .into(),
+    )
+}
+
+fn os_name(n: Option<&std::ffi::OsStr>) -> String {
+    n.map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

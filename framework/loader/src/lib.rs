@@ -28,9 +28,12 @@ mod log;
 mod members;
 mod obj_btf;
 mod open;
+mod ops_table;
 mod stats;
+mod sys;
 mod watch;
 
+pub mod kmod;
 pub mod lint;
 
 pub use check::{check_kernel, KernelDifference, KernelReport};
@@ -43,4 +46,4 @@ pub use kernel_enums::{KernelEnum, KERNEL_ENUM_TAG};
 pub use link::{Attached, HookLink, LinkIds, OpsLink, Stopped};
 pub use members::SkippedMember;
 pub use open::{OpenExtension, SetVar};
-pub use stats::{enable_run_stats, ProgramStats};
+pub use stats::{enable_run_stats, stats_table, ProgramStats};

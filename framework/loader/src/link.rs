@@ -6,11 +6,13 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use libbpf_rs::{AsRawLibbpf, Link};
+use libbpf_rs::Link;
 
 use crate::error::{classify, LoadError, Result, Step};
 use crate::extension::Extension;
 use crate::log::capture;
+use crate::open::errno_of;
+use crate::sys;
 use crate::watch::Watch;
 
 /// An attached struct_ops map (`.struct_ops.link`): the kernel calls its
@@ -74,20 +76,16 @@ impl OpsLink {
     /// old or the new table, never none; the old one is released once
     /// in-flight calls drained (the kernel's RCU grace period).
     pub fn swap(&mut self, ext: &Extension, map: &str) -> Result<()> {
-        let m = ext.raw_struct_ops_map(map)?;
-        let link = self.link.as_libbpf_object().as_ptr();
-        // SAFETY: `link` is a live struct_ops link made by libbpf
-        // (bpf_map__attach_struct_ops) and `m` a loaded struct_ops map of
-        // `ext`, which outlives the call.
-        let (ret, log) = capture(|| unsafe { libbpf_sys::bpf_link__update_map(link, m) });
-        if ret < 0 {
+        let m = ext.struct_ops_map(map)?;
+        let (ret, log) = capture(|| sys::update_map(&mut self.link, &m));
+        if let Err(errno) = ret {
             return Err(classify(
                 ext.path().to_path_buf(),
                 Step::Attach {
                     target: format!("{} (swap)", map),
                     is_ops: true,
                 },
-                -ret,
+                errno,
                 log,
             ));
         }
@@ -143,7 +141,7 @@ impl OpsLink {
 
     /// Kernel ids behind the link.
     pub fn info(&self) -> Result<LinkIds> {
-        link_ids(link_fd(&self.link), &self.map)
+        link_ids(&self.link, &self.map)
     }
 
     /// Detaches now and reports how.
@@ -208,23 +206,14 @@ pub struct LinkIds {
     pub map_id: u32,
 }
 
-fn link_ids(fd: BorrowedFd<'_>, what: &str) -> Result<LinkIds> {
-    // SAFETY: bpf_link_info is plain old data; all-zero is valid.
-    let mut info: libbpf_sys::bpf_link_info = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libbpf_sys::bpf_link_info>() as u32;
-    // SAFETY: `info` is `len` writable bytes; the fd is a live link.
-    let ret = unsafe { libbpf_sys::bpf_link_get_info_by_fd(fd.as_raw_fd(), &mut info, &mut len) };
-    if ret < 0 {
-        return Err(LoadError::Kernel {
-            what: format!("link info of `{what}`"),
-            source: io::Error::from_raw_os_error(-ret),
-        });
-    }
-    let map_id = if info.type_ == libbpf_sys::BPF_LINK_TYPE_STRUCT_OPS {
-        // SAFETY: the union member matching the link type.
-        unsafe { info.__bindgen_anon_1.struct_ops.map_id }
-    } else {
-        0
+fn link_ids(link: &Link, what: &str) -> Result<LinkIds> {
+    let info = link.info().map_err(|e| LoadError::Kernel {
+        what: format!("link info of `{what}`"),
+        source: errno_of(&e),
+    })?;
+    let map_id = match info.info {
+        libbpf_rs::query::LinkTypeInfo::StructOps(s) => s.map_id,
+        _ => 0,
     };
     Ok(LinkIds {
         link_id: info.id,

@@ -7,15 +7,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::ptr::NonNull;
 use std::sync::Arc;
+
+use libbpf_rs::OpenObject;
 
 use modless_btf::{Btf, SYSFS_BTF_DIR};
 use modless_decl::struct_ops::IfMissing;
 
 use crate::error::{LoadError, Result};
 use crate::flavor::essential_name;
-use crate::obj_btf::{struct_members, ObjMember};
+use crate::obj_btf::ObjMember;
+use crate::ops_table::ops_tables;
 
 /// An ops member the loader left out because this kernel's type lacks it
 /// and its declaration says `if_missing = "zero"`.
@@ -81,88 +83,65 @@ fn kernel_members(name: &str, kernel_btf: Option<&Path>) -> Option<BTreeSet<Stri
 
 /// Applies the declared policy to every struct_ops map of the open object.
 pub(crate) fn apply(
-    obj: *mut libbpf_sys::bpf_object,
+    open: &mut OpenObject,
     object: &Path,
     kernel_btf: Option<&Path>,
 ) -> Result<Vec<SkippedMember>> {
     let mut skipped = Vec::new();
     let mut kernel_types: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
-    // SAFETY: `obj` is a live open object; its BTF lives as long.
-    let Some(btf) = NonNull::new(unsafe { libbpf_sys::bpf_object__btf(obj) }) else {
-        return Ok(skipped);
-    };
-    let mut map: *mut libbpf_sys::bpf_map = std::ptr::null_mut();
-    loop {
-        // SAFETY: `map` is NULL or the previous map of `obj`.
-        map = unsafe { libbpf_sys::bpf_object__next_map(obj, map) };
-        if map.is_null() {
-            return Ok(skipped);
-        }
-        // SAFETY: a live map of the open object.
-        if unsafe { libbpf_sys::bpf_map__type(map) } != libbpf_sys::BPF_MAP_TYPE_STRUCT_OPS {
-            continue;
-        }
-        // SAFETY: as above; at open time this is the object's own struct type.
-        let tid = unsafe { libbpf_sys::bpf_map__btf_value_type_id(map) };
-        let Some((type_name, members)) = struct_members(btf, tid) else {
-            continue;
-        };
+    // A map without a BTF struct type is libbpf's to report at load.
+    let tables = ops_tables(open).unwrap_or_default();
+    for table in tables {
         // Only objects built from a modless header say what they want.
-        if !members.iter().any(is_zero_if_missing) {
+        if !table.members.iter().any(is_zero_if_missing) {
             continue;
         }
         // one BTF lookup per ops type, however many maps of it the object has
         let kernel = kernel_types
-            .entry(essential_name(&type_name).to_string())
+            .entry(essential_name(&table.type_name).to_string())
             .or_insert_with_key(|name| kernel_members(name, kernel_btf));
         let Some(kernel) = kernel.as_ref() else {
             continue;
         };
-        // SAFETY: as above.
-        let map_name = unsafe { std::ffi::CStr::from_ptr(libbpf_sys::bpf_map__name(map)) }
-            .to_string_lossy()
-            .into_owned();
-        let mut size = 0u64;
-        // SAFETY: for a struct_ops map libbpf returns its `size`-byte shadow
-        // value (function-pointer members hold `struct bpf_program *`),
-        // which it reads again at load.
-        let data = unsafe { libbpf_sys::bpf_map__initial_value(map, &mut size) }.cast::<u8>();
-        if data.is_null() {
+        let mut map = open
+            .maps_mut()
+            .find(|m| m.name().to_string_lossy() == table.map);
+        let Some(shadow) = map.as_mut().and_then(|m| m.initial_value_mut()) else {
             continue;
-        }
-        for m in &members {
-            if m.size == 0 || (m.offset + m.size) as u64 > size {
+        };
+        for m in &table.members {
+            let Some(bytes) = shadow.get_mut(m.offset..m.offset + m.size) else {
+                continue;
+            };
+            if m.size == 0 {
                 continue;
             }
-            // SAFETY: `offset + size <= size` bytes of the shadow value,
-            // owned by the open object and not shared with the kernel yet.
-            let bytes = unsafe { std::slice::from_raw_parts_mut(data.add(m.offset), m.size) };
             match verdict(m, kernel.contains(&m.name), bytes.iter().any(|&b| b != 0)) {
                 Verdict::Keep => {}
                 Verdict::Zero => {
                     bytes.fill(0);
                     skipped.push(SkippedMember {
-                        map: map_name.clone(),
+                        map: table.map.clone(),
                         member: m.name.clone(),
                     });
                 }
                 Verdict::Fail => {
+                    let ty = essential_name(&table.type_name);
                     return Err(LoadError::MemberMissing {
                         object: object.to_path_buf(),
-                        map: map_name,
+                        map: table.map,
                         member: m.name.clone(),
                         log: format!(
                             "its declaration says `if_missing = \"fail\"`: the program needs \
-                             `{}.{}`, which this kernel's `struct {}` lacks",
-                            essential_name(&type_name),
+                             `{ty}.{}`, which this kernel's `struct {ty}` lacks",
                             m.name,
-                            essential_name(&type_name)
                         ),
                     });
                 }
             }
         }
     }
+    Ok(skipped)
 }
 
 #[cfg(test)]
@@ -202,23 +181,21 @@ mod tests {
     mod objects {
         use super::super::*;
         use crate::OpenExtension;
-        use libbpf_rs::AsRawLibbpf;
 
         const OUT: &str = env!("OUT_DIR");
 
         fn apply_to(name: &str) -> (OpenExtension, Result<Vec<SkippedMember>>) {
             let obj = Path::new(OUT).join(format!("{name}.bpf.o"));
             let kernel = Path::new(OUT).join("jobd_bad_domains.bpf.o");
-            let open = OpenExtension::file(&obj).unwrap();
-            let raw = open.open.as_libbpf_object().as_ptr();
-            let r = apply(raw, &obj, Some(&kernel));
+            let mut open = OpenExtension::file(&obj).unwrap();
+            let r = apply(&mut open.open, &obj, Some(&kernel));
             (open, r)
         }
 
         #[test]
         #[ignore = "needs the loader's BPF objects, built against a built kernel: scripts/test.sh runs it (cargo test -- --include-ignored)"]
         fn a_zero_if_missing_op_is_left_out() {
-            let (open, r) = apply_to("next_optional");
+            let (mut open, r) = apply_to("next_optional");
             let skipped = r.unwrap();
             assert_eq!(
                 skipped,
@@ -228,10 +205,9 @@ mod tests {
                 }]
             );
             // a second pass finds nothing set any more
-            let raw = open.open.as_libbpf_object().as_ptr();
             let obj = Path::new(OUT).join("next_optional.bpf.o");
             let kernel = Path::new(OUT).join("jobd_bad_domains.bpf.o");
-            assert_eq!(apply(raw, &obj, Some(&kernel)).unwrap(), vec![]);
+            assert_eq!(apply(&mut open.open, &obj, Some(&kernel)).unwrap(), vec![]);
         }
 
         #[test]

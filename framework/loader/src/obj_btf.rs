@@ -1,25 +1,15 @@
-//! Reading an object's own BTF through libbpf: variables of its data
-//! sections, struct members and the decl tags on them.
+//! Reading an object's own BTF (through libbpf-rs's BTF view, borrowed
+//! from the object): variables of its data sections, struct members and
+//! the decl tags on them.
 
-use std::ffi::CStr;
-use std::ptr::NonNull;
-
-/// Variables of the internal map backing section `sec`: (map, name,
-/// offset, size, the VAR's type id).
-pub(crate) fn datasec_vars(
-    obj: *mut libbpf_sys::bpf_object,
-    sec: &str,
-) -> Vec<(*mut libbpf_sys::bpf_map, String, usize, usize, u32)> {
-    datasec_vars_where(obj, |s| s == sec)
-        .into_iter()
-        .map(|v| (v.map, v.name, v.offset, v.size, v.type_id))
-        .collect()
-}
+use libbpf_rs::btf::{types, Btf, BtfKind, BtfType, TypeId};
+use libbpf_rs::{HasSize, ReferencesType};
 
 /// A variable of an internal map (`.rodata`, `.data`, `.bss`, ...).
 #[derive(Debug, Clone)]
 pub(crate) struct SecVar {
-    pub map: *mut libbpf_sys::bpf_map,
+    /// The map holding it.
+    pub map: String,
     /// The DATASEC (ELF section) it is in.
     pub section: String,
     pub name: String,
@@ -29,52 +19,37 @@ pub(crate) struct SecVar {
     pub type_id: u32,
 }
 
-/// Variables of every internal map whose section name `keep` accepts.
-pub(crate) fn datasec_vars_where(
-    obj: *mut libbpf_sys::bpf_object,
+pub(crate) fn name_of(t: &BtfType<'_>) -> String {
+    t.name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Variables of every internal map whose section name `keep` accepts;
+/// `maps` are (map name, BTF value type id) pairs.
+pub(crate) fn datasec_vars(
+    btf: &Btf<'_>,
+    maps: impl IntoIterator<Item = (String, u32)>,
     keep: impl Fn(&str) -> bool,
 ) -> Vec<SecVar> {
     let mut out = Vec::new();
-    // SAFETY: `obj` is a live object; the BTF it returns lives as long.
-    let btf = unsafe { libbpf_sys::bpf_object__btf(obj) };
-    let Some(btf) = NonNull::new(btf) else {
-        return out;
-    };
-    let mut map: *mut libbpf_sys::bpf_map = std::ptr::null_mut();
-    loop {
-        // SAFETY: `map` is NULL or the previous map of `obj`.
-        map = unsafe { libbpf_sys::bpf_object__next_map(obj, map) };
-        if map.is_null() {
-            break;
-        }
-        // SAFETY: `map` is a live map of `obj`.
-        let type_id = unsafe { libbpf_sys::bpf_map__btf_value_type_id(map) };
-        let Some(t) = type_at(btf, type_id) else {
+    for (map, tid) in maps {
+        let Some(sec) = btf.type_by_id::<types::DataSec<'_>>(TypeId::from(tid)) else {
             continue;
         };
-        let section = name_at(btf, t.name_off);
-        if kind_of(t) != libbpf_sys::BTF_KIND_DATASEC || !keep(&section) {
+        let section = name_of(&sec);
+        if !keep(&section) {
             continue;
         }
-        let vlen = (t.info & 0xffff) as usize;
-        // SAFETY: a DATASEC is followed in memory by `vlen` btf_var_secinfo.
-        let infos = unsafe {
-            std::slice::from_raw_parts(
-                (t as *const libbpf_sys::btf_type)
-                    .add(1)
-                    .cast::<libbpf_sys::btf_var_secinfo>(),
-                vlen,
-            )
-        };
-        for vi in infos {
-            if let Some(v) = type_at(btf, vi.type_) {
+        for vi in (0..sec.len()).filter_map(|i| sec.get(i)) {
+            if let Some(v) = btf.type_by_id::<BtfType<'_>>(vi.ty) {
                 out.push(SecVar {
-                    map,
+                    map: map.clone(),
                     section: section.clone(),
-                    name: name_at(btf, v.name_off),
+                    name: name_of(&v),
                     offset: vi.offset as usize,
-                    size: vi.size as usize,
-                    type_id: vi.type_,
+                    size: vi.size,
+                    type_id: vi.ty.into(),
                 });
             }
         }
@@ -82,50 +57,32 @@ pub(crate) fn datasec_vars_where(
     out
 }
 
-pub(crate) fn type_at<'a>(
-    btf: NonNull<libbpf_sys::btf>,
-    id: u32,
-) -> Option<&'a libbpf_sys::btf_type> {
-    if id == 0 {
-        return None;
+/// Follows typedefs, qualifiers and VARs to the type they name.
+pub(crate) fn resolve<'b>(btf: &'b Btf<'_>, id: u32) -> Option<BtfType<'b>> {
+    let mut t = btf.type_by_id::<BtfType<'_>>(TypeId::from(id))?;
+    while t.is_mod() || matches!(t.kind(), BtfKind::Typedef | BtfKind::Var) {
+        t = t.next_type()?;
     }
-    // SAFETY: libbpf returns NULL for a bad id, else a type owned by `btf`.
-    unsafe { libbpf_sys::btf__type_by_id(btf.as_ptr(), id).as_ref() }
+    (t.kind() != BtfKind::Void).then_some(t)
 }
 
-pub(crate) fn kind_of(t: &libbpf_sys::btf_type) -> u32 {
-    (t.info >> 24) & 0x1f
-}
-
-pub(crate) fn name_at(btf: NonNull<libbpf_sys::btf>, off: u32) -> String {
-    // SAFETY: libbpf returns a NUL-terminated string owned by `btf`, or NULL.
-    let p = unsafe { libbpf_sys::btf__name_by_offset(btf.as_ptr(), off) };
-    if p.is_null() {
-        return String::new();
-    }
-    // SAFETY: non-NULL and NUL-terminated, as above.
-    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
-}
-
-/// Follows typedefs and qualifiers to the type they name.
-pub(crate) fn resolve(
-    btf: NonNull<libbpf_sys::btf>,
-    mut id: u32,
-) -> Option<(u32, &'static libbpf_sys::btf_type)> {
-    loop {
-        let t = type_at(btf, id)?;
-        match kind_of(t) {
-            libbpf_sys::BTF_KIND_TYPEDEF
-            | libbpf_sys::BTF_KIND_CONST
-            | libbpf_sys::BTF_KIND_VOLATILE
-            | libbpf_sys::BTF_KIND_RESTRICT
-            | libbpf_sys::BTF_KIND_TYPE_TAG
-            | libbpf_sys::BTF_KIND_VAR => {
-                // SAFETY: for these kinds the union holds the referenced type id.
-                id = unsafe { t.__bindgen_anon_1.type_ };
-            }
-            _ => return Some((id, t)),
-        }
+/// Bytes of type `id` (0 when BTF cannot size it).
+pub(crate) fn size_of(btf: &Btf<'_>, id: u32) -> usize {
+    let Some(t) = resolve(btf, id) else {
+        return 0;
+    };
+    match t.kind() {
+        BtfKind::Ptr => btf.ptr_size().map_or(8, usize::from),
+        BtfKind::Array => types::Array::try_from(t)
+            .map(|a| a.capacity() * size_of(btf, a.ty().into()))
+            .unwrap_or(0),
+        BtfKind::Int => types::Int::try_from(t).map_or(0, |i| i.size()),
+        BtfKind::Enum => types::Enum::try_from(t).map_or(0, |e| e.size()),
+        BtfKind::Enum64 => types::Enum64::try_from(t).map_or(0, |e| e.size()),
+        BtfKind::Struct => types::Struct::try_from(t).map_or(0, |s| s.size()),
+        BtfKind::Union => types::Union::try_from(t).map_or(0, |u| u.size()),
+        BtfKind::Float => types::Float::try_from(t).map_or(0, |f| f.size()),
+        _ => 0,
     }
 }
 
@@ -145,76 +102,50 @@ pub(crate) struct ObjMember {
 
 /// The members of struct `id` (after [`resolve`]), with their decl tags;
 /// `None` if it is not a struct.
-pub(crate) fn struct_members(
-    btf: NonNull<libbpf_sys::btf>,
-    id: u32,
-) -> Option<(String, Vec<ObjMember>)> {
-    let (id, t) = resolve(btf, id)?;
-    if kind_of(t) != libbpf_sys::BTF_KIND_STRUCT {
-        return None;
-    }
-    let vlen = (t.info & 0xffff) as usize;
-    // SAFETY: a STRUCT type is followed in memory by `vlen` btf_member.
-    let raw = unsafe {
-        std::slice::from_raw_parts(
-            (t as *const libbpf_sys::btf_type)
-                .add(1)
-                .cast::<libbpf_sys::btf_member>(),
-            vlen,
-        )
-    };
-    let kflag = t.info >> 31 == 1;
-    let mut members: Vec<ObjMember> = raw
-        .iter()
+pub(crate) fn struct_members(btf: &Btf<'_>, id: u32) -> Option<(String, Vec<ObjMember>)> {
+    let t = resolve(btf, id)?;
+    let s = types::Struct::try_from(t).ok()?;
+    let mut members: Vec<ObjMember> = (0..s.len())
+        .filter_map(|i| s.get(i))
         .map(|m| {
-            let bits = if kflag {
-                m.offset & 0xff_ffff
-            } else {
-                m.offset
+            let bits = match m.attr {
+                types::MemberAttr::Normal { offset }
+                | types::MemberAttr::BitField { offset, .. } => offset,
             };
-            // SAFETY: `btf` is live; libbpf returns a negative errno for
-            // types without a size.
-            let size = unsafe { libbpf_sys::btf__resolve_size(btf.as_ptr(), m.type_) };
             ObjMember {
-                name: name_at(btf, m.name_off),
+                name: m
+                    .name
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 offset: bits as usize / 8,
-                size: usize::try_from(size).unwrap_or(0),
-                type_id: m.type_,
+                size: size_of(btf, m.ty.into()),
+                type_id: m.ty.into(),
                 tags: Vec::new(),
             }
         })
         .collect();
-    for (idx, tag) in decl_tags(btf, id) {
-        if let Some(m) = usize::try_from(idx).ok().and_then(|i| members.get_mut(i)) {
+    for (idx, tag) in decl_tags(btf, t.type_id().into()) {
+        if let Some(m) = idx.and_then(|i| members.get_mut(i as usize)) {
             m.tags.push(tag);
         }
     }
-    Some((name_at(btf, t.name_off), members))
+    Some((name_of(&t), members))
 }
 
-/// The decl tags on type `id`: (component index, -1 for the type itself; tag).
-pub(crate) fn decl_tags(btf: NonNull<libbpf_sys::btf>, id: u32) -> Vec<(i32, String)> {
-    let mut out = Vec::new();
-    // SAFETY: `btf` is live.
-    let count = unsafe { libbpf_sys::btf__type_cnt(btf.as_ptr()) };
-    for tid in 1..count {
-        let Some(tag) = type_at(btf, tid) else {
-            continue;
-        };
-        // SAFETY: for DECL_TAG the union holds the tagged type id.
-        if kind_of(tag) != libbpf_sys::BTF_KIND_DECL_TAG
-            || unsafe { tag.__bindgen_anon_1.type_ } != id
-        {
-            continue;
-        }
-        // SAFETY: a DECL_TAG type is followed by its btf_decl_tag.
-        let idx = unsafe {
-            (*(tag as *const libbpf_sys::btf_type)
-                .add(1)
-                .cast::<libbpf_sys::btf_decl_tag>())
-            .component_idx
-        };
-        out.push((idx, name_at(btf, tag.name_off)));
-    }
-    out
+/// The decl tags on type `id`: (component index, `None` for the type
+/// itself; tag).
+pub(crate) fn decl_tags(btf: &Btf<'_>, id: u32) -> Vec<(Option<u32>, String)> {
+    btf.type_by_kind::<types::DeclTag<'_>>()
+        .filter(|tag| u32::from(tag.referenced_type_id()) == id)
+        .map(|tag| (tag.component_index(), name_of(&tag)))
+        .collect()
+}
+
+/// Whether type `id` is a pointer to a function (an ops member).
+pub(crate) fn is_func_ptr(btf: &Btf<'_>, id: u32) -> bool {
+    resolve(btf, id)
+        .filter(|t| t.kind() == BtfKind::Ptr)
+        .and_then(|p| p.next_type())
+        .and_then(|to| resolve(btf, to.type_id().into()))
+        .is_some_and(|f| f.kind() == BtfKind::FuncProto)
 }

@@ -4,7 +4,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use libbpf_rs::{AsRawLibbpf, ObjectBuilder, OpenObject};
+use libbpf_rs::{ObjectBuilder, OpenObject};
 
 use crate::error::{classify, LoadError, Result, Step};
 use crate::extension::Extension;
@@ -12,7 +12,23 @@ use crate::globals::{bytes_int, encode, var_type, VarType};
 use crate::kernel_enums::{wanted, KernelEnum};
 use crate::log::capture;
 use crate::members;
-use crate::obj_btf::{datasec_vars_where, decl_tags, SecVar};
+use crate::obj_btf::{datasec_vars, decl_tags, SecVar};
+use crate::sys;
+
+/// Parses `path` with libbpf (no kernel involved), resolving against
+/// `kernel_btf` when given; returns libbpf's messages too.
+pub(crate) fn open_file(
+    path: &Path,
+    kernel_btf: Option<&Path>,
+) -> (libbpf_rs::Result<OpenObject>, String) {
+    capture(|| {
+        let mut b = ObjectBuilder::default();
+        if let Some(btf) = kernel_btf {
+            b.btf_custom_path(btf)?;
+        }
+        b.open_file(path)
+    })
+}
 
 /// A BPF object opened (parsed) but not loaded: set `.rodata` here.
 #[derive(Debug)]
@@ -25,18 +41,10 @@ pub struct OpenExtension {
     kernel_enums: Vec<KernelEnum>,
 }
 
-fn errno_of(e: &libbpf_rs::Error) -> io::Error {
-    // libbpf-rs keeps the errno as an io::Error at the bottom of the chain.
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<io::Error>() {
-            if let Some(code) = io.raw_os_error() {
-                return io::Error::from_raw_os_error(code);
-            }
-        }
-        cur = err.source();
-    }
-    io::Error::other(e.to_string())
+/// libbpf-rs's error as an `io::Error` with its words (libbpf-rs keeps
+/// the kind, not the errno: calls whose errno matters go through `sys`).
+pub(crate) fn errno_of(e: &libbpf_rs::Error) -> io::Error {
+    io::Error::other(format!("{e:#}"))
 }
 
 impl OpenExtension {
@@ -52,15 +60,8 @@ impl OpenExtension {
     }
 
     fn open_file(path: &Path, kernel_btf: Option<&Path>) -> Result<Self> {
-        let path = path.to_path_buf();
-        let (open, log) = capture(|| {
-            let mut b = ObjectBuilder::default();
-            if let Some(btf) = kernel_btf {
-                b.btf_custom_path(btf)?;
-            }
-            b.open_file(&path)
-        });
-        Self::opened(path, open, log, kernel_btf)
+        let (open, log) = open_file(path, kernel_btf);
+        Self::opened(path.to_path_buf(), open, log, kernel_btf)
     }
 
     fn opened(
@@ -94,23 +95,24 @@ impl OpenExtension {
     /// Fills every `.rodata` global that asks for a kernel enumerator with
     /// its value in the kernel BTF libbpf will use.
     fn fill_kernel_enums(&mut self) -> Result<()> {
-        let obj = self.open.as_libbpf_object().as_ptr();
-        // SAFETY: the open object owns its BTF.
-        let Some(btf) = std::ptr::NonNull::new(unsafe { libbpf_sys::bpf_object__btf(obj) }) else {
-            return Ok(());
+        let wants: Vec<(SecVar, String, VarType)> = {
+            let Some(btf) = sys::open_btf(&self.open) else {
+                return Ok(());
+            };
+            datasec_vars(&btf, map_types(&self.open), |s| s == ".rodata")
+                .into_iter()
+                .filter_map(|v| {
+                    let tags: Vec<String> = decl_tags(&btf, v.type_id)
+                        .into_iter()
+                        .filter(|(idx, _)| idx.is_none())
+                        .map(|(_, t)| t)
+                        .collect();
+                    let e = wanted(&v.name, &tags)?;
+                    let ty = var_type(&btf, v.type_id);
+                    Some((v, e, ty))
+                })
+                .collect()
         };
-        let wants: Vec<(SecVar, String)> = datasec_vars_where(obj, |s| s == ".rodata")
-            .into_iter()
-            .filter_map(|v| {
-                let tags: Vec<String> = decl_tags(btf, v.type_id)
-                    .into_iter()
-                    .filter(|(idx, _)| *idx == -1)
-                    .map(|(_, t)| t)
-                    .collect();
-                let e = wanted(&v.name, &tags)?;
-                Some((v, e))
-            })
-            .collect();
         if wants.is_empty() {
             return Ok(());
         }
@@ -121,10 +123,9 @@ impl OpenExtension {
         let values = kernel
             .map(|b| b.enum_values(modless_btf::TypeScope::All))
             .unwrap_or_default();
-        for (v, enumerator) in wants {
+        for (v, enumerator, ty) in wants {
             let found = values.get(&enumerator);
             if let Some(k) = found {
-                let ty = var_type(btf, v.type_id);
                 let text = k.value.to_string();
                 let (bytes, _) = encode(&ty, &text).map_err(|why| LoadError::BadValue {
                     object: self.path.clone(),
@@ -165,17 +166,16 @@ impl OpenExtension {
     /// Sets the `const volatile` global `var` (in `.rodata`) to `value`,
     /// which must be exactly the variable's size.
     pub fn set_rodata(&mut self, var: &str, value: &[u8]) -> Result<()> {
-        let obj = self.open.as_libbpf_object().as_ptr();
-        let v = datasec_vars_where(obj, |s| s == ".rodata")
-            .into_iter()
-            .find(|v| v.name == var)
-            .ok_or_else(|| LoadError::NotInObject {
+        let rodata = self.vars(|s| s == ".rodata");
+        let Some(v) = rodata.iter().find(|v| v.name == var) else {
+            return Err(LoadError::NotInObject {
                 object: self.path.clone(),
                 what: ".rodata variable",
                 name: var.to_string(),
-                available: rodata_vars(obj).join(", "),
-            })?;
-        self.write_var(&v, value)
+                available: names(&rodata),
+            });
+        };
+        self.write_var(v, value)
     }
 
     /// Sets global `var` (in `.rodata`, `.data` or `.bss`) from `text`,
@@ -204,9 +204,16 @@ impl OpenExtension {
     /// set so far).
     pub fn initial_value(&self, var: &str) -> Result<Vec<u8>> {
         let (v, _) = self.typed_var(var)?;
-        let (data, _) = self.var_image(&v)?;
-        // SAFETY: `var_image` checked `offset + size` against the image.
-        Ok(unsafe { std::slice::from_raw_parts(data.add(v.offset), v.size) }.to_vec())
+        let image = self
+            .open
+            .maps()
+            .find(|m| m.name().to_string_lossy() == v.map)
+            .and_then(|m| m.initial_value().map(<[u8]>::to_vec))
+            .unwrap_or_default();
+        image
+            .get(v.offset..v.offset + v.size)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| self.image_too_small(&v, image.len()))
     }
 
     /// The initial value of an integer or enum global, if it is one.
@@ -223,97 +230,93 @@ impl OpenExtension {
 
     /// Sets the `max_entries` of map `map` (e.g. a hash map sized per machine).
     pub fn set_max_entries(&mut self, map: &str, entries: u32) -> Result<()> {
-        let m = self.raw_map(map)?;
-        // SAFETY: `m` is a map of the open (not yet loaded) object.
-        let ret = unsafe { libbpf_sys::bpf_map__set_max_entries(m, entries) };
-        if ret < 0 {
-            return Err(LoadError::Map {
-                map: map.to_string(),
-                op: "set max_entries",
-                source: io::Error::from_raw_os_error(-ret),
-            });
-        }
-        Ok(())
+        let not_found = self.map_not_found(map);
+        let mut m = self
+            .open
+            .maps_mut()
+            .find(|m| m.name() == map)
+            .ok_or(not_found)?;
+        m.set_max_entries(entries).map_err(|e| LoadError::Map {
+            map: map.to_string(),
+            op: "set max_entries",
+            source: errno_of(&e),
+        })
     }
 
     /// The `max_entries` map `map` will be created with.
     pub fn max_entries(&self, map: &str) -> Result<u32> {
-        let m = self.raw_map(map)?;
-        // SAFETY: `m` is a map of the open object.
-        Ok(unsafe { libbpf_sys::bpf_map__max_entries(m) })
+        self.open
+            .maps()
+            .find(|m| m.name() == map)
+            .map(|m| m.max_entries())
+            .ok_or_else(|| self.map_not_found(map))
     }
 
-    fn raw_map(&self, map: &str) -> Result<*mut libbpf_sys::bpf_map> {
-        let obj = self.open.as_libbpf_object().as_ptr();
-        let not_found = || LoadError::NotInObject {
+    fn map_not_found(&self, map: &str) -> LoadError {
+        LoadError::NotInObject {
             object: self.path.clone(),
             what: "map",
             name: map.to_string(),
-            available: map_names(obj).join(", "),
-        };
-        let cname = std::ffi::CString::new(map).map_err(|_| not_found())?;
-        // SAFETY: `obj` is the open object; the name is NUL-terminated.
-        let m = unsafe { libbpf_sys::bpf_object__find_map_by_name(obj, cname.as_ptr()) };
-        if m.is_null() {
-            return Err(not_found());
+            available: self
+                .open
+                .maps()
+                .map(|m| m.name().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(", "),
         }
-        Ok(m)
+    }
+
+    /// Variables of the internal maps whose section `keep` accepts.
+    fn vars(&self, keep: impl Fn(&str) -> bool) -> Vec<SecVar> {
+        sys::open_btf(&self.open)
+            .map(|btf| datasec_vars(&btf, map_types(&self.open), keep))
+            .unwrap_or_default()
     }
 
     /// The settable global `var` and its type.
     fn typed_var(&self, var: &str) -> Result<(SecVar, VarType)> {
-        let obj = self.open.as_libbpf_object().as_ptr();
-        let vars = settable_vars(obj);
+        let vars = self.vars(settable);
         let Some(v) = vars.iter().find(|v| v.name == var).cloned() else {
             return Err(LoadError::NotInObject {
                 object: self.path.clone(),
                 what: "global variable",
                 name: var.to_string(),
-                available: vars
-                    .iter()
-                    .map(|v| v.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                available: names(&vars),
             });
         };
-        // SAFETY: the open object owns its BTF, non-NULL since it has vars.
-        let btf = unsafe { libbpf_sys::bpf_object__btf(obj) };
-        let ty = std::ptr::NonNull::new(btf)
-            .map(|b| var_type(b, v.type_id))
+        let ty = sys::open_btf(&self.open)
+            .map(|b| var_type(&b, v.type_id))
             .unwrap_or(VarType::Other("type without BTF".into()));
         Ok((v, ty))
     }
 
-    /// The writable initial image of `v`'s map and its length.
-    fn var_image(&self, v: &SecVar) -> Result<(*mut u8, usize)> {
-        let mut len = 0u64;
-        // SAFETY: `v.map` belongs to the open object; for an internal map
-        // libbpf returns its `len`-byte initial image, writable until load.
-        let data = unsafe { libbpf_sys::bpf_map__initial_value(v.map, &mut len) };
-        if data.is_null() || (v.offset + v.size) as u64 > len {
-            return Err(LoadError::RodataSize {
-                object: self.path.clone(),
-                var: v.name.clone(),
-                expected: v.size,
-                given: len as usize,
-            });
+    fn image_too_small(&self, v: &SecVar, len: usize) -> LoadError {
+        LoadError::RodataSize {
+            object: self.path.clone(),
+            var: v.name.clone(),
+            expected: v.size,
+            given: len,
         }
-        Ok((data.cast::<u8>(), len as usize))
     }
 
     fn write_var(&mut self, v: &SecVar, value: &[u8]) -> Result<()> {
         if value.len() != v.size {
-            return Err(LoadError::RodataSize {
-                object: self.path.clone(),
-                var: v.name.clone(),
-                expected: v.size,
-                given: value.len(),
-            });
+            return Err(self.image_too_small(v, value.len()));
         }
-        let (data, _) = self.var_image(v)?;
-        // SAFETY: `var_image` checked `offset + size <= len`; the source is `size` bytes.
-        unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), data.add(v.offset), v.size) };
-        Ok(())
+        let mut len = 0;
+        let written = self
+            .open
+            .maps_mut()
+            .find(|m| m.name().to_string_lossy() == v.map)
+            .and_then(|mut m| {
+                let image = m.initial_value_mut()?;
+                len = image.len();
+                image
+                    .get_mut(v.offset..v.offset + v.size)?
+                    .copy_from_slice(value);
+                Some(())
+            });
+        written.ok_or_else(|| self.image_too_small(v, len))
     }
 
     /// Sets the verifier log level of every program (1 = instructions,
@@ -335,22 +338,16 @@ impl OpenExtension {
     pub fn load(self) -> Result<Extension> {
         let Self {
             path,
-            open,
+            mut open,
             kernel_btf,
             ..
         } = self;
-        let raw = open.as_libbpf_object().as_ptr();
-        let skipped = members::apply(raw, &path, kernel_btf.as_deref())?;
-        // SAFETY: `raw` is the open object owned by `open`; libbpf loads it
-        // in place and reports failure by a negative errno.
-        let (ret, log) = capture(|| unsafe { libbpf_sys::bpf_object__load(raw) });
-        if ret < 0 {
-            return Err(classify(path, Step::Load, -ret, log));
+        let skipped = members::apply(&mut open, &path, kernel_btf.as_deref())?;
+        let (obj, log) = capture(|| sys::load(open));
+        match obj {
+            Ok(obj) => Ok(Extension::new(path, obj, log, skipped)),
+            Err(errno) => Err(classify(path, Step::Load, errno, log)),
         }
-        // SAFETY: the object was just loaded; `take_ptr` hands its ownership
-        // over so exactly one of OpenObject/Object closes it.
-        let obj = unsafe { libbpf_rs::Object::from_ptr(open.take_ptr()) };
-        Ok(Extension::new(path, obj, log, skipped))
     }
 }
 
@@ -369,32 +366,27 @@ pub struct SetVar {
 
 /// Globals a loader can set before load: `.rodata`, `.data`, `.bss` and
 /// their `.<sec>.<name>` variants.
-fn settable_vars(obj: *mut libbpf_sys::bpf_object) -> Vec<SecVar> {
-    datasec_vars_where(obj, |s| {
-        [".rodata", ".data", ".bss"]
-            .iter()
-            .any(|p| s == *p || s.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
-    })
+fn settable(sec: &str) -> bool {
+    [".rodata", ".data", ".bss"]
+        .iter()
+        .any(|p| sec == *p || sec.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
 }
 
-fn map_names(obj: *mut libbpf_sys::bpf_object) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut m: *mut libbpf_sys::bpf_map = std::ptr::null_mut();
-    loop {
-        // SAFETY: `m` is NULL or the previous map of the open object.
-        m = unsafe { libbpf_sys::bpf_object__next_map(obj, m) };
-        if m.is_null() {
-            return out;
-        }
-        // SAFETY: a live map; libbpf returns its NUL-terminated name.
-        let name = unsafe { std::ffi::CStr::from_ptr(libbpf_sys::bpf_map__name(m)) };
-        out.push(name.to_string_lossy().into_owned());
-    }
-}
-
-fn rodata_vars(obj: *mut libbpf_sys::bpf_object) -> Vec<String> {
-    datasec_vars_where(obj, |s| s == ".rodata")
-        .into_iter()
-        .map(|v| v.name)
+/// (name, BTF value type id) of every map of `open`.
+pub(crate) fn map_types(open: &OpenObject) -> Vec<(String, u32)> {
+    open.maps()
+        .map(|m| {
+            (
+                m.name().to_string_lossy().into_owned(),
+                sys::value_type_id(&m),
+            )
+        })
         .collect()
+}
+
+fn names(vars: &[SecVar]) -> String {
+    vars.iter()
+        .map(|v| v.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

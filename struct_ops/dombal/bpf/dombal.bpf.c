@@ -104,12 +104,8 @@ struct {
 	__type(value, struct dombal_dom_stats);
 } dom_stats SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct dombal_exit_info);
-} exit_info SEC(".maps");
+/* modless-loader reads this as the exit record (sched_ext's UEI name). */
+struct dombal_exit_info uei;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -623,11 +619,8 @@ s32 SCHED_EXT_OP_SLEEPABLE(dombal_init)
 
 void SCHED_EXT_OP(dombal_exit, struct scx_exit_info *ei)
 {
-	u32 zero = 0;
-	struct dombal_exit_info *x = bpf_map_lookup_elem(&exit_info, &zero);
+	struct dombal_exit_info *x = &uei;
 
-	if (!x)
-		return;
 	bpf_probe_read_kernel_str(x->reason, sizeof(x->reason), ei->reason);
 	bpf_probe_read_kernel_str(x->msg, sizeof(x->msg), ei->msg);
 	bpf_probe_read_kernel_str(x->dump, sizeof(x->dump), ei->dump);

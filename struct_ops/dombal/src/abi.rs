@@ -6,9 +6,6 @@ pub const MAX_DOMS: usize = 8;
 pub const MAX_CPUS: usize = 64;
 /// Mirrors `DOMBAL_LOAD_SHIFT`: an always-runnable task of weight w has load w << 10.
 pub const LOAD_SHIFT: u32 = 10;
-const REASON_LEN: usize = 128;
-const MSG_LEN: usize = 1024;
-const DUMP_LEN: usize = 8192;
 
 /// `struct dombal_config`.
 #[repr(C)]
@@ -39,18 +36,6 @@ pub struct DomStats {
     pub balance_rounds: u64,
 }
 
-/// `struct dombal_exit_info`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct ExitInfoRaw {
-    pub kind: i32,
-    pub pad: u32,
-    pub exit_code: i64,
-    pub reason: [u8; REASON_LEN],
-    pub msg: [u8; MSG_LEN],
-    pub dump: [u8; DUMP_LEN],
-}
-
 /// Plain-old-data that may be copied to and from map value bytes.
 ///
 /// # Safety
@@ -61,8 +46,6 @@ pub unsafe trait Pod: Copy {}
 unsafe impl Pod for Config {}
 // SAFETY: repr(C), integers only.
 unsafe impl Pod for DomStats {}
-// SAFETY: repr(C), integers and byte arrays only.
-unsafe impl Pod for ExitInfoRaw {}
 // SAFETY: an integer.
 unsafe impl Pod for u32 {}
 
@@ -83,12 +66,6 @@ pub fn from_bytes<T: Pod>(bytes: &[u8]) -> Option<T> {
     Some(unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
 }
 
-/// A NUL-terminated C string in a fixed buffer, lossily as UTF-8.
-pub fn c_str(buf: &[u8]) -> String {
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,10 +74,6 @@ mod tests {
     fn sizes_match_the_c_header() {
         assert_eq!(std::mem::size_of::<Config>(), 32);
         assert_eq!(std::mem::size_of::<DomStats>(), 11 * 8);
-        assert_eq!(
-            std::mem::size_of::<ExitInfoRaw>(),
-            16 + REASON_LEN + MSG_LEN + DUMP_LEN
-        );
     }
 
     #[test]
@@ -117,11 +90,5 @@ mod tests {
         assert_eq!(back.starve_tgid, -1);
         assert_eq!(back.slice_ns, 7);
         assert!(from_bytes::<Config>(&[0u8; 3]).is_none());
-    }
-
-    #[test]
-    fn c_str_stops_at_nul() {
-        assert_eq!(c_str(b"abc\0def"), "abc");
-        assert_eq!(c_str(b"abc"), "abc");
     }
 }

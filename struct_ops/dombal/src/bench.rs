@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::error::DombalError;
+use crate::exit::{describe, is_error};
 use crate::sched::{Loaded, Tunables, Variant};
 use crate::stats::{imbalance, load_imbalance};
 use crate::topology::Topology;
@@ -67,7 +68,7 @@ fn run_once(
     topo: &Topology,
     args: &BenchArgs,
     units: u64,
-    sched: Option<&crate::sched::Attached>,
+    sched: Option<&Loaded>,
 ) -> Result<RunResult, DombalError> {
     let io = |source| DombalError::Sysfs {
         path: "/proc/self/task".into(),
@@ -85,7 +86,7 @@ fn run_once(
         }
         let done = s.iterations().iter().all(|&i| i >= units);
         let load = match sched {
-            Some(a) => Some(load_imbalance(&a.loaded().dom_stats()?)),
+            Some(a) => Some(load_imbalance(&a.dom_stats()?)),
             None => None,
         };
         series.push((
@@ -140,16 +141,19 @@ pub fn run(args: &BenchArgs, tunables: Tunables) -> anyhow::Result<()> {
     print_run("default", &default);
 
     let loaded = Loaded::load(Variant::Dombal, &topo, tunables)?;
-    for (prog, insns) in loaded.verified_insns()? {
-        println!("bench: verifier processed {insns:>6} insns: {prog}");
+    for p in loaded.extension().program_stats()? {
+        println!(
+            "bench: verifier processed {:>6} insns: {}",
+            p.verified_insns, p.name
+        );
     }
-    let attached = loaded.attach()?;
-    let ours = run_once(&topo, args, units, Some(&attached));
-    let exit = attached.detach()?;
+    let link = loaded.attach()?;
+    let ours = run_once(&topo, args, units, Some(&loaded));
+    let exit = loaded.detach(link)?;
     let ours = ours?;
     print_run("dombal", &ours);
-    if let Some(e) = exit.filter(|e| e.is_error()) {
-        anyhow::bail!("dombal was ejected during the benchmark: {e}");
+    if let Some(e) = exit.filter(is_error) {
+        anyhow::bail!("dombal was ejected during the benchmark: {}", describe(&e));
     }
 
     let settled = |r: &RunResult| {

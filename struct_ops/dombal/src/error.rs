@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::exit::ExitInfo;
+use modless_loader::{ExitRecord, LoadError};
+
+use crate::exit::describe;
 
 /// Everything the dombal library can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -23,23 +25,12 @@ pub enum DombalError {
     NoSchedExt,
     #[error("another sched_ext scheduler (`{ops}`) is attached (state: {state}); stop its loader, wait for /sys/kernel/sched_ext/state to read `disabled`, then retry")]
     AlreadyAttached { ops: String, state: String },
-    #[error("{what}: {source} (run as root; with -v libbpf prints the verifier log)")]
-    Bpf {
-        what: String,
-        source: libbpf_rs::Error,
-    },
+    #[error(transparent)]
+    Load(#[from] LoadError),
     #[error("the BPF object lacks {kind} `{name}`; it does not match this loader, rebuild the dombal crate")]
     Missing { kind: &'static str, name: String },
     #[error("{0} is an empty placeholder: the dombal crate was built without clang or a target kernel; run scripts/run-qemu.sh once (it builds the kernel), then build again")]
     NotBuilt(&'static str),
-    #[error("the kernel accepted dombal but ejected it while enabling: {0}")]
-    EnableFailed(Box<ExitInfo>),
-}
-
-impl DombalError {
-    /// Wraps a libbpf-rs error with what was being done.
-    pub fn bpf(what: impl Into<String>) -> impl FnOnce(libbpf_rs::Error) -> Self {
-        let what = what.into();
-        move |source| Self::Bpf { what, source }
-    }
+    #[error("the kernel accepted dombal but ejected it while enabling: {}", describe(.0))]
+    EnableFailed(Box<ExitRecord>),
 }

@@ -1,8 +1,9 @@
 //! dombal: a sched_ext domain load balancer (see README.md).
 //!
 //! ```text
-//! Topology::detect ─ Loaded::load (verifier) ─ Loaded::attach ─ Attached ─ detach / ejected
-//!                                                   └ dom_stats, exit_info, verified_insns
+//! Topology::detect ─ Loaded::load (modless-loader: open, verifier, config maps)
+//!                     ─ Loaded::attach ─> OpsLink ─ Loaded::detach(link) / exit_record
+//!                     └ dom_stats, exit_record, extension().program_stats()
 //! ```
 
 pub mod abi;
@@ -16,6 +17,5 @@ pub mod topology;
 pub mod workload;
 
 pub use error::DombalError;
-pub use exit::ExitInfo;
-pub use sched::{check_free, Attached, Loaded, Tunables, Variant};
+pub use sched::{check_free, Loaded, Tunables, Variant};
 pub use topology::Topology;

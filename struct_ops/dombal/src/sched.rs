@@ -1,13 +1,12 @@
-//! Loading and attaching the dombal BPF scheduler: `Loaded` -> `Attached`.
+//! Loading and attaching the dombal BPF scheduler through modless-loader:
+//! open -> load (verifier) -> configure -> attach_ops -> stats / exit record.
 
-use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
-use libbpf_rs::{Link, MapCore, MapFlags, Object, ObjectBuilder};
+use modless_loader::{ExitRecord, Extension, OpenExtension, OpsLink};
 
-use crate::abi::{bytes_of, from_bytes, Config, DomStats, ExitInfoRaw};
+use crate::abi::{bytes_of, from_bytes, Config, DomStats, Pod};
 use crate::error::DombalError;
-use crate::exit::ExitInfo;
 use crate::sysfs;
 use crate::topology::Topology;
 
@@ -72,20 +71,13 @@ impl Default for Tunables {
     }
 }
 
-/// A loaded (verified) scheduler, not yet attached.
+/// A loaded (verified) and configured scheduler; [`Loaded::attach`] makes
+/// the kernel run it.
 #[derive(Debug)]
 pub struct Loaded {
-    obj: Object,
+    ext: Extension,
     variant: Variant,
     topology: Topology,
-}
-
-/// An attached scheduler; dropping it detaches.
-#[must_use = "dropping Attached detaches the scheduler"]
-#[derive(Debug)]
-pub struct Attached {
-    link: Option<Link>,
-    loaded: Loaded,
 }
 
 /// Fails unless sched_ext exists and no scheduler is attached.
@@ -110,14 +102,9 @@ impl Loaded {
         if variant.object().is_empty() {
             return Err(DombalError::NotBuilt(variant.object_name()));
         }
-        let open = ObjectBuilder::default()
-            .open_memory(variant.object())
-            .map_err(DombalError::bpf("opening the dombal BPF object"))?;
-        let obj = open
-            .load()
-            .map_err(DombalError::bpf("loading dombal (verifier)"))?;
+        let ext = OpenExtension::bytes(variant.object_name(), variant.object())?.load()?;
         let loaded = Self {
-            obj,
+            ext,
             variant,
             topology: topology.clone(),
         };
@@ -144,32 +131,14 @@ impl Loaded {
         Ok(())
     }
 
-    fn map(&self, name: &str) -> Result<libbpf_rs::Map<'_>, DombalError> {
-        self.obj
-            .maps()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| DombalError::Missing {
-                kind: "map",
-                name: name.into(),
-            })
+    fn update<K: Pod, V: Pod>(&self, map: &str, key: &K, value: &V) -> Result<(), DombalError> {
+        Ok(self.ext.map_update(map, bytes_of(key), bytes_of(value))?)
     }
 
-    fn update<K: crate::abi::Pod, V: crate::abi::Pod>(
-        &self,
-        map: &str,
-        key: &K,
-        value: &V,
-    ) -> Result<(), DombalError> {
-        self.map(map)?
-            .update(bytes_of(key), bytes_of(value), MapFlags::ANY)
-            .map_err(DombalError::bpf(format!("writing map {map}")))
-    }
-
-    fn lookup<T: crate::abi::Pod>(&self, map: &str, key: u32) -> Result<T, DombalError> {
+    fn lookup<T: Pod>(&self, map: &str, key: u32) -> Result<T, DombalError> {
         let bytes = self
-            .map(map)?
-            .lookup(&key.to_ne_bytes(), MapFlags::ANY)
-            .map_err(DombalError::bpf(format!("reading map {map}")))?
+            .ext
+            .map_lookup(map, &key.to_ne_bytes())?
             .ok_or_else(|| DombalError::Missing {
                 kind: "map entry in",
                 name: map.into(),
@@ -180,29 +149,9 @@ impl Loaded {
         })
     }
 
-    /// Instructions the verifier processed, per program (`verified_insns`).
-    pub fn verified_insns(&self) -> Result<Vec<(String, u32)>, DombalError> {
-        let mut out = Vec::new();
-        for prog in self.obj.progs() {
-            let mut info = libbpf_sys::bpf_prog_info::default();
-            let mut len = std::mem::size_of_val(&info) as u32;
-            // SAFETY: the fd is a live program fd borrowed from `prog`; info
-            // and len point at a correctly sized, writable bpf_prog_info.
-            let ret = unsafe {
-                libbpf_sys::bpf_prog_get_info_by_fd(prog.as_fd().as_raw_fd(), &mut info, &mut len)
-            };
-            if ret != 0 {
-                return Err(DombalError::Bpf {
-                    what: format!("querying program {:?}", prog.name()),
-                    source: libbpf_rs::Error::from(std::io::Error::from_raw_os_error(-ret)),
-                });
-            }
-            out.push((
-                prog.name().to_string_lossy().into_owned(),
-                info.verified_insns,
-            ));
-        }
-        Ok(out)
+    /// The loaded object (program stats, maps, globals).
+    pub fn extension(&self) -> &Extension {
+        &self.ext
     }
 
     /// Per-domain statistics, as the balancer last published them.
@@ -212,10 +161,9 @@ impl Loaded {
             .collect()
     }
 
-    /// The kernel's exit record, once the scheduler has exited.
-    pub fn exit_info(&self) -> Result<Option<ExitInfo>, DombalError> {
-        let raw: ExitInfoRaw = self.lookup("exit_info", 0)?;
-        Ok(ExitInfo::from_raw(&raw))
+    /// What ops.exit() recorded, once the scheduler has exited.
+    pub fn exit_record(&self) -> Option<ExitRecord> {
+        self.ext.exit_record()
     }
 
     /// The domains this scheduler was configured with.
@@ -223,56 +171,32 @@ impl Loaded {
         &self.topology
     }
 
-    /// Registers the struct_ops map: the kernel switches tasks to dombal.
-    pub fn attach(mut self) -> Result<Attached, DombalError> {
+    /// Registers the struct_ops map: the kernel switches tasks to dombal
+    /// until the link is dropped or [`Loaded::detach`]ed.
+    pub fn attach(&self) -> Result<OpsLink, DombalError> {
         check_free()?;
-        let link = {
-            let mut map = self
-                .obj
-                .maps_mut()
-                .find(|m| m.name() == OPS_MAP)
-                .ok_or_else(|| DombalError::Missing {
-                    kind: "struct_ops map",
-                    name: OPS_MAP.into(),
-                })?;
-            match map.attach_struct_ops() {
-                Ok(link) => link,
-                // EBUSY: another scheduler won the race since check_free().
-                Err(e) => {
-                    check_free()?;
-                    return Err(DombalError::bpf("attaching dombal_ops")(e));
-                }
+        let link = match self.ext.attach_ops(OPS_MAP) {
+            Ok(link) => link,
+            // EBUSY: another scheduler won the race since check_free().
+            Err(e) => {
+                check_free()?;
+                return Err(e.into());
             }
         };
         // The kernel reports enable-time failures through ops.exit(), not
         // through the attach result.
-        if let Some(exit) = self.exit_info()? {
+        if let Some(exit) = self.exit_record() {
             drop(link);
             return Err(DombalError::EnableFailed(Box::new(exit)));
         }
-        Ok(Attached {
-            link: Some(link),
-            loaded: self,
-        })
-    }
-}
-
-impl Attached {
-    /// The loaded object's queries (stats, exit info, verifier counts).
-    pub fn loaded(&self) -> &Loaded {
-        &self.loaded
+        Ok(link)
     }
 
-    /// The kernel's exit record if it has ejected the scheduler.
-    pub fn exited(&self) -> Result<Option<ExitInfo>, DombalError> {
-        self.loaded.exit_info()
-    }
-
-    /// Detaches, waits for sched_ext to read `disabled`, and returns the
-    /// exit record (an orderly detach reads `UNREG`).
-    pub fn detach(mut self) -> Result<Option<ExitInfo>, DombalError> {
-        drop(self.link.take());
+    /// Detaches `link`, waits for sched_ext to read `disabled`, and returns
+    /// the exit record (an orderly detach reads `UNREG`).
+    pub fn detach(&self, link: OpsLink) -> Result<Option<ExitRecord>, DombalError> {
+        link.detach()?;
         sysfs::wait_state("disabled", Duration::from_secs(5));
-        self.loaded.exit_info()
+        Ok(self.exit_record())
     }
 }

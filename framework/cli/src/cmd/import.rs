@@ -49,12 +49,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for (what, why) in &imported.dropped {
         eprintln!("{}: not imported: {what}: {why}", args.out.display());
     }
+    for (what, why) in &imported.lint_kfuncs {
+        eprintln!(
+            "{}: lint only (no prototype): {what}: {why}",
+            args.out.display()
+        );
+    }
     println!(
-        "{}: {} callbacks, {} data fields, {} kfuncs ({} left out)",
+        "{}: {} callbacks, {} data fields, {} kfuncs, {} lint-only kfuncs ({} left out)",
         args.out.display(),
         imported.callbacks,
         imported.data,
         imported.kfuncs,
+        imported.lint_kfuncs.len(),
         imported.dropped.len()
     );
     Ok(ExitCode::SUCCESS)

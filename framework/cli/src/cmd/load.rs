@@ -1,12 +1,13 @@
 //! `modless load OBJ.bpf.o [--set NAME=VALUE]... [--max-entries MAP=N]...
-//! [--cgroup DIR] [--for SECONDS]`: prepare, attach everything, hold, detach.
+//! [--cgroup DIR] [--for SECONDS] [--stats SECONDS [--json]]`: prepare,
+//! attach everything, hold (printing per-program counters), detach.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use modless_loader::{Extension, OpenExtension, OpsLink, Stopped};
+use modless_loader::{Extension, OpenExtension, OpsLink, ProgramStats, Stopped};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,6 +31,14 @@ pub struct Args {
     /// Create map MAP with N entries instead of the object's size (repeatable).
     #[arg(long = "max-entries", value_name = "MAP=N", value_parser = map_entries)]
     max_entries: Vec<(String, u32)>,
+    /// Every SECONDS, print each program's runs and mean run time over the
+    /// interval (the kernel's BPF_ENABLE_STATS counters) and its verified
+    /// instructions.
+    #[arg(long, value_name = "SECONDS")]
+    stats: Option<f64>,
+    /// With --stats: one JSON object per program and interval, one a line.
+    #[arg(long, requires = "stats")]
+    json: bool,
 }
 
 fn name_value(s: &str) -> Result<(String, String), String> {
@@ -143,9 +152,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             None => "SIGINT/SIGTERM detaches".into(),
         }
     );
+    let mut stats = match args.stats {
+        Some(secs) => Some(StatsPrinter::start(&ext, secs, args.json)?),
+        None => None,
+    };
     // The record is not cleared: the object is fresh, so anything in it
     // was written by a stop during or right after the attach.
     while !STOP.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+        if let Some(s) = stats.as_mut() {
+            s.tick(&ext)?;
+        }
         for o in &attached.ops {
             let Some(stop) = unrequested_stop(&ext, o)? else {
                 continue;
@@ -167,6 +183,57 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("exit record: kind {} code {}: {}", r.kind, r.code, r.reason);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--stats`: the kernel's run counters, on while it lives, printed as
+/// deltas every interval.
+struct StatsPrinter {
+    _enabled: std::os::fd::OwnedFd,
+    every: Duration,
+    json: bool,
+    last: Instant,
+    prev: Vec<ProgramStats>,
+}
+
+impl StatsPrinter {
+    fn start(ext: &Extension, secs: f64, json: bool) -> anyhow::Result<Self> {
+        let every = Duration::try_from_secs_f64(secs)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| anyhow::anyhow!("--stats {secs}: give a positive number of seconds"))?;
+        Ok(Self {
+            _enabled: modless_loader::enable_run_stats()?,
+            every,
+            json,
+            last: Instant::now(),
+            prev: ext.program_stats()?,
+        })
+    }
+
+    fn tick(&mut self, ext: &Extension) -> anyhow::Result<()> {
+        if self.last.elapsed() < self.every {
+            return Ok(());
+        }
+        let now = ext.program_stats()?;
+        let delta: Vec<ProgramStats> = now
+            .iter()
+            .map(|n| match self.prev.iter().find(|p| p.id == n.id) {
+                Some(p) => n.since(p),
+                None => n.clone(),
+            })
+            .collect();
+        if self.json {
+            for d in &delta {
+                println!("{}", d.to_json());
+            }
+        } else {
+            println!("stats over {:.1} s:", self.last.elapsed().as_secs_f64());
+            print!("{}", modless_loader::stats_table(&delta));
+        }
+        self.last = Instant::now();
+        self.prev = now;
+        Ok(())
+    }
 }
 
 /// A stop nobody asked for: the kernel detached the table, sched_ext

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use modless_decl::kfuncs::ProgType;
+use modless_decl::kfuncs::{OpScope, ProgType};
 use modless_decl::Declaration;
 
 use super::scan::{scan, ScanError, Scanned, ScannedProgram};
@@ -45,12 +45,21 @@ pub enum LintProblem {
     RequiredOpMissing { map: String, op: String },
     /// A sleepable program on an op the declaration does not mark sleepable.
     SleepableOnNonSleepableOp { program: String, op: String },
-    /// A subsystem kfunc called from an op it is not allowlisted for.
+    /// A subsystem kfunc called from an op it is not allowlisted for
+    /// (`allowed` empty: from no op of the struct).
     KfuncNotAllowedInOp {
         program: String,
         op: String,
         kfunc: String,
         allowed: Vec<String>,
+    },
+    /// A struct_ops program of one ops type calling a kfunc another
+    /// declaration keeps for its own ops type (its filter refuses it).
+    KfuncOfOtherOpsType {
+        program: String,
+        ops_type: String,
+        kfunc: String,
+        owner: String,
     },
     /// A subsystem kfunc called from a program type it is not registered for.
     KfuncWrongProgType {
@@ -93,10 +102,19 @@ impl fmt::Display for LintProblem {
                 f,
                 "program `{program}` is sleepable (struct_ops.s/) but op `{op}` is not declared sleepable"
             ),
+            KfuncNotAllowedInOp { program, op, kfunc, allowed } if allowed.is_empty() => write!(
+                f,
+                "program `{program}` implements `{op}` and calls kfunc `{kfunc}`, which no op of this struct may call"
+            ),
             KfuncNotAllowedInOp { program, op, kfunc, allowed } => write!(
                 f,
                 "program `{program}` implements `{op}` and calls kfunc `{kfunc}`, allowed only in: {}",
                 allowed.join(", ")
+            ),
+            KfuncOfOtherOpsType { program, ops_type, kfunc, owner } => write!(
+                f,
+                "program `{program}` implements an op of `struct {ops_type}` and calls kfunc `{kfunc}`, \
+                 which only programs of `struct {owner}` may call"
             ),
             KfuncWrongProgType { program, kfunc, prog_type } => write!(
                 f,
@@ -148,14 +166,47 @@ pub fn lint_all(path: &Path, decls: &[&Declaration]) -> Result<LintReport, ScanE
     Ok(check(path, &scanned, decls, btf.as_ref()))
 }
 
-/// The declared kfunc `name` in any of `decls`.
-fn declared_kfunc<'a>(
+/// The program types the kfunc `name` is declared for in any of `decls`,
+/// in full or lint-only.
+fn declared_prog_types<'a>(decls: &[&'a Declaration], name: &str) -> Option<&'a [ProgType]> {
+    decls.iter().find_map(|d| {
+        let full = d.kfuncs.iter().find(|kf| kf.name() == name);
+        let lint_only = d.lint_kfuncs.iter().find(|kf| kf.name == name);
+        full.map(|kf| kf.prog_types.as_slice())
+            .or(lint_only.map(|kf| kf.prog_types.as_slice()))
+    })
+}
+
+/// Whether `decl` lets op `op` call the kfunc `name`, with the scope it
+/// declares; `None` when `decl` does not declare the kfunc in any form.
+fn op_may_call<'a>(decl: &'a Declaration, name: &str, op: &str) -> Option<(bool, &'a OpScope)> {
+    if let Some(kf) = decl.kfuncs.iter().find(|kf| kf.name() == name) {
+        return Some((kf.allowed_in_op(op), &kf.scope));
+    }
+    let kf = decl.lint_kfuncs.iter().find(|kf| kf.name == name)?;
+    Some((kf.allowed_in_op(op), &kf.scope))
+}
+
+/// The ops type of the declaration, other than `own`, that registers the
+/// kfunc `name` for struct_ops programs: its generated filter (like
+/// sched_ext's) refuses struct_ops programs of any other type.
+fn kept_by_other_ops_type<'a>(
     decls: &[&'a Declaration],
+    own: &Declaration,
     name: &str,
-) -> Option<&'a modless_decl::kfuncs::Kfunc> {
+) -> Option<&'a str> {
     decls
         .iter()
-        .find_map(|d| d.kfuncs.iter().find(|kf| kf.name() == name))
+        .filter(|d| !std::ptr::eq(**d, own))
+        .find(|d| {
+            let full = d.kfuncs.iter().find(|kf| kf.name() == name);
+            let lint_only = d.lint_kfuncs.iter().find(|kf| kf.name == name);
+            let types = full
+                .map(|kf| kf.prog_types.as_slice())
+                .or(lint_only.map(|kf| kf.prog_types.as_slice()));
+            types.is_some_and(|t| t.contains(&ProgType::StructOps))
+        })
+        .map(|d| d.ops.name.as_str())
 }
 
 fn squash(s: &str) -> String {
@@ -266,13 +317,21 @@ fn check(
                 });
             }
             for k in &p.kfuncs {
-                let Some(kf) = decl.kfuncs.iter().find(|kf| kf.name() == k) else {
+                let Some((ok, scope)) = op_may_call(decl, k, member) else {
+                    if let Some(owner) = kept_by_other_ops_type(decls, decl, k) {
+                        problems.push(LintProblem::KfuncOfOtherOpsType {
+                            program: prog.clone(),
+                            ops_type: decl.ops.name.clone(),
+                            kfunc: k.clone(),
+                            owner: owner.to_string(),
+                        });
+                    }
                     continue;
                 };
-                if !kf.allowed_in_op(member) {
-                    let allowed = match &kf.scope {
-                        modless_decl::kfuncs::OpScope::Ops(o) => o.clone(),
-                        modless_decl::kfuncs::OpScope::AnyOp => Vec::new(),
+                if !ok {
+                    let allowed = match scope {
+                        OpScope::Ops(o) => o.clone(),
+                        OpScope::AnyOp => Vec::new(),
                     };
                     problems.push(LintProblem::KfuncNotAllowedInOp {
                         program: prog.clone(),
@@ -294,8 +353,8 @@ fn check(
         }
         let Some(pt) = prog_type_of(p) else { continue };
         for k in &p.kfuncs {
-            if let Some(kf) = declared_kfunc(decls, k) {
-                if !kf.prog_types.contains(&pt) {
+            if let Some(types) = declared_prog_types(decls, k) {
+                if !types.contains(&pt) {
                     problems.push(LintProblem::KfuncWrongProgType {
                         program: p.name.clone(),
                         kfunc: k.clone(),
@@ -337,5 +396,127 @@ fn check(
         object: path.to_path_buf(),
         programs: uses,
         problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::{ScannedOps, ScannedProgram};
+
+    const DECL: &str = r#"[subsystem]
+name = "demo"
+
+[ops]
+name = "demo_ops"
+
+[[ops.callback]]
+fn = "int (*pick)(u32 n)"
+default = "demo_default_pick"
+
+[[ops.callback]]
+fn = "void (*done)(u32 n)"
+
+[[lint_kfunc]]
+name = "bpf_demo_walk___v2"
+prog_types = ["struct_ops"]
+ops = ["pick"]
+
+[[lint_kfunc]]
+name = "bpf_demo_never"
+prog_types = ["struct_ops"]
+ops = []
+"#;
+
+    fn prog(name: &str, section: &str, kfuncs: &[&str]) -> ScannedProgram {
+        ScannedProgram {
+            name: name.into(),
+            section: section.into(),
+            kfuncs: kfuncs.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    /// Before, kfuncs declared only for lint were never looked at.
+    #[test]
+    fn a_lint_only_kfunc_is_checked_like_any_other() {
+        let decl = modless_decl::parse(DECL, "demo.toml").unwrap();
+        decl.validate().unwrap();
+        let walk = "bpf_demo_walk___v2";
+        let s = Scanned {
+            programs: vec![
+                prog("ok_pick", "struct_ops/ok_pick", &[walk]),
+                prog("bad_done", "struct_ops/bad_done", &[walk, "bpf_demo_never"]),
+                prog("bad_sys", "syscall", &[walk]),
+            ],
+            ops: vec![ScannedOps {
+                map: "m".into(),
+                type_name: "demo_ops".into(),
+                members: vec![
+                    ("pick".into(), "ok_pick".into()),
+                    ("done".into(), "bad_done".into()),
+                ],
+            }],
+        };
+        let r = check(Path::new("x.bpf.o"), &s, &[&decl], None);
+        let text: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "program `bad_done` implements `done` and calls kfunc `bpf_demo_never`, \
+                 which no op of this struct may call",
+                "program `bad_done` implements `done` and calls kfunc `bpf_demo_walk___v2`, \
+                 allowed only in: pick",
+                "program `bad_sys` (syscall) calls kfunc `bpf_demo_walk___v2`, \
+                 which is not registered for syscall programs",
+            ]
+        );
+    }
+
+    const OTHER: &str = r#"[subsystem]
+name = "other"
+
+[ops]
+name = "other_ops"
+
+[[ops.callback]]
+fn = "void (*tick)(u32 n)"
+
+[[kfunc]]
+proto = "u32 bpf_other_peek(u32 n)"
+prog_types = ["struct_ops", "syscall"]
+"#;
+
+    /// A kfunc of another subsystem's ops type, called from a program of
+    /// this one, was "ok" although that subsystem's filter refuses it.
+    #[test]
+    fn a_kfunc_kept_for_another_ops_type_is_flagged() {
+        let demo = modless_decl::parse(DECL, "demo.toml").unwrap();
+        let other = modless_decl::parse(OTHER, "other.toml").unwrap();
+        let s = Scanned {
+            programs: vec![
+                prog("pick", "struct_ops/pick", &["bpf_other_peek"]),
+                prog("tick", "struct_ops/tick", &["bpf_other_peek"]),
+                prog("sys", "syscall", &["bpf_other_peek"]),
+            ],
+            ops: vec![
+                ScannedOps {
+                    map: "d".into(),
+                    type_name: "demo_ops".into(),
+                    members: vec![("pick".into(), "pick".into())],
+                },
+                ScannedOps {
+                    map: "o".into(),
+                    type_name: "other_ops".into(),
+                    members: vec![("tick".into(), "tick".into())],
+                },
+            ],
+        };
+        let r = check(Path::new("x.bpf.o"), &s, &[&demo, &other], None);
+        let text: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            text,
+            ["program `pick` implements an op of `struct demo_ops` and calls kfunc \
+              `bpf_other_peek`, which only programs of `struct other_ops` may call"]
+        );
     }
 }

@@ -3,14 +3,13 @@
 //! the struct_ops maps) and which kfuncs each program calls (ELF call
 //! relocations, followed through subprograms).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
-use std::ptr::NonNull;
 
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex, SymbolKind};
 
 use crate::flavor::essential_name;
-use crate::obj_btf::{kind_of, resolve, struct_members};
+use crate::ops_table::ops_tables;
 
 /// One program as the linter sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,117 +199,22 @@ fn scan_elf(path: &Path, bytes: &[u8]) -> Result<Vec<ScannedProgram>, ScanError>
     Ok(out)
 }
 
-/// An object opened by libbpf (parsed only), closed on drop.
-struct Opened(NonNull<libbpf_sys::bpf_object>);
-
-impl Drop for Opened {
-    fn drop(&mut self) {
-        // SAFETY: opened by bpf_object__open_file and closed only here.
-        unsafe { libbpf_sys::bpf_object__close(self.0.as_ptr()) }
-    }
-}
-
-fn cstr(p: *const std::ffi::c_char) -> String {
-    if p.is_null() {
-        return String::new();
-    }
-    // SAFETY: libbpf's NUL-terminated strings, alive while the object is open.
-    unsafe { std::ffi::CStr::from_ptr(p) }
-        .to_string_lossy()
-        .into_owned()
-}
-
 fn scan_struct_ops(path: &Path) -> Result<Vec<ScannedOps>, ScanError> {
-    use std::os::unix::ffi::OsStrExt;
-    let lib_err = |source| ScanError::Libbpf {
+    let (open, _log) = crate::open::open_file(path, None);
+    let open = open.map_err(|e| ScanError::Libbpf {
         path: path.display().to_string(),
-        source,
-    };
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| lib_err(std::io::ErrorKind::InvalidInput.into()))?;
-    let (raw, _log) = crate::log::capture(|| {
-        // SAFETY: NUL-terminated path; NULL opts are the defaults.
-        unsafe { libbpf_sys::bpf_object__open_file(c.as_ptr(), std::ptr::null()) }
-    });
-    let err = std::io::Error::last_os_error();
-    let obj = Opened(NonNull::new(raw).ok_or_else(|| lib_err(err))?);
-    // SAFETY: the object is open; its BTF lives as long.
-    let Some(btf) = NonNull::new(unsafe { libbpf_sys::bpf_object__btf(obj.0.as_ptr()) }) else {
-        return Ok(Vec::new());
-    };
-    // Program pointer -> name.
-    let mut progs = BTreeMap::new();
-    let mut p: *mut libbpf_sys::bpf_program = std::ptr::null_mut();
-    loop {
-        // SAFETY: `p` is NULL or the previous program of the object.
-        p = unsafe { libbpf_sys::bpf_object__next_program(obj.0.as_ptr(), p) };
-        if p.is_null() {
-            break;
-        }
-        // SAFETY: a live program of the open object.
-        progs.insert(
-            p as usize,
-            cstr(unsafe { libbpf_sys::bpf_program__name(p) }),
-        );
-    }
-    let mut out = Vec::new();
-    let mut m: *mut libbpf_sys::bpf_map = std::ptr::null_mut();
-    loop {
-        // SAFETY: `m` is NULL or the previous map of the object.
-        m = unsafe { libbpf_sys::bpf_object__next_map(obj.0.as_ptr(), m) };
-        if m.is_null() {
-            break;
-        }
-        // SAFETY: a live map of the open object.
-        if unsafe { libbpf_sys::bpf_map__type(m) } != libbpf_sys::BPF_MAP_TYPE_STRUCT_OPS {
-            continue;
-        }
-        // SAFETY: as above.
-        let map = cstr(unsafe { libbpf_sys::bpf_map__name(m) });
-        // SAFETY: as above; at open time this is the object's own struct type.
-        let tid = unsafe { libbpf_sys::bpf_map__btf_value_type_id(m) };
-        let (type_name, members) = struct_members(btf, tid).ok_or_else(|| ScanError::Btf {
-            path: path.display().to_string(),
-            msg: format!("struct_ops map `{map}` has no BTF struct type"),
-        })?;
-        let mut size = 0u64;
-        // SAFETY: for a struct_ops map libbpf returns its `size`-byte shadow
-        // value, in which function-pointer members hold `struct bpf_program *`.
-        let data = unsafe { libbpf_sys::bpf_map__initial_value(m, &mut size) }.cast::<u8>();
-        let mut set = Vec::new();
-        for mem in members {
-            if !is_func_ptr(btf, mem.type_id) || data.is_null() {
-                continue;
-            }
-            let off = mem.offset;
-            if (off + 8) as u64 > size {
-                continue;
-            }
-            let mut ptr = [0u8; 8];
-            // SAFETY: `off + 8 <= size` bytes of the shadow value.
-            unsafe { std::ptr::copy_nonoverlapping(data.add(off), ptr.as_mut_ptr(), 8) };
-            let ptr = usize::from_ne_bytes(ptr);
-            if let Some(prog) = progs.get(&ptr) {
-                set.push((mem.name, prog.clone()));
-            }
-        }
-        out.push(ScannedOps {
-            map,
-            type_name,
-            members: set,
-        });
-    }
-    Ok(out)
-}
-
-fn is_func_ptr(btf: NonNull<libbpf_sys::btf>, id: u32) -> bool {
-    let Some((_, t)) = resolve(btf, id) else {
-        return false;
-    };
-    if kind_of(t) != libbpf_sys::BTF_KIND_PTR {
-        return false;
-    }
-    // SAFETY: a PTR's union holds the pointee id.
-    let to = unsafe { t.__bindgen_anon_1.type_ };
-    resolve(btf, to).is_some_and(|(_, p)| kind_of(p) == libbpf_sys::BTF_KIND_FUNC_PROTO)
+        source: crate::open::errno_of(&e),
+    })?;
+    let tables = ops_tables(&open).map_err(|map| ScanError::Btf {
+        path: path.display().to_string(),
+        msg: format!("struct_ops map `{map}` has no BTF struct type"),
+    })?;
+    Ok(tables
+        .into_iter()
+        .map(|t| ScannedOps {
+            map: t.map,
+            type_name: t.type_name,
+            members: t.ops,
+        })
+        .collect())
 }

@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
+use dombal::exit::{describe, is_stall};
 use dombal::stats::{load_imbalance, load_units};
 use dombal::workload::Spinners;
 use dombal::{sysfs, Loaded, Topology, Tunables, Variant};
@@ -121,8 +122,8 @@ fn attach() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn loads(sched: &dombal::Attached) -> anyhow::Result<Vec<f64>> {
-    Ok(sched.loaded().dom_stats()?.iter().map(load_units).collect())
+fn loads(sched: &Loaded) -> anyhow::Result<Vec<f64>> {
+    Ok(sched.dom_stats()?.iter().map(load_units).collect())
 }
 
 /// balance: 8 CPU-bound tasks start pinned to domain 0, are released, and
@@ -134,10 +135,11 @@ fn balance() -> anyhow::Result<()> {
         "needs at least 2 domains, found {:?}",
         topo.domains
     );
-    let sched = Loaded::load(Variant::Dombal, &topo, Tunables::default())?.attach()?;
+    let sched = Loaded::load(Variant::Dombal, &topo, Tunables::default())?;
+    let link = sched.attach()?;
     let spinners = Spinners::start(TASKS, &topo.domains[0], None)?;
     std::thread::sleep(Duration::from_secs(1));
-    let pinned = sched.loaded().dom_stats()?;
+    let pinned = sched.dom_stats()?;
     println!(
         "pinned to dom0 for 1 s: loads {:?}, max/mean {:.3}",
         pinned.iter().map(load_units).collect::<Vec<_>>(),
@@ -165,7 +167,7 @@ fn balance() -> anyhow::Result<()> {
             first_balanced = Some(released.elapsed());
         }
     }
-    let stats = sched.loaded().dom_stats()?;
+    let stats = sched.dom_stats()?;
     let migrations: u64 = stats.iter().map(|s| s.migrated_in).sum();
     println!(
         "measured: per-domain load max/mean {last:.3} at {} ms after release \
@@ -174,10 +176,10 @@ fn balance() -> anyhow::Result<()> {
         first_balanced.map(|d| d.as_millis())
     );
     drop(spinners);
-    if let Some(exit) = sched.exited()? {
-        bail!("dombal was ejected during the test: {exit}");
+    if let Some(exit) = sched.exit_record() {
+        bail!("dombal was ejected during the test: {}", describe(&exit));
     }
-    let _ = sched.detach()?;
+    let _ = sched.detach(link)?;
     ensure!(
         last <= MAX_IMBALANCE,
         "per-domain load max/mean {last:.3} > {MAX_IMBALANCE} after {BALANCE_WINDOW:?}"
@@ -190,7 +192,8 @@ fn balance() -> anyhow::Result<()> {
 /// gets CPU time over a 3 s window, and the watchdog never fires.
 fn starvation() -> anyhow::Result<()> {
     let topo = Topology::detect()?;
-    let sched = Loaded::load(Variant::Dombal, &topo, Tunables::default())?.attach()?;
+    let sched = Loaded::load(Variant::Dombal, &topo, Tunables::default())?;
+    let link = sched.attach()?;
     let spinners = Spinners::start(TASKS, &topo.domains[0], None)?;
     spinners.set_affinity(&topo.all_cpus())?;
     let before = spinners.cpu_ns();
@@ -206,11 +209,11 @@ fn starvation() -> anyhow::Result<()> {
         "per-task runtime over 3 s (ms): {:?}",
         runtimes.iter().map(|r| r / 1_000_000).collect::<Vec<_>>()
     );
-    let exit = sched.exited()?;
+    let exit = sched.exit_record();
     let state = sysfs::state();
-    let _ = sched.detach()?;
+    let _ = sched.detach(link)?;
     if let Some(exit) = exit {
-        bail!("dombal was ejected during the window: {exit}");
+        bail!("dombal was ejected during the window: {}", describe(&exit));
     }
     ensure!(
         state.as_deref() == Some("enabled"),
@@ -256,12 +259,12 @@ fn watchdog() -> anyhow::Result<()> {
             },
             &topo,
             Tunables::default(),
-        )?
-        .attach()?;
+        )?;
+        let link = sched.attach()?;
         println!("dombal_broken attached, starving pid {pid}");
         let start = Instant::now();
         let exit = loop {
-            if let Some(exit) = sched.exited()? {
+            if let Some(exit) = sched.exit_record() {
                 break exit;
             }
             ensure!(
@@ -270,18 +273,27 @@ fn watchdog() -> anyhow::Result<()> {
             );
             std::thread::sleep(Duration::from_millis(100));
         };
-        println!("ejected after {} ms: {exit}", start.elapsed().as_millis());
+        println!(
+            "ejected after {} ms: {}",
+            start.elapsed().as_millis(),
+            describe(&exit)
+        );
+        let dump = exit.dump.clone().unwrap_or_default();
         println!(
             "debug dump (first lines):\n{}",
-            exit.dump.lines().take(12).collect::<Vec<_>>().join("\n")
+            dump.lines().take(12).collect::<Vec<_>>().join("\n")
         );
-        ensure!(exit.is_stall(), "expected ERROR_STALL, got {exit}");
         ensure!(
-            exit.msg.contains(&format!("[{pid}]")) && exit.msg.contains("failed to run"),
-            "the kernel's message does not name the starved task: {}",
-            exit.msg
+            is_stall(&exit),
+            "expected ERROR_STALL, got {}",
+            describe(&exit)
         );
-        let _ = sched.detach()?;
+        let msg = exit.message.clone().unwrap_or_default();
+        ensure!(
+            msg.contains(&format!("[{pid}]")) && msg.contains("failed to run"),
+            "the kernel's message does not name the starved task: {msg}"
+        );
+        let _ = sched.detach(link)?;
         expect_state("disabled")?;
         let t0 = cpu_ticks(pid)?;
         std::thread::sleep(Duration::from_secs(1));

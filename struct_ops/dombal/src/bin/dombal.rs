@@ -5,12 +5,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use dombal::exit::describe;
 use dombal::{bench, stats, Loaded, Topology, Tunables, Variant};
 
 #[derive(Parser, Debug)]
 #[command(name = "dombal", about = "sched_ext domain load balancer")]
 struct Cli {
-    /// Verbose: show libbpf's debug log (verifier log included on failure).
+    /// Verbose: print how many instructions the verifier processed per program.
     #[arg(short, long)]
     verbose: bool,
     /// Print per-domain load, migrations and dispatch counts every SECS seconds.
@@ -49,18 +50,10 @@ fn install_signal_handlers() {
     }
 }
 
-fn libbpf_print(level: libbpf_rs::PrintLevel, msg: String) {
-    eprint!("libbpf: {level:?}: {msg}");
-}
-
 fn main() {
+    // libbpf's own words travel in modless-loader's errors (the verifier
+    // log among them); its warnings go to stderr.
     let cli = Cli::parse();
-    let level = if cli.verbose {
-        libbpf_rs::PrintLevel::Debug
-    } else {
-        libbpf_rs::PrintLevel::Warn
-    };
-    libbpf_rs::set_print(Some((level, libbpf_print)));
     let result = match &cli.cmd {
         Some(Cmd::Bench(args)) => bench::run(args, tunables(&cli)),
         None => run(&cli),
@@ -95,11 +88,14 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     );
     let loaded = Loaded::load(Variant::Dombal, &topo, tunables(cli))?;
     if cli.verbose {
-        for (prog, insns) in loaded.verified_insns()? {
-            println!("dombal: verifier processed {insns} insns for {prog}");
+        for p in loaded.extension().program_stats()? {
+            println!(
+                "dombal: verifier processed {} insns for {}",
+                p.verified_insns, p.name
+            );
         }
     }
-    let attached = loaded.attach()?;
+    let link = loaded.attach()?;
     println!(
         "dombal: attached (sched_ext state {}, ops {})",
         dombal::sysfs::state().unwrap_or_default(),
@@ -108,27 +104,30 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
 
     let interval = cli.stats.map(Duration::from_secs_f64);
     let mut last = Instant::now();
-    let mut prev = attached.loaded().dom_stats()?;
+    let mut prev = loaded.dom_stats()?;
     while !STOP.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(50));
-        if let Some(exit) = attached.exited()? {
-            println!("dombal: the kernel ejected the scheduler: {exit}");
-            if !exit.dump.is_empty() {
-                println!("dombal: debug dump:\n{}", exit.dump);
+        if let Some(exit) = loaded.exit_record() {
+            println!(
+                "dombal: the kernel ejected the scheduler: {}",
+                describe(&exit)
+            );
+            if let Some(dump) = &exit.dump {
+                println!("dombal: debug dump:\n{dump}");
             }
-            anyhow::bail!("ejected: {exit}");
+            anyhow::bail!("ejected: {}", describe(&exit));
         }
         if interval.is_some_and(|iv| last.elapsed() >= iv) {
             last = Instant::now();
-            let now = attached.loaded().dom_stats()?;
+            let now = loaded.dom_stats()?;
             print!("{}", stats::report(&topo, &now, &prev));
             prev = now;
         }
     }
-    let exit = attached.detach().context("detaching")?;
+    let exit = loaded.detach(link).context("detaching")?;
     println!(
         "dombal: detached on signal ({}); sched_ext state {}",
-        exit.map_or_else(|| "no exit record".into(), |e| e.to_string()),
+        exit.map_or_else(|| "no exit record".into(), |e| describe(&e)),
         dombal::sysfs::state().unwrap_or_default()
     );
     Ok(())

@@ -264,3 +264,51 @@ pub fn load_until_sigint() -> crate::anyhow_like::Result {
     })?;
     Ok(Outcome::Pass)
 }
+
+/// `modless load --stats 1 [--json]` of a sched_ext scheduler whose
+/// enqueue op runs for every task: the JSON lines count the op's runs
+/// (BPF_ENABLE_STATS) and name its verified instructions, and the table
+/// form shows the same program with its runs.
+pub fn load_reports_stats() -> crate::anyhow_like::Result {
+    let obj = object("scx_kernel_enum").display().to_string();
+    let run = |json: bool| -> Result<String, String> {
+        let mut args = vec![obj.as_str(), "--for", "4", "--stats", "1"];
+        if json {
+            args.push("--json");
+        }
+        let (out, text) = finish(spawn_load(&args)?, WAIT)?;
+        if !out.status.success() {
+            return Err(format!("modless load exited with {}", out.status));
+        }
+        wait_for("sched_ext is disabled again", || {
+            sched_ext("state") == "disabled"
+        })?;
+        Ok(text)
+    };
+    let text = run(true)?;
+    let runs: Vec<u64> = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("{\"program\":\"enum_enqueue\",") && l.contains("\"verified_insns\":")
+        })
+        .filter_map(|l| {
+            l.split("\"run_cnt\":")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    if runs.is_empty() || runs.iter().sum::<u64>() == 0 {
+        return Err(format!("--json counted no run of enum_enqueue: {runs:?}"));
+    }
+    let text = run(false)?;
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("enum_enqueue ") && !l.trim_end().ends_with(" -"));
+    if !text.contains("verified_insns") || row.is_none() {
+        return Err("the --stats table shows no run of enum_enqueue".into());
+    }
+    Ok(Outcome::Pass)
+}

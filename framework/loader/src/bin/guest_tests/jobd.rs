@@ -2,16 +2,14 @@
 //! unloading the module with a policy attached.
 
 use std::collections::BTreeMap;
-use std::ffi::CString;
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use modless_loader::OpenExtension;
+use modless_loader::{kmod, OpenExtension};
 
 use crate::{ensure, object, Outcome};
 
@@ -23,33 +21,18 @@ fn ko() -> PathBuf {
 
 /// Loads jobd.ko unless loaded; `Ok(false)` when it is not built.
 pub fn ensure_module() -> Result<bool, String> {
-    if std::path::Path::new("/sys/module/jobd").exists() {
+    if kmod::is_loaded("jobd") {
         return Ok(true);
     }
-    let Ok(f) = std::fs::File::open(ko()) else {
+    if !ko().exists() {
         return Ok(false);
-    };
-    let params = CString::new("").unwrap();
-    // SAFETY: finit_module reads from an open fd and a NUL-terminated string.
-    let rc = unsafe { libc::syscall(libc::SYS_finit_module, f.as_raw_fd(), params.as_ptr(), 0) };
-    if rc != 0 {
-        return Err(format!(
-            "finit_module(jobd.ko): {}",
-            std::io::Error::last_os_error()
-        ));
     }
+    kmod::load(&ko(), "").map_err(|e| format!("finit_module(jobd.ko): {e}"))?;
     Ok(true)
 }
 
 fn delete_module() -> std::io::Result<()> {
-    let name = CString::new("jobd").unwrap();
-    // SAFETY: a NUL-terminated module name and flags.
-    let rc = unsafe { libc::syscall(libc::SYS_delete_module, name.as_ptr(), libc::O_NONBLOCK) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    kmod::unload("jobd")
 }
 
 pub fn command(cmd: &str) -> Result<(), String> {

@@ -45,6 +45,7 @@ const TESTS: &[(&str, Test)] = &[
     ("cli-load-init-error", cli::load_sees_an_init_error),
     ("cli-load-jobd-eject", cli::load_sees_jobd_eject),
     ("cli-load-kernel-enums", cli::load_fills_kernel_enums),
+    ("cli-load-stats", cli::load_reports_stats),
     ("jobd-hotswap", jobd::hotswap_under_load),
     ("jobd-sigkill", jobd::sigkill_falls_back_to_default),
     ("jobd-unload", jobd::unload_while_attached),

@@ -1,0 +1,78 @@
+//! The policies build.rs compiled, loaded through modless-loader as a Rust
+//! program embedding modless would.
+
+use anyhow::{bail, Context};
+use modless_loader::{Extension, LoadError, OpenExtension, OpsLink};
+use std::os::fd::{AsFd, AsRawFd};
+
+/// An object build.rs compiled from bpf/NAME.bpf.c.
+macro_rules! object {
+    ($name:literal) => {
+        concat!(env!("OUT_DIR"), "/", $name, ".bpf.o")
+    };
+}
+
+pub const LARGEST_LEAF: &str = object!("largest_leaf");
+pub const CLAIM_ONLY: &str = object!("claim_only");
+pub const TRIGGER: &str = object!("trigger");
+pub const BAD_OTHER_TYPE: &str = object!("bad_other_type");
+pub const BAD_REENTER: &str = object!("bad_reenter");
+pub const BAD_NO_HANDLER: &str = object!("bad_no_handler");
+
+pub fn open(path: &str) -> Result<Extension, LoadError> {
+    OpenExtension::file(path)?.load()
+}
+
+/// A loaded policy and its ops map, attached.
+#[derive(Debug)]
+pub struct Policy {
+    pub ext: Extension,
+    pub map: &'static str,
+    pub link: Option<OpsLink>,
+}
+
+impl Policy {
+    pub fn load(path: &str, map: &'static str) -> anyhow::Result<Self> {
+        let ext = open(path).with_context(|| format!("loading {path}"))?;
+        Ok(Self {
+            ext,
+            map,
+            link: None,
+        })
+    }
+
+    pub fn attach(&mut self) -> Result<(), LoadError> {
+        self.link = Some(self.ext.attach_ops(self.map)?);
+        Ok(())
+    }
+
+    pub fn detach(&mut self) -> anyhow::Result<()> {
+        if let Some(l) = self.link.take() {
+            l.detach()?;
+        }
+        Ok(())
+    }
+
+    pub fn counter(&self, var: &str) -> anyhow::Result<u64> {
+        Ok(self.ext.global_u64(var)?)
+    }
+
+    /// Runs the object's `SEC("syscall")` program `name` once.
+    pub fn run(&self, name: &str) -> anyhow::Result<()> {
+        let prog = self
+            .ext
+            .object()
+            .progs()
+            .find(|p| p.name() == name)
+            .with_context(|| format!("no program {name} in {}", self.ext.path().display()))?;
+        // SAFETY: all-zero is the empty bpf_test_run_opts; sz says which libbpf layout it is.
+        let mut opts: libbpf_sys::bpf_test_run_opts = unsafe { std::mem::zeroed() };
+        opts.sz = std::mem::size_of::<libbpf_sys::bpf_test_run_opts>() as _;
+        // SAFETY: a loaded program's fd and a valid, sized opts struct.
+        let r = unsafe { libbpf_sys::bpf_prog_test_run_opts(prog.as_fd().as_raw_fd(), &mut opts) };
+        if r != 0 {
+            bail!("running {name}: {}", std::io::Error::from_raw_os_error(-r));
+        }
+        Ok(())
+    }
+}

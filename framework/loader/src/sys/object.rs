@@ -1,0 +1,43 @@
+//! Loading an object and attaching its programs where the caller needs
+//! libbpf's errno (libbpf-rs's errors keep only its kind): the loader's
+//! error classification tells EPERM from EACCES from EINVAL.
+
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::ptr::NonNull;
+
+use libbpf_rs::{AsRawLibbpf, Link, Object, OpenObject, ProgramMut};
+
+use super::{check, last_errno};
+
+/// Loads `open` into the kernel (the verifier runs here); on failure the
+/// object is closed and the errno returned.
+pub(crate) fn load(open: OpenObject) -> Result<Object, i32> {
+    // SAFETY: `open` owns a live, not yet loaded bpf_object for the call.
+    check(unsafe { libbpf_sys::bpf_object__load(open.as_libbpf_object().as_ptr()) })?;
+    // SAFETY: the object was just loaded; `take_ptr` hands its ownership
+    // over, so exactly one of OpenObject and Object closes it.
+    Ok(unsafe { Object::from_ptr(open.take_ptr()) })
+}
+
+/// The link libbpf just returned, or the errno it left for a NULL.
+pub(super) fn link(raw: *mut libbpf_sys::bpf_link) -> Result<Link, i32> {
+    let errno = last_errno();
+    let ptr = NonNull::new(raw).ok_or(errno)?;
+    // SAFETY: libbpf made the link and hands its ownership over.
+    Ok(unsafe { Link::from_ptr(ptr) })
+}
+
+/// Attaches `prog` where its section says (fentry/..., fmod_ret/...).
+pub(crate) fn attach_program(prog: &ProgramMut<'_>) -> Result<Link, i32> {
+    // SAFETY: `prog` is a loaded program, live for the call.
+    link(unsafe { libbpf_sys::bpf_program__attach(prog.as_libbpf_object().as_ptr()) })
+}
+
+/// Attaches cgroup program `prog` to the cgroup open as `cgroup`.
+pub(crate) fn attach_cgroup(prog: &ProgramMut<'_>, cgroup: BorrowedFd<'_>) -> Result<Link, i32> {
+    // SAFETY: `prog` is a loaded program and the fd open for the call; the
+    // link takes its own reference to the cgroup.
+    link(unsafe {
+        libbpf_sys::bpf_program__attach_cgroup(prog.as_libbpf_object().as_ptr(), cgroup.as_raw_fd())
+    })
+}
