@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sprintf.h>
+#include <linux/srcu.h>
 #include <linux/stdarg.h>
 #include <linux/string.h>
 
@@ -28,6 +29,13 @@ static struct bpf_struct_ops bpf_sched_ext_ops;
 struct sched_ext_ops __rcu *sched_ext_bpf_ops;
 DEFINE_STATIC_KEY_FALSE(sched_ext_bpf_attached);
 static DEFINE_MUTEX(sched_ext_bpf_lock);
+/*
+ * Sleepable ops run under SRCU, the others under RCU. SRCU rather than RCU
+ * tasks trace: its readers may block on anything (the caller's mutexes
+ * included), and unreg waits for this subsystem's readers only, not for every
+ * sleepable BPF program in the system.
+ */
+DEFINE_SRCU(sched_ext_bpf_srcu);
 
 enum {
 	SCHED_EXT_BTF_OPS,
@@ -528,7 +536,7 @@ static int sched_ext_st_check_member(const struct btf_type *t,
 	case offsetof(struct sched_ext_ops, exit):
 		return 0;
 	}
-	/* the subsystem calls these ops under rcu_read_lock() */
+	/* the subsystem calls the other ops under rcu_read_lock() */
 	return prog->sleepable ? -EINVAL : 0;
 }
 
@@ -614,6 +622,8 @@ static void sched_ext_st_unreg(void *kdata, struct bpf_link *link)
 	sched_ext_bpf_link = NULL;
 	/* no CPU is still inside one of its ops */
 	synchronize_rcu();
+	/* nor inside a sleepable one */
+	synchronize_srcu(&sched_ext_bpf_srcu);
 }
 
 static int sched_ext_st_update(void *kdata, void *old_kdata,
@@ -625,6 +635,8 @@ static int sched_ext_st_update(void *kdata, void *old_kdata,
 	rcu_assign_pointer(sched_ext_bpf_ops, (struct sched_ext_ops *)kdata);
 	sched_ext_bpf_link = link;
 	synchronize_rcu();
+	/* nor inside a sleepable one */
+	synchronize_srcu(&sched_ext_bpf_srcu);
 	return 0;
 }
 

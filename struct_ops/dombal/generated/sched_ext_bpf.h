@@ -9,7 +9,6 @@
 #ifndef _SCHED_EXT_BPF_H
 #define _SCHED_EXT_BPF_H
 
-#include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/compiler.h>
 #include <linux/init.h>
@@ -17,6 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/minmax.h>
 #include <linux/rcupdate.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
 
 /* The BPF side needs BTF for the types and kfuncs below. */
@@ -288,6 +288,7 @@ struct task_struct *scx_bpf_tid_to_task(u64 tid);
 
 #if SCHED_EXT_BPF_ENABLED
 extern struct sched_ext_ops __rcu *sched_ext_bpf_ops;
+extern struct srcu_struct sched_ext_bpf_srcu;
 DECLARE_STATIC_KEY_FALSE(sched_ext_bpf_attached);
 
 static inline s32 sched_ext_call_select_cpu(struct task_struct *p, s32 prev_cpu,
@@ -495,22 +496,18 @@ static inline s32 sched_ext_call_init_task(struct task_struct *p,
 {
 	struct sched_ext_ops *ops;
 	s32 ret;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return sched_ext_ops_default_init_task(p, args);
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->init_task)
 		ret = ops->init_task(p, args);
 	else
 		ret = sched_ext_ops_default_init_task(p, args);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 	return ret;
 }
 
@@ -600,42 +597,34 @@ static inline s32 sched_ext_call_cgroup_init(struct cgroup *cgrp,
 {
 	struct sched_ext_ops *ops;
 	s32 ret;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return sched_ext_ops_default_cgroup_init(cgrp, args);
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->cgroup_init)
 		ret = ops->cgroup_init(cgrp, args);
 	else
 		ret = sched_ext_ops_default_cgroup_init(cgrp, args);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 	return ret;
 }
 
 static inline void sched_ext_call_cgroup_exit(struct cgroup *cgrp)
 {
 	struct sched_ext_ops *ops;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return;
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->cgroup_exit)
 		ops->cgroup_exit(cgrp);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 }
 
 static inline s32 sched_ext_call_cgroup_prep_move(struct task_struct *p,
@@ -644,22 +633,18 @@ static inline s32 sched_ext_call_cgroup_prep_move(struct task_struct *p,
 {
 	struct sched_ext_ops *ops;
 	s32 ret;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return sched_ext_ops_default_cgroup_prep_move(p, from, to);
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->cgroup_prep_move)
 		ret = ops->cgroup_prep_move(p, from, to);
 	else
 		ret = sched_ext_ops_default_cgroup_prep_move(p, from, to);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 	return ret;
 }
 
@@ -713,20 +698,16 @@ static inline void sched_ext_call_cgroup_set_bandwidth(struct cgroup *cgrp,
 						       u64 burst_us)
 {
 	struct sched_ext_ops *ops;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return;
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->cgroup_set_bandwidth)
 		ops->cgroup_set_bandwidth(cgrp, period_us, quota_us, burst_us);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 }
 
 static inline void sched_ext_call_cgroup_set_idle(struct cgroup *cgrp,
@@ -747,42 +728,34 @@ static inline s32 sched_ext_call_sub_attach(struct scx_sub_attach_args *args)
 {
 	struct sched_ext_ops *ops;
 	s32 ret;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return sched_ext_ops_default_sub_attach(args);
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->sub_attach)
 		ret = ops->sub_attach(args);
 	else
 		ret = sched_ext_ops_default_sub_attach(args);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 	return ret;
 }
 
 static inline void sched_ext_call_sub_detach(struct scx_sub_detach_args *args)
 {
 	struct sched_ext_ops *ops;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return;
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->sub_detach)
 		ops->sub_detach(args);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 }
 
 static inline void sched_ext_call_sub_caps_updated(const struct scx_cmask *cmask,
@@ -816,61 +789,49 @@ static inline void sched_ext_call_sub_ecaps_updated(s32 cid, u64 before,
 static inline void sched_ext_call_cpu_online(s32 cpu)
 {
 	struct sched_ext_ops *ops;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return;
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->cpu_online)
 		ops->cpu_online(cpu);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 }
 
 static inline void sched_ext_call_cpu_offline(s32 cpu)
 {
 	struct sched_ext_ops *ops;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return;
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->cpu_offline)
 		ops->cpu_offline(cpu);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 }
 
 static inline s32 sched_ext_call_init_cids(void)
 {
 	struct sched_ext_ops *ops;
 	s32 ret;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return sched_ext_ops_default_init_cids();
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->init_cids)
 		ret = ops->init_cids();
 	else
 		ret = sched_ext_ops_default_init_cids();
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 	return ret;
 }
 
@@ -878,42 +839,34 @@ static inline s32 sched_ext_call_init(void)
 {
 	struct sched_ext_ops *ops;
 	s32 ret;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return sched_ext_ops_default_init();
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->init)
 		ret = ops->init();
 	else
 		ret = sched_ext_ops_default_init();
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 	return ret;
 }
 
 static inline void sched_ext_call_exit(struct scx_exit_info *info)
 {
 	struct sched_ext_ops *ops;
+	int srcu_idx;
 
 	might_sleep();
 	if (!static_branch_unlikely(&sched_ext_bpf_attached))
 		return;
-	rcu_read_lock();
-	ops = rcu_dereference(sched_ext_bpf_ops);
-	/* the op may sleep: pin the map and call outside RCU */
-	if (ops && !bpf_struct_ops_get(ops))
-		ops = NULL;
-	rcu_read_unlock();
+	srcu_idx = srcu_read_lock(&sched_ext_bpf_srcu);
+	ops = srcu_dereference(sched_ext_bpf_ops, &sched_ext_bpf_srcu);
 	if (ops && ops->exit)
 		ops->exit(info);
-	if (ops)
-		bpf_struct_ops_put(ops);
+	srcu_read_unlock(&sched_ext_bpf_srcu, srcu_idx);
 }
 
 static inline void sched_ext_call_cpu_acquire(s32 cpu,

@@ -518,8 +518,10 @@ prog_types = ["struct_ops", "syscall"]
         let text: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
         assert_eq!(
             text,
-            ["program `pick` implements an op of `struct demo_ops` and calls kfunc \
-              `bpf_other_peek`, which only programs of `struct other_ops` may call"]
+            [
+                "program `pick` implements an op of `struct demo_ops` and calls kfunc \
+              `bpf_other_peek`, which only programs of `struct other_ops` may call"
+            ]
         );
     }
 }
