@@ -4,7 +4,8 @@
 # the host tier (unit and property tests: no kernel needed), the guest suites
 # (which also build or reuse the kernel), Debian's prebuilt image, bookworm's
 # 6.12 (a kernel matrix: every suite but dombal, whose sched_ext kfuncs are
-# 6.13+), the warm-build check, then the host tests that need a built kernel
+# 6.13+), the BPF OOM suite on 7.3 with examples/bpf_oom/patches, the
+# warm-build check, then the host tests that need a built kernel
 # (`#[ignore = "needs a built kernel ..."]`, run here with --ignored).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
