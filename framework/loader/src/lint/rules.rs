@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use modless_decl::kfuncs::{OpScope, ProgType};
+use modless_decl::kfuncs::{Kfunc, LintKfunc, OpScope, ProgType};
 use modless_decl::Declaration;
 
 use super::scan::{scan, ScanError, Scanned, ScannedProgram};
@@ -166,31 +166,63 @@ pub fn lint_all(path: &Path, decls: &[&Declaration]) -> Result<LintReport, ScanE
     Ok(check(path, &scanned, decls, btf.as_ref()))
 }
 
-/// The program types the kfunc `name` is declared for in any of `decls`,
-/// in full or lint-only.
-fn declared_prog_types<'a>(decls: &[&'a Declaration], name: &str) -> Option<&'a [ProgType]> {
-    decls.iter().find_map(|d| {
-        let full = d.kfuncs.iter().find(|kf| kf.name() == name);
-        let lint_only = d.lint_kfuncs.iter().find(|kf| kf.name == name);
-        full.map(|kf| kf.prog_types.as_slice())
-            .or(lint_only.map(|kf| kf.prog_types.as_slice()))
-    })
+/// A kfunc as one declaration states it: in full or lint-only.
+enum DeclaredKfunc<'a> {
+    Full(&'a Kfunc),
+    LintOnly(&'a LintKfunc),
 }
 
-/// Whether `decl` lets op `op` call the kfunc `name`, with the scope it
-/// declares; `None` when `decl` does not declare the kfunc in any form.
-fn op_may_call<'a>(decl: &'a Declaration, name: &str, op: &str) -> Option<(bool, &'a OpScope)> {
-    if let Some(kf) = decl.kfuncs.iter().find(|kf| kf.name() == name) {
-        return Some((kf.allowed_in_op(op), &kf.scope));
+impl<'a> DeclaredKfunc<'a> {
+    fn find(decl: &'a Declaration, name: &str) -> Option<Self> {
+        if let Some(kf) = decl.kfuncs.iter().find(|kf| kf.name() == name) {
+            return Some(Self::Full(kf));
+        }
+        let kf = decl.lint_kfuncs.iter().find(|kf| kf.name == name)?;
+        Some(Self::LintOnly(kf))
     }
-    let kf = decl.lint_kfuncs.iter().find(|kf| kf.name == name)?;
-    Some((kf.allowed_in_op(op), &kf.scope))
+
+    fn prog_types(&self) -> &'a [ProgType] {
+        match self {
+            Self::Full(kf) => &kf.prog_types,
+            Self::LintOnly(kf) => &kf.prog_types,
+        }
+    }
+
+    fn scope(&self) -> &'a OpScope {
+        match self {
+            Self::Full(kf) => &kf.scope,
+            Self::LintOnly(kf) => &kf.scope,
+        }
+    }
+
+    fn allowed_in_op(&self, op: &str) -> bool {
+        match self {
+            Self::Full(kf) => kf.allowed_in_op(op),
+            Self::LintOnly(kf) => kf.allowed_in_op(op),
+        }
+    }
+
+    /// Whether its declaration's filter refuses it to struct_ops programs
+    /// of other ops types (as sched_ext's does): all but `deny_ops` kfuncs.
+    fn kept_for_own_ops_type(&self) -> bool {
+        let struct_ops = self.prog_types().contains(&ProgType::StructOps);
+        match self {
+            Self::Full(kf) => struct_ops && !kf.callable_from_other_ops_types(),
+            Self::LintOnly(_) => struct_ops,
+        }
+    }
 }
 
-/// The ops type of the declaration, other than `own`, that registers the
-/// kfunc `name` for struct_ops programs: its generated filter (like
-/// sched_ext's) refuses struct_ops programs of any other type, except for
-/// `deny_ops` kfuncs.
+/// The program types the kfunc `name` is declared for in any of `decls`.
+fn declared_prog_types<'a>(decls: &[&'a Declaration], name: &str) -> Option<&'a [ProgType]> {
+    decls
+        .iter()
+        .find_map(|d| DeclaredKfunc::find(d, name))
+        .map(|kf| kf.prog_types())
+}
+
+/// The ops type of the declaration, other than `own`, that keeps the kfunc
+/// `name` for its own struct_ops programs.
 fn kept_by_other_ops_type<'a>(
     decls: &[&'a Declaration],
     own: &Declaration,
@@ -199,16 +231,7 @@ fn kept_by_other_ops_type<'a>(
     decls
         .iter()
         .filter(|d| !std::ptr::eq(**d, own))
-        .find(|d| {
-            if let Some(kf) = d.kfuncs.iter().find(|kf| kf.name() == name) {
-                return kf.prog_types.contains(&ProgType::StructOps)
-                    && !kf.callable_from_other_ops_types();
-            }
-            d.lint_kfuncs
-                .iter()
-                .find(|kf| kf.name == name)
-                .is_some_and(|kf| kf.prog_types.contains(&ProgType::StructOps))
-        })
+        .find(|d| DeclaredKfunc::find(d, name).is_some_and(|kf| kf.kept_for_own_ops_type()))
         .map(|d| d.ops.name.as_str())
 }
 
@@ -320,7 +343,7 @@ fn check(
                 });
             }
             for k in &p.kfuncs {
-                let Some((ok, scope)) = op_may_call(decl, k, member) else {
+                let Some(kf) = DeclaredKfunc::find(decl, k) else {
                     if let Some(owner) = kept_by_other_ops_type(decls, decl, k) {
                         problems.push(LintProblem::KfuncOfOtherOpsType {
                             program: prog.clone(),
@@ -331,8 +354,8 @@ fn check(
                     }
                     continue;
                 };
-                if !ok {
-                    let allowed = match scope {
+                if !kf.allowed_in_op(member) {
+                    let allowed = match kf.scope() {
                         OpScope::Ops(o) => o.clone(),
                         OpScope::AnyOp => Vec::new(),
                     };
