@@ -34,3 +34,40 @@ pub fn since(mark: &Mark) -> anyhow::Result<String> {
     let all = read_all()?;
     Ok(all.get(mark.0..).map_or(all.clone(), str::to_string))
 }
+
+/// The pids of "Killed process PID (comm) ..." lines in `log`, in the order
+/// the kernel printed them: the kernel's own kill line and a policy's
+/// ("MESSAGE: Killed process PID ...") alike.
+pub fn killed_pids(log: &str) -> Vec<i32> {
+    const KILLED: &str = "Killed process ";
+    log.match_indices(KILLED)
+        .filter_map(|(at, _)| {
+            let rest = &log[at + KILLED.len()..];
+            let digits = rest.split(|c: char| !c.is_ascii_digit()).next()?;
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::killed_pids;
+
+    #[test]
+    fn kill_lines_in_order_from_the_kernel_and_a_policy() {
+        let log = "\
+[   20.1] Memory cgroup out of memory: Killed process 103 (bpf-oom-guest-t) total-vm:1kB\n\
+[   20.2] oom_reaper: reaped process 103 (bpf-oom-guest-t), now anon-rss:0kB\n\
+[   21.0] largest_leaf: the largest leaf memory cgroup: Killed process 102 (x) total-vm:1kB\n";
+        assert_eq!(killed_pids(log), [103, 102]);
+    }
+
+    #[test]
+    fn no_kill_line_and_no_pid_are_no_kills() {
+        assert_eq!(
+            killed_pids("Out of memory and no killable processes...\n"),
+            []
+        );
+        assert_eq!(killed_pids("Killed process (x)"), []);
+    }
+}
