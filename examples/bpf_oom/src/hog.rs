@@ -141,6 +141,26 @@ impl Hog {
         Self::fork(procs, mib, adj, false)
     }
 
+    /// A busy loop at nice -20 on `cpu`, in the test's own cgroup, until
+    /// killed: a process pinned beside it at nice 19 barely runs.
+    pub fn spinning(cpu: usize) -> anyhow::Result<Self> {
+        // SAFETY: the child makes only raw syscalls, then spins.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error()).context("fork");
+        }
+        if pid == 0 {
+            if pin(0, cpu, -20).is_err() {
+                // SAFETY: _exit is async-signal-safe.
+                unsafe { libc::_exit(2) };
+            }
+            loop {
+                std::hint::spin_loop();
+            }
+        }
+        Ok(Hog { pid, reaped: None })
+    }
+
     /// How it ended, without waiting.
     pub fn poll(&mut self) -> anyhow::Result<End> {
         if self.reaped.is_none() {
@@ -186,4 +206,23 @@ impl Drop for Hog {
             let _ = self.wait(Duration::from_secs(10));
         }
     }
+}
+
+/// Pins process `pid` (0: the caller) to `cpu` at `nice`.
+pub fn pin(pid: i32, cpu: usize, nice: i32) -> std::io::Result<()> {
+    // SAFETY: an all-zero cpu_set_t is the empty set; CPU_SET stays inside it.
+    let set = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        set
+    };
+    // SAFETY: `set` is a valid cpu_set_t of the size passed.
+    if unsafe { libc::sched_setaffinity(pid, std::mem::size_of_val(&set), &set) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: plain syscall on a pid; no memory is passed.
+    if unsafe { libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, nice) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! scenario builds its own cgroup v2 tree, OOMs it, and checks who died.
 //!
 //! Usage: bpf-oom-guest-tests SCENARIO
-//!   (victims | claim | declare | verifier | exclusive | churn)
+//!   (victims | claim | declare | exiting | verifier | exclusive | churn)
 
 mod cgroup;
 mod hog;
@@ -30,11 +30,12 @@ fn main() -> anyhow::Result<()> {
         "victims" => victims(),
         "claim" => claim(),
         "declare" => declare(),
+        "exiting" => exiting(),
         "verifier" => verifier(),
         "exclusive" => exclusive(),
         "churn" => churn(),
         other => bail!(
-            "unknown scenario {other:?}: victims | claim | declare | verifier | exclusive | churn"
+            "unknown scenario {other:?}: victims | claim | declare | exiting | verifier | exclusive | churn"
         ),
     }?;
     println!("ok: {scenario}");
@@ -338,13 +339,7 @@ fn claim() -> anyhow::Result<()> {
 /// allocation failing; with none attached the kernel's killer acts.
 fn declare() -> anyhow::Result<()> {
     let trigger = Policy::load(policy::TRIGGER, "")?;
-    let run = |cg: &Cgroup| -> anyhow::Result<i64> {
-        trigger
-            .ext
-            .set_global("cgroup_id", &cg.id()?.to_ne_bytes())?;
-        trigger.run("trigger_oom")?;
-        Ok(trigger.counter("result")? as i64)
-    };
+    let run = |cg: &Cgroup| declare_oom(&trigger, cg);
 
     let mut p = Policy::load(policy::LARGEST_LEAF, "largest_leaf")?;
     p.attach()?;
@@ -373,6 +368,52 @@ fn declare() -> anyhow::Result<()> {
         r == 1,
     )?;
     default_picks_small(&o, Ooms::One)
+}
+
+/// bpf_out_of_memory() on `cg` through the trigger program: its return.
+fn declare_oom(trigger: &Policy, cg: &Cgroup) -> anyhow::Result<i64> {
+    trigger
+        .ext
+        .set_global("cgroup_id", &cg.id()?.to_ne_bytes())?;
+    trigger.run("trigger_oom")?;
+    Ok(trigger.counter("result")? as i64)
+}
+
+/// While a victim is still exiting, a second OOM in its domain waits for
+/// it, as the kernel's select_bad_process() does, instead of asking the
+/// policy again. The victim (big) is pinned at nice 19 beside a nice -20
+/// spinner, so it cannot finish exiting before the OOM reaper's 2 s delay.
+fn exiting() -> anyhow::Result<()> {
+    // SAFETY: sysconf reads a constant.
+    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    ensure!(cpus >= 2, "this scenario needs 2 CPUs or more, the guest has {cpus}");
+    let cpu = cpus as usize - 1;
+    hog::pin(0, 0, 0)?;
+    let trigger = Policy::load(policy::TRIGGER, "")?;
+    let mut p = Policy::load(policy::LARGEST_LEAF, "largest_leaf")?;
+    p.attach()?;
+    let mut s = Scene::new("bpf_oom_exiting")?;
+    let spinner = Hog::spinning(cpu)?;
+    hog::pin(s.big_hog.pid, cpu, 19)?;
+    let first = declare_oom(&trigger, &s.parent)?;
+    let second = declare_oom(&trigger, &s.parent)?;
+    let (ooms, kills) = (p.counter("ooms")?, p.counter("kills")?);
+    drop(spinner);
+    let o = s.outcome()?;
+    s.remove()?;
+    check(
+        &format!("the first declared OOM returned 1 (killed), got {first}"),
+        first == 1,
+    )?;
+    check(
+        &format!(
+            "the second, while big exits, returned 1 ({second}) and did not ask the policy \
+             (asked {ooms} times, {kills} kills)"
+        ),
+        second == 1 && ooms == 1 && kills == 1,
+    )?;
+    killed_first(&o, Victim::Big, "largest_leaf", Ooms::One)?;
+    p.detach()
 }
 
 fn refused(path: &str, what: &str, needle: &str) -> anyhow::Result<()> {

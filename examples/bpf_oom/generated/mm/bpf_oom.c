@@ -85,6 +85,10 @@ BTF_SET_START(bpf_oom_handle_cgroup_offline_kfunc_set)
 BTF_ID(func, bpf_out_of_memory)
 BTF_SET_END(bpf_oom_handle_cgroup_offline_kfunc_set)
 
+BTF_SET_START(bpf_oom_outside_kfunc_set)
+BTF_ID(func, bpf_out_of_memory)
+BTF_SET_END(bpf_oom_outside_kfunc_set)
+
 /* kfuncs each op may call besides the ones any op may call */
 static const struct btf_id_set *const bpf_oom_op_kfunc_sets[] = {
 	[BPF_OOM_OP_IDX(handle_out_of_memory)]	= &bpf_oom_handle_out_of_memory_kfunc_set,
@@ -101,8 +105,10 @@ static int bpf_oom_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
 	/* early CFG pass: the prog is not checked against its member yet */
 	if (!prog->aux->attach_func_name)
 		return 0;
+	/* other struct_ops types may call only the kfuncs denied here */
 	if (!bpf_oom_bpf_prog_is_ours(prog))
-		return -EACCES;
+		return btf_id_set_contains(&bpf_oom_outside_kfunc_set, kfunc_id) ?
+		       0 : -EACCES;
 
 	/* a struct_ops prog's member index; callbacks come first */
 	idx = prog->expected_attach_type;
