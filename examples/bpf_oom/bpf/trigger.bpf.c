@@ -12,8 +12,11 @@ char _license[] SEC("license") = "GPL";
 
 /* Set by the test before each run. */
 u64 cgroup_id;
-/* bpf_out_of_memory()'s return, or -ENOENT (-2) if the cgroup is gone */
+/* Declare the OOM a second time right after the first, in the same run. */
+bool again;
+/* bpf_out_of_memory()'s returns, or -ENOENT (-2) if the cgroup is gone */
 s64 result;
+s64 result_again;
 
 SEC("syscall")
 int trigger_oom(void *ctx)
@@ -22,6 +25,7 @@ int trigger_oom(void *ctx)
 	struct cgroup *cgrp;
 
 	result = -2;
+	result_again = -2;
 	cgrp = bpf_cgroup_from_id(cgroup_id);
 	if (!cgrp)
 		return 0;
@@ -30,6 +34,8 @@ int trigger_oom(void *ctx)
 	if (!memcg)
 		return 0;
 	result = bpf_out_of_memory(memcg, 0, 0);
+	if (again)
+		result_again = bpf_out_of_memory(memcg, 0, 0);
 	bpf_put_mem_cgroup(memcg);
 	return 0;
 }

@@ -162,8 +162,8 @@ fn killed_first(o: &Outcome, victim: Victim, killer: &str, ooms: Ooms) -> anyhow
     }
     check(
         &format!(
-            "one kill: {} lived; oom_kill 1 in {name}'s memory.events, 0 in its",
-            other.name()
+            "one kill: {other} lived; oom_kill 1 in {name}'s memory.events, 0 in {other}'s",
+            other = other.name()
         ),
         o.kills.len() == 1
             && !o.killed(other)
@@ -372,21 +372,35 @@ fn declare() -> anyhow::Result<()> {
 
 /// bpf_out_of_memory() on `cg` through the trigger program: its return.
 fn declare_oom(trigger: &Policy, cg: &Cgroup) -> anyhow::Result<i64> {
+    Ok(declare_ooms(trigger, cg, false)?.0)
+}
+
+/// bpf_out_of_memory() on `cg`, and with `again` once more right after it
+/// in the same program run: both returns (the second -2 without `again`).
+fn declare_ooms(trigger: &Policy, cg: &Cgroup, again: bool) -> anyhow::Result<(i64, i64)> {
     trigger
         .ext
         .set_global("cgroup_id", &cg.id()?.to_ne_bytes())?;
+    trigger.ext.set_global("again", &[u8::from(again)])?;
     trigger.run("trigger_oom")?;
-    Ok(trigger.counter("result")? as i64)
+    Ok((
+        trigger.counter("result")? as i64,
+        trigger.counter("result_again")? as i64,
+    ))
 }
 
 /// While a victim is still exiting, a second OOM in its domain waits for
 /// it, as the kernel's select_bad_process() does, instead of asking the
-/// policy again. The victim (big) is pinned at nice 19 beside a nice -20
-/// spinner, so it cannot finish exiting before the OOM reaper's 2 s delay.
+/// policy again. One program run declares both OOMs back to back, well
+/// inside the OOM reaper's 2 s delay, and the victim (big) is pinned at
+/// nice 19 beside a nice -20 spinner, so its own exit cannot get far.
 fn exiting() -> anyhow::Result<()> {
     // SAFETY: sysconf reads a constant.
     let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
-    ensure!(cpus >= 2, "this scenario needs 2 CPUs or more, the guest has {cpus}");
+    ensure!(
+        cpus >= 2,
+        "this scenario needs 2 CPUs or more, the guest has {cpus}"
+    );
     let cpu = cpus as usize - 1;
     hog::pin(0, 0, 0)?;
     let trigger = Policy::load(policy::TRIGGER, "")?;
@@ -395,8 +409,7 @@ fn exiting() -> anyhow::Result<()> {
     let mut s = Scene::new("bpf_oom_exiting")?;
     let spinner = Hog::spinning(cpu)?;
     hog::pin(s.big_hog.pid, cpu, 19)?;
-    let first = declare_oom(&trigger, &s.parent)?;
-    let second = declare_oom(&trigger, &s.parent)?;
+    let (first, second) = declare_ooms(&trigger, &s.parent, true)?;
     let (ooms, kills) = (p.counter("ooms")?, p.counter("kills")?);
     drop(spinner);
     let o = s.outcome()?;
