@@ -103,7 +103,8 @@ while IFS="$tab" read -r name limit hung mode; do
 		(cd "$cwd" && TERM=${modless_term:-vt100} exec setsid -w -c sh "$run/cmd/$n.sh") \
 			<>/dev/ttyS0 >&0 2>&0
 	else
-		(cd "$cwd" && exec timeout -k 5 "$limit" sh "$run/cmd/$n.sh") \
+		# -e: a script fails at its first failing command, not only its last.
+		(cd "$cwd" && exec timeout -k 5 "$limit" sh -e "$run/cmd/$n.sh") \
 			>"$run/out/$n.log" 2>&1 </dev/null
 	fi
 	rc=$?

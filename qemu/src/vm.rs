@@ -393,9 +393,13 @@ impl Boot<'_> {
         let mut s = format!(
             "console=ttyS0 8250.nr_uarts=1 panic=-1 quiet loglevel=5 printk.devkmsg=on \
              root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro \
-             init={run}/init.sh modless_init={run}/init.sh modless_run={run} modless_cwd={cwd}",
+             init={run}/init.sh modless_init={run}/init.sh modless_run={run} modless_cwd={cwd} \
+             modless_cpus={cpus} modless_nodes={nodes}",
             run = self.run_dir.display(),
-            cwd = self.cwd.display()
+            cwd = self.cwd.display(),
+            // What was asked for, so a test can check the guest has it.
+            cpus = self.topology.cpus,
+            nodes = self.topology.nodes,
         );
         if self.gdb.is_some() {
             // Symbols at vmlinux's addresses (tinyconfig has no KASLR; a given image may).
