@@ -313,8 +313,7 @@ impl Boot<'_> {
         let d = &self.run_dir;
         fs::create_dir_all(d.join("cmd")).ctx(|| format!("creating {}", d.display()))?;
         let init = d.join("init.sh");
-        fs::write(&init, init_script(Path::new(BUSYBOX)))
-            .ctx(|| format!("writing {}", init.display()))?;
+        fs::write(&init, INIT).ctx(|| format!("writing {}", init.display()))?;
         fs::set_permissions(&init, fs::Permissions::from_mode(0o755))
             .ctx(|| "chmod init.sh".into())?;
         let mut list = String::new();
@@ -486,18 +485,6 @@ fn lpj(cpuinfo: &str, config: &str) -> Option<u64> {
     (khz > 0 && hz > 0).then(|| khz * 1000 / hz)
 }
 
-/// The static busybox of Debian's busybox-static (scripts/deps.sh installs it).
-const BUSYBOX: &str = "/bin/busybox";
-
-/// The guest's init: run by the host's static busybox when it has one (no
-/// dynamic loading over 9p for init or the applets it calls), else by `sh`.
-fn init_script(busybox: &Path) -> String {
-    match INIT.split_once('\n') {
-        Some((_, rest)) if busybox.is_file() => format!("#!{} sh\n{rest}", busybox.display()),
-        _ => INIT.to_string(),
-    }
-}
-
 /// Saves the QEMU command line, quoted for a shell, to boot the guest again by hand.
 fn write_command(cmd: &Command, path: &Path) -> Result<()> {
     let words: Vec<String> = std::iter::once(cmd.get_program())
@@ -551,17 +538,5 @@ mod tests {
         assert_eq!(lpj(cpuinfo, ""), Some(8_400_000), "an image: HZ 250");
         assert_eq!(lpj("processor\t: 0\n", ""), None, "no clock, no lpj=");
         assert_eq!(lpj("cpu MHz\t: 0.000\n", ""), None);
-    }
-
-    #[test]
-    fn init_runs_under_busybox_when_the_host_has_it_else_sh() {
-        let dir = tempfile::tempdir().unwrap();
-        let bb = dir.path().join("busybox");
-        assert_eq!(init_script(&bb), INIT, "no busybox: the script as written");
-        fs::write(&bb, "").unwrap();
-        let script = init_script(&bb);
-        let (first, rest) = script.split_once('\n').unwrap();
-        assert_eq!(first, format!("#!{} sh", bb.display()));
-        assert_eq!(Some(rest), INIT.split_once('\n').map(|(_, r)| r));
     }
 }
