@@ -151,20 +151,10 @@ struct Cli {
     ])]
     matrix: Option<PathBuf>,
     /// With --matrix: only these kernels (the file's names, comma-separated).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "NAME,...",
-        requires = "matrix"
-    )]
+    #[arg(long, value_delimiter = ',', value_name = "NAMES", requires = "matrix")]
     kernels: Vec<String>,
     /// With --matrix: only these suites (the file's names, comma-separated).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "NAME,...",
-        requires = "matrix"
-    )]
+    #[arg(long, value_delimiter = ',', value_name = "NAMES", requires = "matrix")]
     suites: Vec<String>,
     /// With --matrix: boot every cell that runs once per topology, instead of
     /// the file's or the suite's: N (CPUs) or NxC (N NUMA nodes of C CPUs).
