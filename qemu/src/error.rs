@@ -62,6 +62,9 @@ pub enum Error {
     )]
     BadPath { what: &'static str, path: PathBuf },
 
+    #[error("{}: error: {msg}", file.display())]
+    Matrix { file: PathBuf, msg: String },
+
     #[error("bad topology: {0}")]
     Topology(String),
 

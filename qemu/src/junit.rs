@@ -10,11 +10,34 @@ use crate::report::{GuestFailure, RunReport, Status};
 /// The name of the per-boot testcase that carries guest failures.
 pub const GUEST_CASE: &str = "guest: no kernel report, timeout or early stop outside the tests";
 
-/// The whole document for these boots, each with its suite's name.
-pub fn render(runs: &[(&str, &RunReport)]) -> String {
+/// A matrix cell that did not boot: one testsuite of one testcase, skipped
+/// (the matrix file says why) or in error (its kernel could not be had).
+pub struct NotRun {
+    pub name: String,
+    pub message: String,
+    pub error: bool,
+}
+
+/// The whole document for these boots, each with its suite's (or cell's) name.
+pub fn render(runs: &[(&str, &RunReport)], not_run: &[NotRun]) -> String {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for (name, run) in runs {
         suite(&mut s, name, run);
+    }
+    for n in not_run {
+        let (errors, skipped, element, kind) = if n.error {
+            (1, 0, "error", " type=\"harness\"")
+        } else {
+            (0, 1, "skipped", "")
+        };
+        let name = esc(&n.name);
+        let _ = writeln!(
+            s,
+            "  <testsuite name=\"{name}\" tests=\"1\" failures=\"0\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\">\n    \
+             <testcase classname=\"{name}\" name=\"{name}\" time=\"0\">\n      \
+             <{element} message=\"{}\"{kind}/>\n    </testcase>\n  </testsuite>",
+            esc(&n.message)
+        );
     }
     s.push_str("</testsuites>\n");
     s
@@ -194,7 +217,7 @@ mod tests {
     #[test]
     fn every_outcome_maps_to_its_junit_element() {
         let r = run(vec![splat(Some(3)), GuestFailure::Timeout { seconds: 60 }]);
-        let xml = render(&[("smoke", &r)]);
+        let xml = render(&[("smoke", &r)], &[]);
         let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
         let suite = doc
             .descendants()
@@ -262,7 +285,7 @@ mod tests {
     fn a_clean_boot_has_a_passing_guest_case_and_a_splat_outside_tests_fails_it() {
         let clean = run(vec![]);
         let other = run(vec![splat(None)]);
-        let xml = render(&[("a", &clean), ("b", &other)]);
+        let xml = render(&[("a", &clean), ("b", &other)], &[]);
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let suites: Vec<_> = doc
             .descendants()
@@ -279,5 +302,45 @@ mod tests {
         assert_eq!(guest(suites[1]), ["failure"]);
         assert_eq!(suites[0].attribute("failures"), Some("1"));
         assert_eq!(suites[1].attribute("failures"), Some("2"));
+    }
+
+    /// A matrix cell that did not boot is in the report: skipped with the
+    /// matrix file's reason, or in error when its kernel could not be had.
+    #[test]
+    fn cells_that_did_not_boot_are_skipped_or_errors_with_their_reason() {
+        let xml = render(
+            &[],
+            &[
+                NotRun {
+                    name: "dombal on 6.12".into(),
+                    message: "unsupported: kfuncs are 6.13+".into(),
+                    error: false,
+                },
+                NotRun {
+                    name: "smoke on 6.12".into(),
+                    message: "not run: kernel 6.12: build failed".into(),
+                    error: true,
+                },
+            ],
+        );
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        let dombal = case(&doc, "dombal on 6.12");
+        assert_eq!(kids(dombal), ["skipped"]);
+        assert_eq!(
+            dombal.first_element_child().unwrap().attribute("message"),
+            Some("unsupported: kfuncs are 6.13+")
+        );
+        assert_eq!(kids(case(&doc, "smoke on 6.12")), ["error"]);
+        let errors: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .map(|n| {
+                (
+                    n.attribute("skipped").unwrap(),
+                    n.attribute("errors").unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(errors, [("1", "0"), ("0", "1")]);
     }
 }

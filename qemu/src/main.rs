@@ -5,9 +5,12 @@ mod accel;
 mod console;
 mod error;
 mod gdb;
+mod grid;
 mod initramfs;
 mod junit;
 mod kernel;
+mod matrix;
+mod matrix_run;
 mod patches;
 mod report;
 mod runs;
@@ -102,7 +105,7 @@ struct Cli {
     #[arg(long, conflicts_with = "command")]
     suite: Vec<PathBuf>,
     /// Run only part K of N of the suites (every N-th in name order, from the
-    /// K-th), so N CI runners together run each suite once.
+    /// K-th), or of the --matrix cells, so N CI runners together run each once.
     #[arg(long, value_name = "K/N", conflicts_with_all = ["command", "shell"])]
     shard: Option<shard::Shard>,
     /// Accelerator: auto uses KVM only if a KVM guest boots on this host.
@@ -139,6 +142,28 @@ struct Cli {
     /// Build or find the kernel, print its tree (for module builds) and exit.
     #[arg(long)]
     print_kernel_tree: bool,
+    /// Run the cells of this kernel x suite matrix file (qemu/matrix.toml):
+    /// a cell that runs must pass; one that does not is reported with the
+    /// file's reason; a table of every cell ends the run.
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "command", "shell", "suite", "kernel", "kernel_tree", "kernel_version",
+        "kernel_patch", "kernel_config", "gdb", "print_kernel_tree",
+    ])]
+    matrix: Option<PathBuf>,
+    /// With --matrix: only these kernels (the file's names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES", requires = "matrix")]
+    kernels: Vec<String>,
+    /// With --matrix: only these suites (the file's names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES", requires = "matrix")]
+    suites: Vec<String>,
+    /// With --matrix: boot every cell that runs once per topology, instead of
+    /// the file's or the suite's: N (CPUs) or NxC (N NUMA nodes of C CPUs).
+    #[arg(long, value_delimiter = ',', value_name = "T,...", requires = "matrix")]
+    topologies: Vec<String>,
+    /// With --matrix: print the linux-source versions its selected cells
+    /// build (for scripts/deps.sh), and exit.
+    #[arg(long, requires = "matrix")]
+    print_kernel_versions: bool,
     /// Command to run in the guest.
     #[arg(last = true)]
     command: Vec<String>,
@@ -156,6 +181,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &cli.matrix {
+        return matrix_run::run(cli, path);
+    }
     let cache = cache_dir();
     // The reference tree (no --suite) is the plain build whatever suites exist.
     let suites = if cli.print_kernel_tree && cli.suite.is_empty() {
@@ -174,59 +202,10 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     // One command, or the shell: the run exits with its status.
     let single = !cli.command.is_empty() || cli.shell;
-    // A person at a shell or a debugger: no time limit unless asked.
-    let attended = cli.shell || cli.gdb.is_some();
-    let gdb = cli.gdb.map(|port| gdb::Stub {
-        port,
-        wait: !cli.gdb_no_wait,
-    });
-    let cwd = std::env::current_dir()?.canonicalize()?;
-    let views = host_views(cli, &cwd);
+    let env = RunEnv::new(cli, cache)?;
     let mut reports = Vec::new();
     for suite in &suites {
-        let g = &suite.guest;
-        let numa = cli.numa.as_deref().or(g.numa.as_deref());
-        let mem = cli.mem.as_deref().or(g.mem.as_deref()).unwrap_or("1G");
-        let topology = Topology::new(cli.cpus.or(g.cpus), mem, numa)?;
-        let accel = choose_accel(cli.accel, &kernel, &topology, &cache)?;
-        let append = [g.append.as_deref(), cli.append.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let n = suite.tests.len();
-        eprintln!(
-            "[qemu] {}: booting {} under {} with {} ({n} test{})",
-            suite.name,
-            kernel.label,
-            accel.describe(),
-            topology.describe(),
-            if n == 1 { "" } else { "s" }
-        );
-        let boot = vm::Boot {
-            kernel: &kernel,
-            topology: &topology,
-            accel,
-            tests: &suite.tests,
-            cwd: cwd.clone(),
-            views: views.clone(),
-            run_dir: runs::new_run_dir(&cache, cli.keep)?,
-            timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(if attended {
-                SHELL_TIMEOUT
-            } else {
-                DEFAULT_TIMEOUT
-            })),
-            append: (!append.is_empty()).then_some(append),
-            echo_console: cli.console,
-            // A guest held at a breakpoint is not a stuck boot.
-            boot_timeout: Duration::from_secs(if gdb.is_some() {
-                SHELL_TIMEOUT
-            } else {
-                cli.boot_timeout
-            }),
-            gdb,
-        };
-        let report = boot.run()?;
+        let report = env.boot(cli, suite, &kernel, None)?;
         if single && report.failures.is_empty() && !cli.verbose {
             // Like `vng --exec`: the command's own output, then a one-line verdict.
             if let Some(t) = report.tests.first() {
@@ -250,7 +229,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             .map(|s| s.name.as_str())
             .zip(&reports)
             .collect();
-        std::fs::write(path, junit::render(&runs))?;
+        std::fs::write(path, junit::render(&runs, &[]))?;
         eprintln!("JUnit results: {}", path.display());
     }
     if reports.len() > 1 {
@@ -270,14 +249,100 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
         );
     }
-    // The worst outcome decides: a timeout, then a guest failure, then tests.
     let codes: Vec<u8> = reports.iter().map(|r| exit_code(r, single)).collect();
-    let worst = [TIMED_OUT, GUEST_FAILED]
+    Ok(ExitCode::from(worst(&codes)))
+}
+
+/// The worst outcome decides: a timeout, then a guest failure, then tests.
+fn worst(codes: &[u8]) -> u8 {
+    [TIMED_OUT, GUEST_FAILED]
         .into_iter()
-        .find(|c| codes.contains(c));
-    Ok(ExitCode::from(worst.unwrap_or_else(|| {
-        codes.iter().copied().find(|&c| c != 0).unwrap_or(0)
-    })))
+        .find(|c| codes.contains(c))
+        .unwrap_or_else(|| codes.iter().copied().find(|&c| c != 0).unwrap_or(0))
+}
+
+/// What every boot of a run shares.
+struct RunEnv {
+    cache: PathBuf,
+    cwd: PathBuf,
+    views: Vec<PathBuf>,
+    /// A person at a shell or a debugger: no time limit unless asked.
+    attended: bool,
+    gdb: Option<gdb::Stub>,
+}
+
+impl RunEnv {
+    fn new(cli: &Cli, cache: PathBuf) -> anyhow::Result<Self> {
+        let cwd = std::env::current_dir()?.canonicalize()?;
+        Ok(RunEnv {
+            views: host_views(cli, &cwd),
+            cache,
+            cwd,
+            attended: cli.shell || cli.gdb.is_some(),
+            gdb: cli.gdb.map(|port| gdb::Stub {
+                port,
+                wait: !cli.gdb_no_wait,
+            }),
+        })
+    }
+
+    /// Boots `suite` on `kernel`: its own guest, or `topo` instead (the
+    /// matrix's topology axis); the command line's options win over both.
+    fn boot(
+        &self,
+        cli: &Cli,
+        suite: &suite::Suite,
+        kernel: &Kernel,
+        topo: Option<&matrix::TopoSpec>,
+    ) -> anyhow::Result<report::RunReport> {
+        let g = &suite.guest;
+        let (cpus, numa) = match topo {
+            Some(t) => t.parts()?,
+            None => (g.cpus, g.numa.as_deref()),
+        };
+        let numa = cli.numa.as_deref().or(numa);
+        let mem = cli.mem.as_deref().or(g.mem.as_deref()).unwrap_or("1G");
+        let topology = Topology::new(cli.cpus.or(cpus), mem, numa)?;
+        let accel = choose_accel(cli.accel, kernel, &topology, &self.cache)?;
+        let append = [g.append.as_deref(), cli.append.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let n = suite.tests.len();
+        eprintln!(
+            "[qemu] {}: booting {} under {} with {} ({n} test{})",
+            suite.name,
+            kernel.label,
+            accel.describe(),
+            topology.describe(),
+            if n == 1 { "" } else { "s" }
+        );
+        let boot = vm::Boot {
+            kernel,
+            topology: &topology,
+            accel,
+            tests: &suite.tests,
+            cwd: self.cwd.clone(),
+            views: self.views.clone(),
+            run_dir: runs::new_run_dir(&self.cache, cli.keep)?,
+            timeout: Duration::from_secs(cli.timeout.or(g.timeout).unwrap_or(if self.attended {
+                SHELL_TIMEOUT
+            } else {
+                DEFAULT_TIMEOUT
+            })),
+            append: (!append.is_empty()).then_some(append),
+            echo_console: cli.console,
+            // A guest held at a breakpoint is not a stuck boot.
+            boot_timeout: Duration::from_secs(if self.gdb.is_some() {
+                SHELL_TIMEOUT
+            } else {
+                cli.boot_timeout
+            }),
+            gdb: self.gdb,
+        };
+        Ok(boot.run()?)
+    }
 }
 
 fn load_suites(cli: &Cli) -> anyhow::Result<Vec<suite::Suite>> {
@@ -351,13 +416,23 @@ fn kernel_source(cli: &Cli, suites: &[suite::Suite]) -> anyhow::Result<KernelSou
         }
         return Ok(given);
     }
+    debian_source(cli, &cli.kernel_version, &spec)
+}
+
+/// Debian's linux-source-`version` with a suite's `[kernel]` table, then the
+/// command line's patches and config lines.
+fn debian_source(
+    cli: &Cli,
+    version: &str,
+    spec: &suite::KernelSpec,
+) -> anyhow::Result<KernelSource> {
     let root = repo_root();
     let mut paths: Vec<PathBuf> = spec.patches.iter().map(|p| root.join(p)).collect();
     paths.extend(cli.kernel_patch.iter().cloned());
     let mut config = spec.config.clone();
     config.extend(cli.kernel_config.iter().cloned());
     Ok(KernelSource::Debian {
-        version: cli.kernel_version.clone(),
+        version: version.to_string(),
         profile: cli.kernel_profile,
         changes: kernel::Changes::new(patches::expand(&paths)?, config)?,
     })

@@ -102,7 +102,8 @@ impl Topology {
                 self.mem_mib
             )
         } else {
-            format!("{} CPUs, {} MiB", self.cpus, self.mem_mib)
+            let s = if self.cpus == 1 { "" } else { "s" };
+            format!("{} CPU{s}, {} MiB", self.cpus, self.mem_mib)
         }
     }
 }

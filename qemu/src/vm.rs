@@ -389,14 +389,23 @@ impl Boot<'_> {
         c
     }
 
+    /// `no_timer_check`: under TCG on a busy host the IO-APIC timer check
+    /// can miss its ticks and panic the boot ("IO-APIC + timer doesn't work!").
     fn cmdline(&self) -> String {
         let mut s = format!(
-            "console=ttyS0 8250.nr_uarts=1 panic=-1 quiet loglevel=5 printk.devkmsg=on \
+            "console=ttyS0 8250.nr_uarts=1 panic=-1 quiet loglevel=5 printk.devkmsg=on no_timer_check \
              root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro \
-             init={run}/init.sh modless_init={run}/init.sh modless_run={run} modless_cwd={cwd}",
+             init={run}/init.sh modless_init={run}/init.sh modless_run={run} modless_cwd={cwd} \
+             modless_cpus={cpus} modless_nodes={nodes}",
             run = self.run_dir.display(),
-            cwd = self.cwd.display()
+            cwd = self.cwd.display(),
+            // What was asked for, so a test can check the guest has it.
+            cpus = self.topology.cpus,
+            nodes = self.topology.nodes,
         );
+        if let Some(lpj) = preset_lpj(self.kernel) {
+            s.push_str(&format!(" lpj={lpj}"));
+        }
         if self.gdb.is_some() {
             // Symbols at vmlinux's addresses (tinyconfig has no KASLR; a given image may).
             s.push_str(" nokaslr");
@@ -441,6 +450,41 @@ impl Boot<'_> {
     }
 }
 
+/// `lpj=` for the guest: each secondary CPU otherwise calibrates its delay
+/// loop, which under TCG fails its quick method and falls back to counting
+/// jiffies (about 0.15 s a CPU). The value only has to be plausible: x86
+/// delays use the TSC. The guest's TSC runs at the host's rate (TCG and KVM).
+fn preset_lpj(kernel: &Kernel) -> Option<u64> {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").ok()?;
+    let config = kernel
+        .tree
+        .as_ref()
+        .and_then(|t| fs::read_to_string(t.join(".config")).ok())
+        .unwrap_or_default();
+    lpj(&cpuinfo, &config)
+}
+
+/// Loops per jiffy at the host's clock and the kernel's HZ (250 when its
+/// config is not at hand: Debian's images).
+fn lpj(cpuinfo: &str, config: &str) -> Option<u64> {
+    let mhz: f64 = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("cpu MHz"))?
+        .split(':')
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()?;
+    let hz: u64 = config
+        .lines()
+        .find_map(|l| l.strip_prefix("CONFIG_HZ="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(250);
+    // Whole kHz, as the kernel's own tsc_khz-based value is.
+    let khz = (mhz * 1000.0) as u64;
+    (khz > 0 && hz > 0).then(|| khz * 1000 / hz)
+}
+
 /// Saves the QEMU command line, quoted for a shell, to boot the guest again by hand.
 fn write_command(cmd: &Command, path: &Path) -> Result<()> {
     let words: Vec<String> = std::iter::once(cmd.get_program())
@@ -476,5 +520,23 @@ fn wait_until(
             return Ok(true);
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lpj_is_the_hosts_clock_over_the_kernels_hz() {
+        let cpuinfo = "processor\t: 0\ncpu MHz\t\t: 2100.000\nflags\t: fpu\n";
+        assert_eq!(
+            lpj(cpuinfo, "CONFIG_HZ_250=y\nCONFIG_HZ=250\n"),
+            Some(8_400_000)
+        );
+        assert_eq!(lpj(cpuinfo, "CONFIG_HZ=1000\n"), Some(2_100_000));
+        assert_eq!(lpj(cpuinfo, ""), Some(8_400_000), "an image: HZ 250");
+        assert_eq!(lpj("processor\t: 0\n", ""), None, "no clock, no lpj=");
+        assert_eq!(lpj("cpu MHz\t: 0.000\n", ""), None);
     }
 }

@@ -74,11 +74,26 @@ run = "echo broken >&2; exit 3"
 [[test]]
 name = "skips"
 run = "exit 77"
+[[test]]
+name = "a failing line fails the script, though the last line passes"
+run = """
+false
+echo after
+"""
+[[test]]
+name = "the guest knows the topology it was asked for"
+run = "test \"$modless_cpus $modless_nodes\" = '4 2'"
 "#,
     )
     .unwrap();
-    let (code, r) = boot(&["--suite", suite.to_str().unwrap()]);
-    assert_eq!(statuses(&r), ["pass", "fail", "skip"], "{r:#}");
+    let (code, r) = boot(&["--numa", "2x2", "--suite", suite.to_str().unwrap()]);
+    assert_eq!(
+        statuses(&r),
+        ["pass", "fail", "skip", "fail", "pass"],
+        "{r:#}"
+    );
+    assert_eq!(r["tests"][3]["exit_code"], 1);
+    assert!(!r["tests"][3]["output"].as_str().unwrap().contains("after"));
     assert_eq!(r["tests"][1]["exit_code"], 3);
     assert!(r["tests"][1]["output"].as_str().unwrap().contains("broken"));
     assert!(causes(&r).is_empty(), "{r:#}");
@@ -545,4 +560,113 @@ fn gdb_attaches_breaks_where_the_command_goes_and_names_the_frames() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let output = report["runs"][0]["tests"][0]["output"].as_str().unwrap();
     assert!(output.starts_with("Linux version"), "{output}");
+}
+
+/// `--matrix`: the cells that run boot (one per topology), a failing cell
+/// fails the run, and a cell the file says cannot run is reported with its
+/// reason (table, JSON, JUnit) without its kernel ever being built.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn a_matrix_runs_its_cells_and_reports_the_others_with_their_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    std::fs::write(
+        p("shape.toml"),
+        "[[test]]\nname = \"the asked CPUs\"\nrun = \"test $(nproc) = $modless_cpus\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p("bad.toml"),
+        "[[test]]\nname = \"fails\"\nrun = \"exit 3\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p("m.toml"),
+        format!(
+            r#"
+kernels = [
+  {{ name = "7.3", build = "7.3" }},
+  {{ name = "never", build = "0.0-no-such-source" }},
+]
+suites = [
+  {{ name = "shape", file = "{shape}" }},
+  {{ name = "bad", file = "{bad}" }},
+]
+cells = [
+  {{ suite = "shape", kernel = "7.3", topologies = ["1", "2x1"] }},
+  {{ suite = "bad", kernel = "7.3" }},
+  {{ suite = "shape", kernel = "never", unsupported = "no such kernel source" }},
+  {{ suite = "bad", kernel = "never", left_out = "CI time" }},
+]
+"#,
+            shape = p("shape.toml").display(),
+            bad = p("bad.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_modless-qemu"))
+        .arg("--matrix")
+        .arg(p("m.toml"))
+        .arg("--json")
+        .arg(p("r.json"))
+        .arg("--junit")
+        .arg(p("j.xml"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stderr}");
+    assert_eq!(out.status.code(), Some(1), "the failing cell fails the run");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(p("r.json")).unwrap()).unwrap();
+    let cells: Vec<String> = report["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} {} {}",
+                c["suite"].as_str().unwrap(),
+                c["kernel"].as_str().unwrap(),
+                c["topology"].as_str().unwrap_or("-"),
+                c["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "shape 7.3 1 pass",
+            "shape 7.3 2x1 pass",
+            "bad 7.3 - fail",
+            "shape never - unsupported",
+            "bad never - left-out"
+        ],
+        "{report:#}"
+    );
+    let topologies: Vec<&str> = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["topology"].as_str().unwrap())
+        .collect();
+    assert!(
+        topologies[0].starts_with("1 CPU,") && topologies[1].contains("2 NUMA nodes x 1"),
+        "{topologies:?}"
+    );
+    assert!(
+        stderr.contains("unsupported [")
+            && stderr.contains("shape on never: no such kernel source"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\nmatrix: 1 passed, 1 failed\n"),
+        "{stderr}"
+    );
+    let xml = std::fs::read_to_string(p("j.xml")).unwrap();
+    assert!(
+        xml.contains("<skipped message=\"unsupported: no such kernel source\"/>")
+            && xml.contains("<skipped message=\"left out: CI time\"/>"),
+        "{xml}"
+    );
 }
