@@ -64,12 +64,17 @@ impl Stats {
 }
 
 pub fn command(cmd: &str) -> anyhow::Result<()> {
+    command_to(PROC, cmd)
+}
+
+/// A command to a /proc file of jobd's kind (`/proc/jobd_nosites` too).
+pub fn command_to(proc: &str, cmd: &str) -> anyhow::Result<()> {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
-        .open(PROC)
-        .context("opening /proc/jobd")?;
+        .open(proc)
+        .with_context(|| format!("opening {proc}"))?;
     f.write_all(cmd.as_bytes())
-        .with_context(|| format!("/proc/jobd: {cmd}"))
+        .with_context(|| format!("{proc}: {cmd}"))
 }
 
 pub fn submit(count: u32, cost_us: u32) -> anyhow::Result<()> {
