@@ -33,19 +33,10 @@ struct Reading {
 
 fn reading(loops: u64) -> anyhow::Result<Reading> {
     procfs::command(&format!("bench {loops}"))?;
-    let text = std::fs::read_to_string("/proc/jobd").context("reading /proc/jobd")?;
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("bench:"))
-        .context("no bench line in /proc/jobd")?;
-    let w: Vec<&str> = line.split_whitespace().collect();
-    let value = |k: &str| -> anyhow::Result<&str> {
-        let i = w.iter().position(|x| *x == k).context(format!("no {k}"))?;
-        Ok(w.get(i + 1).context(format!("no value for {k}"))?)
-    };
-    let f = |k: &str| -> anyhow::Result<f64> { Ok(value(k)?.parse()?) };
+    let p = procfs::pairs("bench")?;
+    let f = |k: &str| procfs::number::<f64>(&p, k);
     Ok(Reading {
-        unit: value("unit")?.to_string(),
+        unit: p.get("unit").cloned().unwrap_or_default(),
         loops: f("loops")?,
         op: f("op")?,
         native: f("native")?,
@@ -57,6 +48,12 @@ fn reading(loops: u64) -> anyhow::Result<Reading> {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
+}
+
+/// The fastest round: a busy host only ever adds time to a TCG guest's
+/// rounds, so the minimum is the figure least bent by it.
+fn fastest(v: Vec<f64>) -> f64 {
+    v.into_iter().fold(f64::INFINITY, f64::min)
 }
 
 fn env_or(var: &str, default: u64) -> u64 {
@@ -95,14 +92,14 @@ fn p2(jobs: u64, rounds: usize) -> anyhow::Result<(f64, f64)> {
         }
     }
     kmod::unload(NOSITES).context("unloading jobd_nosites")?;
-    let per_job = |v: Vec<f64>| median(v) / jobs as f64;
+    let per_job = |v: Vec<f64>| fastest(v) / jobs as f64;
     Ok((per_job(sites), per_job(none)))
 }
 
 pub fn run() -> anyhow::Result<()> {
     let loops = env_or("MODLESS_BENCH_LOOPS", 1_000_000);
     let jobs = env_or("MODLESS_BENCH_JOBS", 20_000);
-    let rounds = 5;
+    let rounds = 7;
     ensure!(
         procfs::Stats::read()?.policy == "default",
         "the bench needs jobd without a policy"
@@ -122,9 +119,8 @@ pub fn run() -> anyhow::Result<()> {
         with_fentry.push(reading(loops)?);
         drop(hook);
     }
-    let per = |v: &[Reading], f: fn(&Reading) -> f64| {
-        median(v.iter().map(|r| f(r) / r.loops).collect())
-    };
+    let per =
+        |v: &[Reading], f: fn(&Reading) -> f64| fastest(v.iter().map(|r| f(r) / r.loops).collect());
     let native = per(&idle, |r| r.native);
     let op_idle = per(&idle, |r| r.op);
     let op_bpf = per(&with_op, |r| r.op);
@@ -151,7 +147,11 @@ pub fn run() -> anyhow::Result<()> {
     }
 
     let unit = idle.first().map_or("ns", |r| r.unit.as_str());
-    println!("jobd bench: {loops} calls per loop, median of {rounds} interleaved rounds; {jobs} jobs per P2 round, median of {} rounds", 2 * rounds + 1);
+    println!(
+        "jobd bench: {loops} calls per loop, fastest of {rounds} interleaved rounds; \
+         {jobs} jobs per P2 round, fastest of {} alternating rounds",
+        2 * rounds + 1
+    );
     println!("| measure | {unit}/call | ratio |");
     println!("|---|---|---|");
     println!("| P1 the default called directly | {native:.2} | 1.00 |");

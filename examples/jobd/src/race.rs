@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Context};
+use anyhow::ensure;
 
 use crate::{check, objects, procfs};
 
@@ -26,16 +26,8 @@ struct Race {
 }
 
 fn last_race() -> anyhow::Result<Race> {
-    let text = std::fs::read_to_string("/proc/jobd").context("reading /proc/jobd")?;
-    let line = text
-        .lines()
-        .find_map(|l| l.strip_prefix("race: "))
-        .context("no race line in /proc/jobd")?;
-    let w: Vec<&str> = line.split_whitespace().collect();
-    let f = |k: &str| -> anyhow::Result<u64> {
-        let i = w.iter().position(|x| *x == k).context(format!("no {k}"))?;
-        Ok(w.get(i + 1).context(k.to_string())?.parse()?)
-    };
+    let p = procfs::pairs("race")?;
+    let f = |k: &str| procfs::number::<u64>(&p, k);
     Ok(Race {
         cpus: f("cpus")?,
         idle_cpus: f("idle_cpus")?,
@@ -104,5 +96,8 @@ pub fn run() -> anyhow::Result<()> {
         swap_exits == ROUNDS * SWAPS && unreg_exits == ROUNDS,
     )?;
     let after = procfs::Stats::read()?;
-    check("detached: the default is in charge", after.policy == "default")
+    check(
+        "detached: the default is in charge",
+        after.policy == "default",
+    )
 }
