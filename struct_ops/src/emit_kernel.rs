@@ -548,8 +548,11 @@ const HOT_GRACE: &str = "Hot ops are static calls, patched to the attached op's 
      period (bpf_struct_ops_map_free()); a task preempted between the \
      patched call and the trampoline's rcu_read_lock() is an RCU Tasks \
      holdout. unreg and update wait for the same pair, so the exit op runs \
-     after the last call of the old op. A sleepable hot op runs under the \
-     glue's SRCU instead, which they wait for too.";
+     after the last call of the old op; a kernel thread that loops over \
+     hot calls without sleeping delays them unless it passes through \
+     cond_resched_tasks_rcu_qs() (cond_resched() is none in a preemptible \
+     kernel). A sleepable hot op runs under the glue's SRCU instead, which \
+     they wait for too.";
 
 /// `BTF_ID_LIST` of the ops type and written structs, plus the id shift
 /// that makes the lists usable from an out-of-tree module (`built_in`

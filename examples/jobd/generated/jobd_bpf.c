@@ -51,8 +51,11 @@ static DEFINE_MUTEX(jobd_bpf_lock);
  * after an RCU and an RCU Tasks grace period (bpf_struct_ops_map_free()); a
  * task preempted between the patched call and the trampoline's rcu_read_lock()
  * is an RCU Tasks holdout. unreg and update wait for the same pair, so the exit
- * op runs after the last call of the old op. A sleepable hot op runs under the
- * glue's SRCU instead, which they wait for too.
+ * op runs after the last call of the old op; a kernel thread that loops over
+ * hot calls without sleeping delays them unless it passes through
+ * cond_resched_tasks_rcu_qs() (cond_resched() is none in a preemptible kernel).
+ * A sleepable hot op runs under the glue's SRCU instead, which they wait for
+ * too.
  */
 DEFINE_STATIC_CALL(jobd_call_select_domain, jobd_default_select_domain);
 DEFINE_STATIC_CALL_NULL(jobd_call_job_done, *((struct jobd_ops *)NULL)->job_done);

@@ -246,7 +246,12 @@ static int jobd_worker(void *arg)
 		item = jobd_dequeue(dom);
 		if (item)
 			jobd_run(dom, item);
-		cond_resched();
+		/*
+		 * Between jobs no policy call is in flight: an RCU Tasks
+		 * quiescent state, which swapping a hot op waits for even while
+		 * the queue never empties (see jobd_bpf.c).
+		 */
+		cond_resched_tasks_rcu_qs();
 	}
 	return 0;
 }
