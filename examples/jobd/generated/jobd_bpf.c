@@ -11,9 +11,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
-#include <linux/rcupdate_wait.h>
 #include <linux/sprintf.h>
-#include <linux/static_call.h>
 #include <linux/stdarg.h>
 #include <linux/string.h>
 
@@ -43,22 +41,6 @@ static struct bpf_struct_ops bpf_jobd_ops;
 struct jobd_ops __rcu *jobd_bpf_ops;
 DEFINE_STATIC_KEY_FALSE(jobd_bpf_attached);
 static DEFINE_MUTEX(jobd_bpf_lock);
-
-/*
- * Hot ops are static calls, patched to the attached op's trampoline on reg and
- * update and back to the default on unreg. The call site takes no lock: the old
- * trampoline and its program stay until the kernel frees the struct_ops map,
- * after an RCU and an RCU Tasks grace period (bpf_struct_ops_map_free()); a
- * task preempted between the patched call and the trampoline's rcu_read_lock()
- * is an RCU Tasks holdout. unreg and update wait for the same pair, so the exit
- * op runs after the last call of the old op; a kernel thread that loops over
- * hot calls without sleeping delays them unless it passes through
- * cond_resched_tasks_rcu_qs() (cond_resched() is none in a preemptible kernel).
- * A sleepable hot op runs under the glue's SRCU instead, which they wait for
- * too.
- */
-DEFINE_STATIC_CALL(jobd_call_select_domain, jobd_default_select_domain);
-DEFINE_STATIC_CALL_NULL(jobd_call_job_done, *((struct jobd_ops *)NULL)->job_done);
 
 enum {
 	JOBD_BTF_OPS,
@@ -304,17 +286,6 @@ static int jobd_st_validate(void *kdata)
 	return 0;
 }
 
-/* Points each hot op's call site at @ops's op, or at the default. */
-static void jobd_bpf_patch(const struct jobd_ops *ops)
-{
-	if (ops && ops->select_domain)
-		static_call_update(jobd_call_select_domain, ops->select_domain);
-	else
-		static_call_update(jobd_call_select_domain,
-				   jobd_default_select_domain);
-	static_call_update(jobd_call_job_done, ops ? ops->job_done : NULL);
-}
-
 /* the attached instance's link, for jobd_bpf_eject() */
 static struct bpf_link *jobd_bpf_link;
 /* what jobd_bpf_eject() said about the link it detached */
@@ -330,7 +301,6 @@ static int jobd_st_reg(void *kdata, struct bpf_link *link)
 	rcu_assign_pointer(jobd_bpf_ops, (struct jobd_ops *)kdata);
 	jobd_bpf_link = link;
 	jobd_bpf_ejected = NULL;
-	jobd_bpf_patch(kdata);
 	static_branch_enable(&jobd_bpf_attached);
 	return 0;
 }
@@ -348,10 +318,9 @@ static void jobd_st_unreg(void *kdata, struct bpf_link *link)
 		return;
 	static_branch_disable(&jobd_bpf_attached);
 	RCU_INIT_POINTER(jobd_bpf_ops, NULL);
-	jobd_bpf_patch(NULL);
 	jobd_bpf_link = NULL;
 	/* no CPU is still inside one of its ops */
-	synchronize_rcu_mult(call_rcu, call_rcu_tasks);
+	synchronize_rcu();
 	if (link && link == jobd_bpf_ejected)
 		info = jobd_bpf_eject_info;
 	jobd_bpf_ejected = NULL;
@@ -372,8 +341,7 @@ static int jobd_st_update(void *kdata, void *old_kdata, struct bpf_link *link)
 		return -EINVAL;
 	rcu_assign_pointer(jobd_bpf_ops, (struct jobd_ops *)kdata);
 	jobd_bpf_link = link;
-	jobd_bpf_patch(kdata);
-	synchronize_rcu_mult(call_rcu, call_rcu_tasks);
+	synchronize_rcu();
 	if (old->exit)
 		old->exit(&info);
 	return 0;

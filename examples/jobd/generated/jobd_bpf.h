@@ -16,7 +16,6 @@
 #include <linux/jump_label.h>
 #include <linux/minmax.h>
 #include <linux/rcupdate.h>
-#include <linux/static_call.h>
 #include <linux/types.h>
 
 /* The BPF side needs BTF for the types and kfuncs below. */
@@ -145,21 +144,21 @@ static inline int jobd_admit_hook(struct jobd_job *job)
 extern struct jobd_ops __rcu *jobd_bpf_ops;
 DECLARE_STATIC_KEY_FALSE(jobd_bpf_attached);
 
-/*
- * Ops declared hot are static calls: with no policy attached the call site is a
- * direct call of the default, as if the subsystem called it itself; attached, a
- * direct call of the op's BPF trampoline (which takes its own rcu_read_lock()),
- * with nothing loaded or locked at the site. A sleepable hot op adds the glue's
- * SRCU read section while attached. The other ops test a static key (a
- * patched-out jump, or one load without CONFIG_JUMP_LABEL), then load the
- * instance under rcu_read_lock() and call the op through its pointer.
- */
-DECLARE_STATIC_CALL(jobd_call_select_domain, jobd_default_select_domain);
-DECLARE_STATIC_CALL(jobd_call_job_done, *((struct jobd_ops *)NULL)->job_done);
-
 static inline u32 jobd_call_select_domain(struct jobd_job *job, u32 nr_domains)
 {
-	return static_call(jobd_call_select_domain)(job, nr_domains);
+	struct jobd_ops *ops;
+	u32 ret;
+
+	if (!static_branch_unlikely(&jobd_bpf_attached))
+		return jobd_default_select_domain(job, nr_domains);
+	rcu_read_lock();
+	ops = rcu_dereference(jobd_bpf_ops);
+	if (likely(ops && ops->select_domain))
+		ret = ops->select_domain(job, nr_domains);
+	else
+		ret = jobd_default_select_domain(job, nr_domains);
+	rcu_read_unlock();
+	return ret;
 }
 
 static inline u32 jobd_call_balance(u32 busiest, u32 nr_domains)
@@ -181,7 +180,15 @@ static inline u32 jobd_call_balance(u32 busiest, u32 nr_domains)
 
 static inline void jobd_call_job_done(struct jobd_job *job, u64 runtime_ns)
 {
-	static_call_cond(jobd_call_job_done)(job, runtime_ns);
+	struct jobd_ops *ops;
+
+	if (!static_branch_unlikely(&jobd_bpf_attached))
+		return;
+	rcu_read_lock();
+	ops = rcu_dereference(jobd_bpf_ops);
+	if (ops && ops->job_done)
+		ops->job_done(job, runtime_ns);
+	rcu_read_unlock();
 }
 #else /* !JOBD_BPF_ENABLED */
 static inline u32 jobd_call_select_domain(struct jobd_job *job, u32 nr_domains)

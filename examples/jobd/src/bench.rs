@@ -156,11 +156,11 @@ pub fn run() -> anyhow::Result<()> {
     println!("|---|---|---|");
     println!("| P1 the default called directly | {native:.2} | 1.00 |");
     println!(
-        "| P1 JOBD_CALL, nothing attached (static call -> default) | {op_idle:.2} | {:.3} x direct |",
+        "| P1 JOBD_CALL, nothing attached | {op_idle:.2} | {:.3} x direct |",
         op_idle / native
     );
     println!(
-        "| P1 JOBD_CALL, BPF op attached (static call -> trampoline) | {op_bpf:.2} | {:.2} x direct |",
+        "| P1 JOBD_CALL, BPF op attached | {op_bpf:.2} | {:.2} x direct |",
         op_bpf / native
     );
     println!(
