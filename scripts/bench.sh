@@ -112,5 +112,32 @@ suites=()
 for b in "$repo"/qemu/benches/*.toml; do
 	suites+=(--suite "$b")
 done
-# The fast kernel profile: lockdep and UBSAN would dominate every figure.
-exec "$repo/scripts/run-qemu.sh" --kernel-profile fast --verbose "${suites[@]}" "$@"
+# The fast kernel profile: lockdep and UBSAN would dominate every figure
+# (unless the caller names a profile, e.g. --kernel-profile debug to measure
+# on the test kernel without building the fast one).
+profile=(--kernel-profile fast)
+for a in "$@"; do
+	case $a in
+	--kernel-profile | --kernel-profile=*) profile=() ;;
+	esac
+done
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+status=0
+"$repo/scripts/run-qemu.sh" ${profile[@]+"${profile[@]}"} --verbose "${suites[@]}" "$@" 2>&1 | tee "$out" ||
+	status=$?
+
+# Last, the dispatch bench's three ratios (qemu/benches/dispatch.toml), as
+# it printed them, for scripts to read: attached op vs fentry, idle call vs
+# the default called directly, job path with idle hook sites vs none.
+summary=()
+for key in "P1 attached ratio" "P1 idle ratio" "P2 real-path ratio"; do
+	line=$(grep -o "$key [0-9.]*" "$out" | tail -1 || true)
+	if [ -z "$line" ]; then
+		echo "bench: the dispatch bench printed no \"$key\" line" >&2
+		exit 1
+	fi
+	summary+=("$line")
+done
+printf '%s\n' "${summary[@]}"
+exit "$status"

@@ -230,7 +230,87 @@ pub fn h_defaults(ops: &OpsTable) -> String {
 /// may not take, see modless-decl's `CALL_PATH_LOCALS`).
 pub const SRCU_IDX: &str = "srcu_idx";
 
+/// `might_sleep()` for a sleepable op, then the static key's test: with
+/// no instance attached the op's fallback runs outside any read section.
+fn idle_branch(n: &Names, cb: &Callback, default_call: Option<&str>) -> String {
+    let ret_void = cb.proto.ret.is_void();
+    let mut s = String::new();
+    if cb.sleepable {
+        s.push_str("\tmight_sleep();\n");
+    }
+    let brace = if ret_void && default_call.is_some() {
+        " {"
+    } else {
+        ""
+    };
+    writeln!(
+        s,
+        "\tif (!static_branch_unlikely(&{})){brace}",
+        n.static_key()
+    )
+    .unwrap();
+    match (default_call, ret_void) {
+        (Some(c), false) => writeln!(s, "\t\treturn {c};").unwrap(),
+        (Some(c), true) => writeln!(s, "\t\t{c};\n\t\treturn;\n\t}}").unwrap(),
+        (None, _) => s.push_str("\t\treturn;\n"),
+    }
+    s
+}
+
+/// A hot op's call: its static call, under the glue's SRCU if it may sleep
+/// (behind the static key, so that idle costs no read section).
+fn call_fn_hot(n: &Names, cb: &Callback) -> String {
+    let p = &cb.proto;
+    let args = call_args(p);
+    let ret_void = p.ret.is_void();
+    let sc = n.static_call(cb.name());
+    // a void op without a default: NULL, the call site a NOP
+    let call = match &cb.default {
+        Some(_) => format!("static_call({sc})({args})"),
+        None => format!("static_call_cond({sc})({args})"),
+    };
+    let mut s = String::new();
+    writeln!(
+        s,
+        "{}\n{{",
+        subsystem_proto(cb, "static inline ", &n.call_fn(cb.name()), "")
+    )
+    .unwrap();
+    if !cb.sleepable {
+        let ret = if ret_void { "" } else { "return " };
+        writeln!(s, "\t{ret}{call};\n}}").unwrap();
+        return s;
+    }
+    if !ret_void {
+        writeln!(s, "\t{};", p.ret.declare("ret")).unwrap();
+    }
+    writeln!(s, "\tint {SRCU_IDX};\n").unwrap();
+    s.push_str(&idle_branch(n, cb, fallback_expr(cb, &args).as_deref()));
+    let srcu = n.srcu();
+    let ret_assign = if ret_void { "" } else { "ret = " };
+    writeln!(s, "\t{SRCU_IDX} = srcu_read_lock(&{srcu});").unwrap();
+    writeln!(s, "\t{ret_assign}{call};").unwrap();
+    writeln!(s, "\tsrcu_read_unlock(&{srcu}, {SRCU_IDX});").unwrap();
+    if !ret_void {
+        s.push_str("\treturn ret;\n");
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// What a hot op's static call is declared with: its default, or for a
+/// void op without one, the member's own function type.
+fn static_call_type(ops: &OpsTable, cb: &Callback) -> String {
+    match &cb.default {
+        Some(d) => d.clone(),
+        None => format!("*((struct {} *)NULL)->{}", ops.name, cb.name()),
+    }
+}
+
 fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
+    if cb.hot {
+        return call_fn_hot(n, cb);
+    }
     let p = &cb.proto;
     let m = cb.name();
     let args = call_args(p);
@@ -252,25 +332,7 @@ fn call_fn_bpf(ops: &OpsTable, n: &Names, cb: &Callback) -> String {
         writeln!(s, "\tint {SRCU_IDX};").unwrap();
     }
     s.push('\n');
-    if cb.sleepable {
-        s.push_str("\tmight_sleep();\n");
-    }
-    let brace = if ret_void && default_call.is_some() {
-        " {"
-    } else {
-        ""
-    };
-    writeln!(
-        s,
-        "\tif (!static_branch_unlikely(&{})){brace}",
-        n.static_key()
-    )
-    .unwrap();
-    match (&default_call, ret_void) {
-        (Some(c), false) => writeln!(s, "\t\treturn {c};").unwrap(),
-        (Some(c), true) => writeln!(s, "\t\t{c};\n\t\treturn;\n\t}}").unwrap(),
-        (None, _) => s.push_str("\t\treturn;\n"),
-    }
+    s.push_str(&idle_branch(n, cb, default_call.as_deref()));
     let ret_assign = if ret_void {
         String::new()
     } else {
@@ -364,6 +426,16 @@ fn call_fn_off(n: &Names, cb: &Callback) -> String {
     s
 }
 
+/// What the header says about the two call forms, where a table has both.
+const CALL_FORMS: &str = "Ops declared hot are static calls: with no policy attached the call \
+     site is a direct call of the default, as if the subsystem called it \
+     itself; attached, a direct call of the op's BPF trampoline (which takes \
+     its own rcu_read_lock()), with nothing loaded or locked at the site. \
+     A sleepable hot op adds the glue's SRCU read section while attached. \
+     The other ops test a static key (a patched-out jump, or one load \
+     without CONFIG_JUMP_LABEL), then load the instance under \
+     rcu_read_lock() and call the op through its pointer.";
+
 /// The per-op call functions (BPF and fallback variants) and `<SUB>_CALL`.
 pub fn h_call_path(ops: &OpsTable, n: &Names) -> String {
     let mut s = String::new();
@@ -376,6 +448,19 @@ pub fn h_call_path(ops: &OpsTable, n: &Names) -> String {
         writeln!(s, "extern struct srcu_struct {};", n.srcu()).unwrap();
     }
     writeln!(s, "DECLARE_STATIC_KEY_FALSE({});", n.static_key()).unwrap();
+    if ops.hot().next().is_some() {
+        s.push('\n');
+        s.push_str(&comment(0, CALL_FORMS));
+    }
+    for cb in ops.hot() {
+        writeln!(
+            s,
+            "DECLARE_STATIC_CALL({}, {});",
+            n.static_call(cb.name()),
+            static_call_type(ops, cb)
+        )
+        .unwrap();
+    }
     for cb in ops.called() {
         s.push('\n');
         s.push_str(&call_fn_bpf(ops, n, cb));
@@ -430,6 +515,17 @@ pub fn c_prelude(ops: &OpsTable, n: &Names) -> String {
     }
     writeln!(s, "DEFINE_STATIC_KEY_FALSE({});", n.static_key()).unwrap();
     writeln!(s, "static DEFINE_MUTEX({});", n.lock()).unwrap();
+    if ops.hot().next().is_some() {
+        s.push('\n');
+        s.push_str(&comment(0, HOT_GRACE));
+        for cb in ops.hot() {
+            let (def, ty) = match &cb.default {
+                Some(_) => ("DEFINE_STATIC_CALL", static_call_type(ops, cb)),
+                None => ("DEFINE_STATIC_CALL_NULL", static_call_type(ops, cb)),
+            };
+            writeln!(s, "{def}({}, {ty});", n.static_call(cb.name())).unwrap();
+        }
+    }
     if ops.has_sleepable() {
         s.push_str(&comment(
             0,
@@ -443,6 +539,20 @@ pub fn c_prelude(ops: &OpsTable, n: &Names) -> String {
     }
     s
 }
+
+/// Why a hot op's call site may take no lock, in the glue's words.
+const HOT_GRACE: &str = "Hot ops are static calls, patched to the attached op's trampoline \
+     on reg and update and back to the default on unreg. The call site \
+     takes no lock: the old trampoline and its program stay until the \
+     kernel frees the struct_ops map, after an RCU and an RCU Tasks grace \
+     period (bpf_struct_ops_map_free()); a task preempted between the \
+     patched call and the trampoline's rcu_read_lock() is an RCU Tasks \
+     holdout. unreg and update wait for the same pair, so the exit op runs \
+     after the last call of the old op; a kernel thread that loops over \
+     hot calls without sleeping delays them unless it passes through \
+     cond_resched_tasks_rcu_qs() (cond_resched() is none in a preemptible \
+     kernel). A sleepable hot op runs under the glue's SRCU instead, which \
+     they wait for too.";
 
 /// `BTF_ID_LIST` of the ops type and written structs, plus the id shift
 /// that makes the lists usable from an out-of-tree module (`built_in`
@@ -834,6 +944,57 @@ pub fn h_policy_names(ops: &OpsTable, n: &Names) -> (String, String) {
     (on, off)
 }
 
+/// Waits for the readers of the ops called under RCU and, if a hot op is
+/// not sleepable, for tasks preempted at its lock-free call site.
+fn rcu_sync(ops: &OpsTable) -> &'static str {
+    if ops.hot().any(|c| !c.sleepable) {
+        "\tsynchronize_rcu_mult(call_rcu, call_rcu_tasks);\n"
+    } else {
+        "\tsynchronize_rcu();\n"
+    }
+}
+
+/// `<sub>_bpf_patch()`: every hot op's static call to the instance's op,
+/// or to its default (NULL for a void op without one).
+fn patch_fn(ops: &OpsTable, n: &Names) -> String {
+    if ops.hot().next().is_none() {
+        return String::new();
+    }
+    let mut s = String::new();
+    writeln!(
+        s,
+        "/* Points each hot op's call site at @ops's op, or at the default. */\n\
+         static void {}(const struct {} *ops)\n{{",
+        n.patch_fn(),
+        ops.name
+    )
+    .unwrap();
+    for cb in ops.hot() {
+        let (m, sc) = (cb.name(), n.static_call(cb.name()));
+        match &cb.default {
+            Some(d) => {
+                writeln!(s, "\tif (ops && ops->{m})").unwrap();
+                let to_op = [sc.clone(), format!("ops->{m}")];
+                writeln!(s, "{}", wrapped("\t\tstatic_call_update(", &to_op, ");")).unwrap();
+                s.push_str("\telse\n");
+                let to_default = [sc, d.clone()];
+                writeln!(
+                    s,
+                    "{}",
+                    wrapped("\t\tstatic_call_update(", &to_default, ");")
+                )
+                .unwrap();
+            }
+            None => {
+                let to = [sc, format!("ops ? ops->{m} : NULL")];
+                writeln!(s, "{}", wrapped("\tstatic_call_update(", &to, ");")).unwrap();
+            }
+        }
+    }
+    s.push_str("}\n\n");
+    s
+}
+
 /// Waits for the sleepable ops' SRCU readers, if there are any.
 fn srcu_sync(ops: &OpsTable, n: &Names) -> String {
     if ops.has_sleepable() {
@@ -868,7 +1029,9 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     let link_var = n.link_var();
     let (eject, ejected, einfo) = (n.eject_fn(), n.ejected_var(), n.eject_info_var());
     let has_exit = ops.exit_op().is_some();
-    let mut s = String::new();
+    let hot = ops.hot().next().is_some();
+    let patch = n.patch_fn();
+    let mut s = patch_fn(ops, n);
     writeln!(
         s,
         "/* the attached instance's link, for {eject}() */\nstatic struct bpf_link *{link_var};"
@@ -899,6 +1062,9 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     if has_exit {
         writeln!(s, "\t{ejected} = NULL;").unwrap();
     }
+    if hot {
+        writeln!(s, "\t{patch}(kdata);").unwrap();
+    }
     writeln!(s, "\tstatic_branch_enable(&{key});\n\treturn 0;\n}}\n").unwrap();
 
     writeln!(
@@ -916,8 +1082,12 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     writeln!(s, "\tif (rcu_access_pointer({live}) != kdata)\n\t\treturn;").unwrap();
     writeln!(s, "\tstatic_branch_disable(&{key});").unwrap();
     writeln!(s, "\tRCU_INIT_POINTER({live}, NULL);").unwrap();
+    if hot {
+        writeln!(s, "\t{patch}(NULL);").unwrap();
+    }
     writeln!(s, "\t{link_var} = NULL;").unwrap();
-    s.push_str("\t/* no CPU is still inside one of its ops */\n\tsynchronize_rcu();\n");
+    s.push_str("\t/* no CPU is still inside one of its ops */\n");
+    s.push_str(rcu_sync(ops));
     s.push_str(&srcu_sync(ops, n));
     if has_exit {
         writeln!(
@@ -952,7 +1122,10 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     .unwrap();
     writeln!(s, "\trcu_assign_pointer({live}, (struct {t} *)kdata);").unwrap();
     writeln!(s, "\t{link_var} = link;").unwrap();
-    s.push_str("\tsynchronize_rcu();\n");
+    if hot {
+        writeln!(s, "\t{patch}(kdata);").unwrap();
+    }
+    s.push_str(rcu_sync(ops));
     s.push_str(&srcu_sync(ops, n));
     s.push_str(&exit_call(ops, "old"));
     s.push_str("\treturn 0;\n}\n\n");

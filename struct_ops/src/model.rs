@@ -63,6 +63,9 @@ pub struct Callback {
     pub default: Option<String>,
     /// BPF may implement it with a sleepable (`struct_ops.s`) program.
     pub sleepable: bool,
+    /// On a hot path: `<SUB>_CALL` goes through a static call, patched to
+    /// the attached op on reg/update and back to the default on unreg.
+    pub hot: bool,
     /// The exit op: the glue calls it once when the instance stops, with
     /// who stopped it and why (`struct <sub>_exit_info`).
     pub exit: bool,
@@ -168,6 +171,11 @@ impl OpsTable {
     /// Whether any op may sleep (the glue then has an SRCU domain).
     pub fn has_sleepable(&self) -> bool {
         self.callbacks.iter().any(|c| c.sleepable)
+    }
+
+    /// Ops `<SUB>_CALL` runs through a static call.
+    pub fn hot(&self) -> impl Iterator<Item = &Callback> {
+        self.callbacks.iter().filter(|c| c.hot)
     }
 
     /// Callbacks the subsystem calls through `<SUB>_CALL` (all but exit).

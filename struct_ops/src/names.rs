@@ -182,6 +182,16 @@ impl Names {
     pub fn eject_fn(&self) -> String {
         format!("{}_bpf_eject", self.sub)
     }
+    /// The static call of a hot op: named after its call function, whose
+    /// name is already unique (the static call's own symbols are that name
+    /// behind `__SCK__` and `__SCT__`).
+    pub fn static_call(&self, member: &str) -> String {
+        self.call_fn(member)
+    }
+    /// Points every hot op's static call at an instance or the defaults.
+    pub fn patch_fn(&self) -> String {
+        format!("{}_bpf_patch", self.sub)
+    }
     /// Finds an attached instance (`instances = "many"`).
     pub fn find_fn(&self) -> String {
         format!("{}_bpf_find", self.sub)

@@ -66,6 +66,12 @@ pub enum OpsError {
     },
     #[error("ops callback `{member}` is sleepable but `instances = \"many\"`; sleepable ops need `instances = \"one\"`")]
     SleepableMany { member: String },
+    #[error("ops callback `{member}` is hot but `instances = \"many\"`; a static call reaches one instance: drop `hot` or use `instances = \"one\"`")]
+    HotMany { member: String },
+    #[error("ops callback `{member}` is hot and has a verdict; a static call needs one function type for the op and its default, and a verdict's default returns the enum: drop `hot` or `verdict`")]
+    HotVerdict { member: String },
+    #[error("ops callback `{member}` is hot and returns `{ty}` without a `default`; the static call needs a C function to call while no op is attached: add `default`")]
+    HotNoDefault { member: String, ty: String },
     #[error("ops callback `{member}` is required and `if_missing = \"zero\"`; a required op cannot be left out: use `if_missing = \"fail\"` (the default) or make it optional")]
     RequiredZeroIfMissing { member: String },
     #[error("ops `{ops}` has more than one exit op (`{member}` is the second); mark one callback `exit = true`")]
@@ -288,6 +294,9 @@ pub fn validate(ops: &OpsTable) -> Vec<(Span, OpsError)> {
         if let Some(v) = &cb.verdict {
             check_verdict(cb, v, &mut push);
         }
+        if cb.hot {
+            check_hot(ops, cb, &mut push);
+        }
         if cb.sleepable && ops.instances == Instances::Many {
             push(cb.span, OpsError::SleepableMany { member });
         }
@@ -500,6 +509,7 @@ fn check_exit_op(ops: &OpsTable, cb: &Callback, push: &mut impl FnMut(Span, OpsE
     for (bad, what) in [
         (cb.required, "required"),
         (cb.sleepable, "sleepable"),
+        (cb.hot, "hot"),
         (cb.default.is_some(), "given a default"),
         (cb.verdict.is_some(), "given a verdict"),
     ] {
@@ -512,6 +522,31 @@ fn check_exit_op(ops: &OpsTable, cb: &Callback, push: &mut impl FnMut(Span, OpsE
                 },
             );
         }
+    }
+}
+
+/// `hot = true`: one instance, and a function of the op's own type to call
+/// while none is attached.
+fn check_hot(ops: &OpsTable, cb: &Callback, push: &mut impl FnMut(Span, OpsError)) {
+    let member = cb.name().to_string();
+    if ops.instances == Instances::Many {
+        push(
+            cb.span,
+            OpsError::HotMany {
+                member: member.clone(),
+            },
+        );
+    }
+    if cb.verdict.is_some() {
+        push(
+            cb.span,
+            OpsError::HotVerdict {
+                member: member.clone(),
+            },
+        );
+    } else if cb.default.is_none() && !cb.proto.ret.is_void() {
+        let ty = cb.proto.ret.to_string();
+        push(cb.span, OpsError::HotNoDefault { member, ty });
     }
 }
 

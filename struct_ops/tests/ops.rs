@@ -3,7 +3,7 @@
 use modless_ctypes::{parse_decl, parse_fn_ptr, Span};
 use modless_struct_ops::emit_bpf::{bpf_macros, bpf_ops_struct};
 use modless_struct_ops::emit_kernel::{
-    c_callbacks, c_stubs, h_call_path, h_defaults, h_flags, struct_def,
+    c_callbacks, c_prelude, c_stubs, h_call_path, h_defaults, h_flags, struct_def,
 };
 use modless_struct_ops::{
     plain_arg_name, validate, Callback, DataKind, DataMember, FlagBit, IfMissing, Instances, Names,
@@ -16,6 +16,7 @@ fn cb(proto: &str, default: Option<&str>) -> Callback {
         required: false,
         default: default.map(str::to_string),
         sleepable: false,
+        hot: false,
         exit: false,
         if_missing: IfMissing::Fail,
         verdict: None,
@@ -253,5 +254,129 @@ fn many_instances_list_and_flags() {
     assert!(
         !m.contains("JOBD_OP_SLEEPABLE"),
         "no sleepable op, no sleepable macro"
+    );
+}
+
+/// The three hot forms, whole: a direct static call, a NOP-able one for a
+/// void op without a default, and a sleepable one behind the static key
+/// under SRCU. The non-hot op beside them keeps the RCU form.
+#[test]
+fn hot_ops_are_static_calls() {
+    let mut pick = cb(
+        "u32 (*pick)(struct jobd_job *job__ref, u32 n)",
+        Some("jobd_pick"),
+    );
+    pick.hot = true;
+    let mut done = cb("void (*done)(struct jobd_job *job)", None);
+    done.hot = true;
+    let mut setup = cb("int (*setup)(u32 n)", Some("jobd_setup"));
+    setup.hot = true;
+    setup.sleepable = true;
+    let cold = cb("u32 (*balance)(u32 n)", Some("jobd_balance"));
+    let t = table(vec![pick, done, setup, cold], vec![]);
+    let n = names();
+    let h = h_call_path(&t, &n);
+    for want in [
+        "DECLARE_STATIC_CALL(jobd_call_pick, jobd_pick);\n",
+        "DECLARE_STATIC_CALL(jobd_call_done, *((struct jobd_ops *)NULL)->done);\n",
+        "DECLARE_STATIC_CALL(jobd_call_setup, jobd_setup);\n",
+        "static inline u32 jobd_call_pick(struct jobd_job *job, u32 n)\n{\n\
+         \treturn static_call(jobd_call_pick)(job, n);\n}\n",
+        "static inline void jobd_call_done(struct jobd_job *job)\n{\n\
+         \tstatic_call_cond(jobd_call_done)(job);\n}\n",
+        "static inline int jobd_call_setup(u32 n)\n{\n\tint ret;\n\tint srcu_idx;\n\n\
+         \tmight_sleep();\n\tif (!static_branch_unlikely(&jobd_bpf_attached))\n\
+         \t\treturn jobd_setup(n);\n\
+         \tsrcu_idx = srcu_read_lock(&jobd_bpf_srcu);\n\
+         \tret = static_call(jobd_call_setup)(n);\n\
+         \tsrcu_read_unlock(&jobd_bpf_srcu, srcu_idx);\n\treturn ret;\n}\n",
+        "\trcu_read_lock();\n\tops = rcu_dereference(jobd_bpf_ops);\n\tif (ops && ops->balance)",
+    ] {
+        assert!(h.contains(want), "want\n{want}\nin\n{h}");
+    }
+    let c = c_prelude(&t, &n);
+    assert!(
+        c.contains("RCU Tasks"),
+        "the comment names the grace period: {c}"
+    );
+    for want in [
+        "DEFINE_STATIC_CALL(jobd_call_pick, jobd_pick);\n",
+        "DEFINE_STATIC_CALL_NULL(jobd_call_done, *((struct jobd_ops *)NULL)->done);\n",
+    ] {
+        assert!(c.contains(want), "want {want} in\n{c}");
+    }
+    let cbs = c_callbacks(&t, &n, false);
+    for want in [
+        "static void jobd_bpf_patch(const struct jobd_ops *ops)\n{\n\
+         \tif (ops && ops->pick)\n\t\tstatic_call_update(jobd_call_pick, ops->pick);\n\
+         \telse\n\t\tstatic_call_update(jobd_call_pick, jobd_pick);\n\
+         \tstatic_call_update(jobd_call_done, ops ? ops->done : NULL);\n",
+        // reg patches before the key turns on; unreg after it is off
+        "\tjobd_bpf_patch(kdata);\n\tstatic_branch_enable(&jobd_bpf_attached);",
+        "\tstatic_branch_disable(&jobd_bpf_attached);\n\
+         \tRCU_INIT_POINTER(jobd_bpf_ops, NULL);\n\tjobd_bpf_patch(NULL);\n",
+        // a non-sleepable hot op: RCU Tasks for lock-free call sites
+        "\tsynchronize_rcu_mult(call_rcu, call_rcu_tasks);\n\
+         \t/* nor inside a sleepable one */\n\tsynchronize_srcu(&jobd_bpf_srcu);\n",
+    ] {
+        assert!(cbs.contains(want), "want\n{want}\nin\n{cbs}");
+    }
+    assert!(
+        !cbs.contains("\tsynchronize_rcu();"),
+        "every wait covers the lock-free call sites: {cbs}"
+    );
+}
+
+/// Without a hot op nothing of the static-call form appears (in-tree glue
+/// already shipped as a kernel patch stays byte for byte).
+#[test]
+fn no_hot_op_no_static_call() {
+    let t = table(vec![cb("u32 (*pick)(u32 n)", Some("jobd_pick"))], vec![]);
+    let n = names();
+    let all = [
+        h_call_path(&t, &n),
+        c_prelude(&t, &n),
+        c_callbacks(&t, &n, false),
+    ]
+    .concat();
+    assert!(!all.contains("static_call"), "{all}");
+    assert!(!all.contains("rcu_tasks"), "{all}");
+    assert!(all.contains("\tsynchronize_rcu();\n"), "{all}");
+}
+
+#[test]
+fn hot_needs_one_instance_a_default_and_no_verdict() {
+    let errs = |t: &OpsTable| -> Vec<String> {
+        validate(t)
+            .into_iter()
+            .map(|(_, e)| e.to_string())
+            .collect()
+    };
+    let mut hot = cb("u32 (*pick)(u32 n)", None);
+    hot.hot = true;
+    let e = errs(&table(vec![hot.clone()], vec![]));
+    assert!(
+        e.iter().any(
+            |e| e.contains("is hot and returns `u32` without a `default`")
+                && e.ends_with("add `default`")
+        ),
+        "{e:?}"
+    );
+    hot.default = Some("jobd_pick".into());
+    assert!(errs(&table(vec![hot.clone()], vec![])).is_empty());
+    let mut many = table(vec![hot.clone()], vec![]);
+    many.instances = Instances::Many;
+    assert!(
+        errs(&many)
+            .iter()
+            .any(|e| e.contains("is hot but `instances = \"many\"`")),
+        "{:?}",
+        errs(&many)
+    );
+    let mut void = cb("void (*done)(u32 n)", None);
+    void.hot = true;
+    assert!(
+        errs(&table(vec![void], vec![])).is_empty(),
+        "a void op needs no default"
     );
 }

@@ -13,6 +13,12 @@
  *   submit COUNT COST   queue COUNT jobs of COST microseconds each
  *   drain MS            wait up to MS milliseconds for every job to finish
  *   bench LOOPS         time LOOPS policy calls and hook-site calls
+ *   race start|stop     call select_domain on every CPU until stopped, sorting
+ *                       the answers into the default's and each race policy's
+ *
+ * Built a second time as jobd_nosites.ko (jobd_nosites_main.c) with every hook
+ * site and policy call compiled out: the job path's baseline for the bench.
+ * Its /proc file is named after the module, /proc/jobd_nosites.
  */
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -34,6 +40,36 @@
 #endif
 
 #include "jobd_bpf.h"
+
+#ifdef JOBD_NO_SITES
+/*
+ * No hook site and no policy call: each is what runs with nothing attached,
+ * written out (the defaults called directly, the hooks' defaults inline), and
+ * no BPF glue is linked.
+ */
+#undef JOBD_CALL
+#undef JOBD_HOOK
+#define JOBD_CALL(op, ...)	jobd_nosite_##op(__VA_ARGS__)
+#define JOBD_HOOK(hook, ...)	jobd_nosite_##hook(__VA_ARGS__)
+#define jobd_nosite_select_domain	jobd_default_select_domain
+#define jobd_nosite_balance		jobd_default_balance
+#define jobd_bpf_init()			0
+#define jobd_bpf_eject(code, fmt, ...)	pr_warn("jobd: " fmt "\n", ##__VA_ARGS__)
+
+static inline void jobd_nosite_job_done(struct jobd_job *job, u64 runtime_ns)
+{
+}
+
+static inline int jobd_nosite_jobd_admit(struct jobd_job *job)
+{
+	return 0;
+}
+
+static inline void jobd_nosite_jobd_job_complete(struct jobd_job *job,
+						 u64 runtime_ns)
+{
+}
+#endif
 
 #define JOBD_MAX_DOMAINS	8
 #define JOBD_MAX_COST_US	10000
@@ -81,6 +117,7 @@ static atomic_t bad_choices;
 /* Results of the last "bench" command, in TSC cycles on x86 (ns elsewhere). */
 static struct {
 	u64 loops, op, native, hook, plain;
+	u32 sink;
 } last_bench;
 static DEFINE_MUTEX(bench_lock);
 
@@ -93,9 +130,13 @@ static void jobd_put(struct jobd_item *item)
 	}
 }
 
-/* Defaults: what runs while no BPF policy is attached. */
+/*
+ * Defaults: what runs while no BPF policy is attached. A hot op's idle call
+ * site is a direct call of its default, so select_domain's is a real function
+ * everywhere (noinline), and the bench's baseline makes the same call.
+ */
 
-u32 jobd_default_select_domain(struct jobd_job *job, u32 nr)
+noinline u32 jobd_default_select_domain(struct jobd_job *job, u32 nr)
 {
 	return job->id % nr;
 }
@@ -205,7 +246,12 @@ static int jobd_worker(void *arg)
 		item = jobd_dequeue(dom);
 		if (item)
 			jobd_run(dom, item);
-		cond_resched();
+		/*
+		 * Between jobs no policy call is in flight: an RCU Tasks
+		 * quiescent state, which swapping a hot op waits for even while
+		 * the queue never empties (see jobd_bpf.c).
+		 */
+		cond_resched_tasks_rcu_qs();
 	}
 	return 0;
 }
@@ -310,16 +356,6 @@ static int jobd_submit(u32 count, u32 cost)
 	return 0;
 }
 
-/*
- * The benchmark's reference: the default behind a real call, as JOBD_CALL()
- * makes one to a BPF op. noinline alone lets GCC see the function is pure and
- * hoist it out of the loop; hiding the argument each round keeps every call.
- */
-static noinline u32 jobd_bench_native(struct jobd_job *job, u32 nr)
-{
-	return jobd_default_select_domain(job, nr);
-}
-
 /* Cycles where the TSC is there (fine-grained even under TCG), else ns. */
 static u64 jobd_bench_clock(void)
 {
@@ -330,32 +366,39 @@ static u64 jobd_bench_clock(void)
 #endif
 }
 
+/*
+ * P1's loops, one shape for all: a barrier (so that no call is hoisted or
+ * merged, the default being a pure function), one call, the answer summed
+ * into a result jobd keeps. "op" is JOBD_CALL(select_domain); "native" calls
+ * the default directly, which is what JOBD_CALL()'s call site is with no
+ * policy attached: the idle ratio op/native is the dispatch's cost alone.
+ * "hook" calls the completion hook site (fentry attached or not), "plain" is
+ * the loop without a call.
+ */
 static void jobd_bench(u64 loops)
 {
-	struct jobd_job job = { .id = 1, .cost = 1 }, *jp = &job;
+	struct jobd_job job = { .id = 1, .cost = 1 };
+	u32 nr = READ_ONCE(nr_domains), sink = 0;
 	u64 i, t0, t1, t2, t3, t4;
-	u32 sink = 0;
 
 	t0 = jobd_bench_clock();
 	for (i = 0; i < loops; i++) {
-		OPTIMIZER_HIDE_VAR(jp);
-		sink += JOBD_CALL(select_domain, jp, nr_domains);
+		barrier();
+		sink += JOBD_CALL(select_domain, &job, nr);
 	}
 	t1 = jobd_bench_clock();
 	for (i = 0; i < loops; i++) {
-		OPTIMIZER_HIDE_VAR(jp);
-		sink += jobd_bench_native(jp, nr_domains);
+		barrier();
+		sink += jobd_default_select_domain(&job, nr);
 	}
 	t2 = jobd_bench_clock();
 	for (i = 0; i < loops; i++) {
-		OPTIMIZER_HIDE_VAR(jp);
-		JOBD_HOOK(jobd_job_complete, jp, i);
+		barrier();
+		JOBD_HOOK(jobd_job_complete, &job, i);
 	}
 	t3 = jobd_bench_clock();
-	for (i = 0; i < loops; i++) {
-		OPTIMIZER_HIDE_VAR(jp);
+	for (i = 0; i < loops; i++)
 		barrier();
-	}
 	t4 = jobd_bench_clock();
 
 	guard(mutex)(&bench_lock);
@@ -364,7 +407,101 @@ static void jobd_bench(u64 loops)
 	last_bench.native = t2 - t1;
 	last_bench.hook = t3 - t2;
 	last_bench.plain = t4 - t3;
-	pr_debug("jobd: bench sink %u\n", sink);
+	last_bench.sink = sink;
+}
+
+/* The answers of race policies to a race job (examples/jobd/bpf/race.bpf.c). */
+#define JOBD_RACE_JOB	(1U << 31)
+#define JOBD_RACE_A	1000
+#define JOBD_RACE_B	2000
+
+/* One caller per CPU and what it was answered; read once it stopped. */
+struct jobd_racer {
+	struct task_struct *task;
+	unsigned int cpu;
+	u64 dflt, a, b, other;
+};
+
+static struct jobd_racer *jobd_racers;
+static DEFINE_MUTEX(race_lock);
+/* Totals of the last race, and on how many CPUs it ran. */
+static struct {
+	u64 dflt, a, b, other;
+	u32 cpus, idle_cpus;
+} last_race;
+
+static int jobd_race(void *arg)
+{
+	struct jobd_racer *r = arg;
+	struct jobd_job job = { .id = r->cpu + 1, .flags = JOBD_RACE_JOB };
+	u32 nr = READ_ONCE(nr_domains), ans, n = 0;
+
+	while (!kthread_should_stop()) {
+		ans = JOBD_CALL(select_domain, &job, nr);
+		if (ans == job.id % nr)
+			r->dflt++;
+		else if (ans == JOBD_RACE_A)
+			r->a++;
+		else if (ans == JOBD_RACE_B)
+			r->b++;
+		else
+			r->other++;
+		/* a voluntary sleep now and then, as a task returning to user space */
+		if (!(++n % 64))
+			usleep_range(20, 50);
+	}
+	return 0;
+}
+
+static int jobd_race_start(void)
+{
+	unsigned int cpu;
+
+	guard(mutex)(&race_lock);
+	if (jobd_racers)
+		return -EBUSY;
+	jobd_racers = kcalloc(nr_cpu_ids, sizeof(*jobd_racers), GFP_KERNEL);
+	if (!jobd_racers)
+		return -ENOMEM;
+	for_each_online_cpu(cpu) {
+		struct jobd_racer *r = &jobd_racers[cpu];
+		struct task_struct *t;
+
+		r->cpu = cpu;
+		t = kthread_create_on_cpu(jobd_race, r, cpu, "jobd_race/%u");
+		if (IS_ERR(t))
+			continue;
+		r->task = t;
+		wake_up_process(t);
+	}
+	return 0;
+}
+
+static int jobd_race_stop(void)
+{
+	unsigned int cpu;
+
+	guard(mutex)(&race_lock);
+	if (!jobd_racers)
+		return -EINVAL;
+	memset(&last_race, 0, sizeof(last_race));
+	for_each_possible_cpu(cpu) {
+		struct jobd_racer *r = &jobd_racers[cpu];
+
+		if (!r->task)
+			continue;
+		kthread_stop(r->task);
+		last_race.cpus++;
+		if (!(r->dflt + r->a + r->b + r->other))
+			last_race.idle_cpus++;
+		last_race.dflt += r->dflt;
+		last_race.a += r->a;
+		last_race.b += r->b;
+		last_race.other += r->other;
+	}
+	kfree(jobd_racers);
+	jobd_racers = NULL;
+	return 0;
 }
 
 static int jobd_show(struct seq_file *m, void *v)
@@ -373,7 +510,7 @@ static int jobd_show(struct seq_file *m, void *v)
 	u32 d;
 
 	rcu_read_lock();
-#if JOBD_BPF_ENABLED
+#if JOBD_BPF_ENABLED && !defined(JOBD_NO_SITES)
 	ops = rcu_dereference(jobd_bpf_ops);
 #endif
 	seq_printf(m, "policy: %s\n", ops ? ops->name : "default");
@@ -396,10 +533,14 @@ static int jobd_show(struct seq_file *m, void *v)
 			   atomic64_read(&dom->placed), atomic64_read(&dom->ran));
 	}
 	guard(mutex)(&bench_lock);
-	seq_printf(m, "bench: unit %s loops %llu op %llu native %llu hook %llu plain %llu\n",
+	seq_printf(m, "bench: unit %s loops %llu op %llu native %llu hook %llu plain %llu sink %u\n",
 		   IS_ENABLED(CONFIG_X86) ? "cycles" : "ns", last_bench.loops,
 		   last_bench.op, last_bench.native, last_bench.hook,
-		   last_bench.plain);
+		   last_bench.plain, last_bench.sink);
+	guard(mutex)(&race_lock);
+	seq_printf(m, "race: cpus %u idle_cpus %u default %llu a %llu b %llu other %llu\n",
+		   last_race.cpus, last_race.idle_cpus, last_race.dflt,
+		   last_race.a, last_race.b, last_race.other);
 	return 0;
 }
 
@@ -433,6 +574,10 @@ static ssize_t jobd_write(struct file *file, const char __user *ubuf,
 	} else if (sscanf(buf, "bench %llu", &loops) == 1) {
 		jobd_bench(loops);
 		ret = 0;
+	} else if (!strcmp(buf, "race start")) {
+		ret = jobd_race_start();
+	} else if (!strcmp(buf, "race stop")) {
+		ret = jobd_race_stop();
 	} else {
 		return -EINVAL;
 	}
@@ -500,7 +645,7 @@ static int __init jobd_init(void)
 		wake_up_process(t);
 	}
 
-	if (!proc_create("jobd", 0600, NULL, &jobd_proc_ops)) {
+	if (!proc_create(KBUILD_MODNAME, 0600, NULL, &jobd_proc_ops)) {
 		jobd_stop_workers();
 		return -ENOMEM;
 	}
@@ -515,7 +660,8 @@ static void __exit jobd_exit(void)
 	struct jobd_item *item;
 	u32 d;
 
-	remove_proc_entry("jobd", NULL);
+	remove_proc_entry(KBUILD_MODNAME, NULL);
+	jobd_race_stop();
 	cancel_delayed_work_sync(&balance_work);
 	jobd_stop_workers();
 	for (d = 0; d < nr_domains; d++)

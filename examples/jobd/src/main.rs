@@ -2,10 +2,13 @@
 //! and its BTF, a BPF policy changing placement, hot-swap and detach, the
 //! verifier enforcing jobd.toml, and tracing programs on the hook sites.
 //!
-//! Usage: jobd-guest-tests SCENARIO (module-btf | policy | verifier | hooks)
+//! Usage: jobd-guest-tests SCENARIO (module-btf | policy | verifier | hooks |
+//! race | bench); `bench` is qemu/benches/dispatch.toml's, it asserts nothing.
 
+mod bench;
 mod objects;
 mod procfs;
+mod race;
 
 use anyhow::{bail, ensure, Context};
 use modless_loader::{kmod, Extension};
@@ -14,7 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The module's name, as /sys/module shows it.
-const MODULE: &str = "jobd";
+pub(crate) const MODULE: &str = "jobd";
 
 /// What `modless gen` wrote for loaders (kept byte for byte as generated).
 #[allow(dead_code)]
@@ -38,13 +41,17 @@ fn main() -> anyhow::Result<()> {
         "policy" => policy(),
         "verifier" => verifier(),
         "hooks" => hooks(),
-        other => bail!("unknown scenario {other:?}: module-btf | policy | verifier | hooks"),
+        "race" => race::run(),
+        "bench" => bench::run(),
+        other => bail!(
+            "unknown scenario {other:?}: module-btf | policy | verifier | hooks | race | bench"
+        ),
     }?;
     println!("ok: {scenario}");
     Ok(())
 }
 
-fn check(what: &str, ok: bool) -> anyhow::Result<()> {
+pub(crate) fn check(what: &str, ok: bool) -> anyhow::Result<()> {
     println!("[{}] {what}", if ok { "ok" } else { "FAIL" });
     ensure!(ok, "{what}");
     Ok(())

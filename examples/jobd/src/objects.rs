@@ -18,6 +18,8 @@ macro_rules! object {
 
 pub const POLICY: Embedded = object!("policy");
 pub const TRACE: Embedded = object!("trace");
+pub const BENCH: Embedded = object!("bench");
+pub const RACE: Embedded = object!("race");
 pub const BAD_KFUNC_IN_OP: Embedded = object!("bad_kfunc_in_op");
 pub const BAD_USE_AFTER_RELEASE: Embedded = object!("bad_use_after_release");
 pub const BAD_WRITE: Embedded = object!("bad_write");

@@ -63,13 +63,47 @@ impl Stats {
     }
 }
 
+/// The `key value` pairs of /proc/jobd's line starting `name: ` (the
+/// `bench:` and `race:` results).
+pub fn pairs(name: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(PROC).context("reading /proc/jobd")?;
+    let prefix = format!("{name}: ");
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .ok_or_else(|| anyhow!("no {name} line in /proc/jobd"))?;
+    let w: Vec<&str> = line.split_whitespace().collect();
+    Ok(w.chunks(2)
+        .filter_map(|kv| Some((kv[0].to_string(), kv.get(1)?.to_string())))
+        .collect())
+}
+
+/// The number under `key` in `pairs`.
+pub fn number<T: std::str::FromStr>(
+    pairs: &BTreeMap<String, String>,
+    key: &str,
+) -> anyhow::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let v = pairs
+        .get(key)
+        .ok_or_else(|| anyhow!("no {key} in /proc/jobd"))?;
+    v.parse().with_context(|| format!("{key} {v:?}"))
+}
+
 pub fn command(cmd: &str) -> anyhow::Result<()> {
+    command_to(PROC, cmd)
+}
+
+/// A command to a /proc file of jobd's kind (`/proc/jobd_nosites` too).
+pub fn command_to(proc: &str, cmd: &str) -> anyhow::Result<()> {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
-        .open(PROC)
-        .context("opening /proc/jobd")?;
+        .open(proc)
+        .with_context(|| format!("opening {proc}"))?;
     f.write_all(cmd.as_bytes())
-        .with_context(|| format!("/proc/jobd: {cmd}"))
+        .with_context(|| format!("{proc}: {cmd}"))
 }
 
 pub fn submit(count: u32, cost_us: u32) -> anyhow::Result<()> {

@@ -207,6 +207,7 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
                 required: c.required,
                 default: c.default.clone(),
                 sleepable: c.sleepable,
+                hot: c.hot,
                 exit: c.exit,
                 if_missing,
                 verdict: c.verdict.as_ref().map(|v| {

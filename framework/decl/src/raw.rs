@@ -74,6 +74,8 @@ pub struct RawCallback {
     #[serde(default)]
     pub sleepable: bool,
     #[serde(default)]
+    pub hot: bool,
+    #[serde(default)]
     pub exit: bool,
     pub if_missing: Option<S<String>>,
     /// `{ enum, values, fallback }`: the op's named answers.

@@ -261,6 +261,16 @@ pub const KERNEL: &[&str] = &[
     "synchronize_srcu",
     "BTF_TYPE_EMIT",
     "late_initcall",
+    // static calls of hot ops and the grace periods unreg waits for
+    "DECLARE_STATIC_CALL",
+    "DEFINE_STATIC_CALL",
+    "DEFINE_STATIC_CALL_NULL",
+    "static_call",
+    "static_call_cond",
+    "static_call_update",
+    "synchronize_rcu_mult",
+    "call_rcu",
+    "call_rcu_tasks",
     // common macros
     "current",
     "min",

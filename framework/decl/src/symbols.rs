@@ -348,6 +348,9 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
     if ops.has_sleepable() {
         t.add(Ns::C, n.srcu(), glue, at);
     }
+    if ops.hot().next().is_some() {
+        t.add(Ns::C, n.patch_fn(), glue, at);
+    }
     let zero = ops.callbacks.iter().map(|c| c.if_missing);
     if zero
         .chain(ops.data.iter().map(|d| d.if_missing))

@@ -130,6 +130,9 @@ pub fn emit(decl: &Declaration) -> String {
     if decl.ops.callbacks.iter().any(|c| c.sleepable) {
         includes.extend(["linux/kernel.h", "linux/srcu.h"]);
     }
+    if decl.ops.hot().next().is_some() {
+        includes.push("linux/static_call.h");
+    }
     if decl.hooks.iter().any(|h| h.is_fmod_ret()) {
         includes.push("linux/errno.h");
     }

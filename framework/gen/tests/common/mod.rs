@@ -128,6 +128,8 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
             required,
             default: needs_default.then(|| format!("{sub}_default_op{i}")),
             sleepable: instances == Instances::One && below(g, 4) == 0,
+            // a static call needs one instance and a default (or void)
+            hot: instances == Instances::One && needs_default && below(g, 3) == 0,
             exit: false,
             if_missing,
             verdict: None,
@@ -149,6 +151,7 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
             required: false,
             default: None,
             sleepable: false,
+            hot: false,
             exit: true,
             if_missing: IfMissing::Zero,
             verdict: None,
