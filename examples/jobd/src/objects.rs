@@ -17,7 +17,6 @@ macro_rules! object {
 }
 
 pub const POLICY: Embedded = object!("policy");
-pub const TRACE: Embedded = object!("trace");
 pub const BAD_KFUNC_IN_OP: Embedded = object!("bad_kfunc_in_op");
 pub const BAD_USE_AFTER_RELEASE: Embedded = object!("bad_use_after_release");
 pub const BAD_WRITE: Embedded = object!("bad_write");
