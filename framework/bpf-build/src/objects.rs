@@ -16,10 +16,9 @@ pub const OBJECTS_CFG: &str = "modless_bpf_objects";
 /// The BPF programs of a crate, built from its build script.
 ///
 /// ```no_run
-/// // build.rs
-/// modless_bpf_build::BpfObjects::dir("bpf")
-///     .skeleton("trace")
-///     .build(|b, _src, _vmlinux| b.include("generated"));
+/// // build.rs (with feature `skeleton`, `.skeleton("trace")` before
+/// // `.build` also writes OUT_DIR/trace.skel.rs)
+/// modless_bpf_build::BpfObjects::dir("bpf").build(|b, _src, _vmlinux| b.include("generated"));
 /// ```
 #[derive(Debug, Clone)]
 pub struct BpfObjects {
