@@ -318,36 +318,77 @@ fn kernel_log() -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
-/// fmod_ret on the admission hook vetoes jobs; fentry on the completion hook sees every job.
+/// fmod_ret on the admission hook vetoes jobs of the cost set from Rust
+/// through trace.bpf.o's typed skeleton; fentry on the completion hook sees
+/// every job.
+#[cfg(modless_bpf_objects)]
 fn hooks() -> anyhow::Result<()> {
-    let obj = objects::load(objects::TRACE)?;
-    let links = obj.attach_all()?;
+    use jobd_demo::trace::TraceSkelBuilder;
+    use modless_loader::{load_skel, open_skel, SkelStorage};
+    const VETO: u64 = 7;
+
+    let mut storage = SkelStorage::uninit();
+    let mut open = open_skel("trace.bpf.o", TraceSkelBuilder::default(), &mut storage)?;
+    let rodata = open.maps.rodata_data.as_deref_mut().context("no .rodata")?;
+    check(
+        &format!("veto_cost is 13 as compiled ({})", rodata.veto_cost),
+        rodata.veto_cost == 13,
+    )?;
+    rodata.veto_cost = VETO;
+    let skel = load_skel("trace.bpf.o", open)?;
+    let ext = skel.extension();
+    let links = ext.attach_all()?;
+
     let (b, a) = run_jobs(25, 13)?;
+    let completed = a.get("completed") - b.get("completed");
+    check(
+        &format!("veto_cost = {VETO} set from Rust: 25 cost-13 jobs admitted ({completed} ran)"),
+        a.get("rejected") == b.get("rejected") && completed == 25,
+    )?;
+    let (b, a) = run_jobs(30, VETO as u32)?;
     let rejected = a.get("rejected") - b.get("rejected");
     check(
-        &format!("fmod_ret on jobd_admit vetoed all 25 cost-13 jobs (rejected {rejected})"),
-        rejected == 25,
+        &format!("fmod_ret on jobd_admit vetoed all 30 cost-{VETO} jobs (rejected {rejected})"),
+        rejected == 30,
     )?;
     check(
         "vetoed jobs never ran",
         a.get("completed") == b.get("completed"),
     )?;
-
-    let (b, a) = run_jobs(30, 5)?;
-    let completed = a.get("completed") - b.get("completed");
-    let completions = obj.global_u64("completions")?;
+    // The jobs are drained: nothing writes .bss while it is read.
+    let bss = skel.maps.bss_data.as_deref().context("no .bss")?;
     check(
-        &format!("30 admitted jobs completed ({completed})"),
-        completed == 30,
+        &format!("the program counted 30 vetoes in .bss ({})", bss.vetoed),
+        bss.vetoed == 30,
     )?;
     check(
-        &format!("fentry on jobd_job_complete saw every one ({completions})"),
-        completions == 30,
+        &format!(
+            "fentry on jobd_job_complete saw every one of the 25 ({})",
+            bss.completions
+        ),
+        bss.completions == 25,
+    )?;
+    let counters: Vec<(String, u64)> = ext
+        .counters()?
+        .into_iter()
+        .map(|c| (c.name, c.value))
+        .collect();
+    check(
+        &format!("the declared counters, as `modless load --stats` reads them: {counters:?}"),
+        counters == [("completions".into(), 25), ("vetoed".into(), 30)],
     )?;
     drop(links);
-    let (_, after) = run_jobs(5, 13)?;
+    let (_, after) = run_jobs(5, VETO as u32)?;
     check(
         "detached: the hook's default admits again",
         after.get("rejected") == a.get("rejected"),
+    )
+}
+
+#[cfg(not(modless_bpf_objects))]
+fn hooks() -> anyhow::Result<()> {
+    bail!(
+        "trace.bpf.o and its skeleton were not built (no clang or target kernel when jobd was \
+         built): run scripts/run-qemu.sh once, then build again"
     )
 }

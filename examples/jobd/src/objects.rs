@@ -17,7 +17,6 @@ macro_rules! object {
 }
 
 pub const POLICY: Embedded = object!("policy");
-pub const TRACE: Embedded = object!("trace");
 pub const BENCH: Embedded = object!("bench");
 pub const RACE: Embedded = object!("race");
 pub const BAD_KFUNC_IN_OP: Embedded = object!("bad_kfunc_in_op");

@@ -19,6 +19,7 @@ mod compile;
 mod error;
 mod libbpf_headers;
 mod object_info;
+mod objects;
 mod target_kernel;
 
 pub use build_script::{build_script_vmlinux, write_placeholders};
@@ -28,4 +29,5 @@ pub use compile::{compile_file, BpfBuild, Compiled, BPF_CFLAGS};
 pub use error::{BuildError, Result};
 pub use libbpf_headers::{install_libbpf_headers, LIBBPF_HEADERS};
 pub use object_info::{MapInfo, ObjectInfo, ProgramInfo};
+pub use objects::{bpf_sources, BpfObjects, OBJECTS_CFG};
 pub use target_kernel::{target_kernel_tree, target_vmlinux, KERNEL_TREE_ENV};

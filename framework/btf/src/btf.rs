@@ -4,64 +4,51 @@ use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::ptr::NonNull;
 use std::sync::Arc;
+
+use modless_sys::btf::{RawBtf, TypeRef};
 
 use crate::error::{BtfError, Result};
 
 /// Where the running kernel exposes its BTF.
 pub const SYSFS_BTF_DIR: &str = "/sys/kernel/btf";
 
-/// Parsed BTF, owned; freed with `btf__free` on drop.
+/// Parsed BTF, owned, with the file it came from.
 ///
 /// Split BTF (a kernel module's) keeps its base alive through an [`Arc`],
 /// because libbpf's split BTF points into the base for every base type.
 #[derive(Debug)]
 pub struct Btf {
-    raw: NonNull<libbpf_sys::btf>,
+    raw: RawBtf,
     base: Option<Arc<Btf>>,
     path: PathBuf,
 }
 
-// SAFETY: `Btf` exposes only read-only libbpf calls (type/name/string
-// look-ups, `btf_dump` over a const BTF), which keep no hidden mutable state
-// in the BTF object; the base it points into is itself kept alive and
-// immutable by the `Arc`. Nothing is thread-local, so moving and sharing
-// across threads is sound.
-unsafe impl Send for Btf {}
-// SAFETY: see `Send` above: every `&self` method is a pure read.
-unsafe impl Sync for Btf {}
+impl AsRef<RawBtf> for Btf {
+    fn as_ref(&self) -> &RawBtf {
+        &self.raw
+    }
+}
 
 impl Btf {
     /// Opens BTF from a file, raw (`/sys/kernel/btf/vmlinux`) or ELF (`vmlinux`)
     /// alike; libbpf detects which.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let c = c_path(path)?;
-        // SAFETY: `c` is a valid NUL-terminated path for the call's duration;
-        // a NULL `btf_ext` out-pointer asks libbpf not to return .BTF.ext.
-        let raw = unsafe { libbpf_sys::btf__parse(c.as_ptr(), std::ptr::null_mut()) };
-        Self::wrap(raw, None, path)
+        Self::wrap(RawBtf::parse(&c_path(path)?), None, path)
     }
 
     /// Opens raw BTF only (the format of `/sys/kernel/btf/*`).
     pub fn from_raw_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let c = c_path(path)?;
-        // SAFETY: `c` is a valid NUL-terminated path for the call's duration.
-        let raw = unsafe { libbpf_sys::btf__parse_raw(c.as_ptr()) };
-        Self::wrap(raw, None, path)
+        Self::wrap(RawBtf::parse_raw(&c_path(path)?), None, path)
     }
 
     /// Opens the `.BTF` section of an ELF file only (`vmlinux`, a `.ko`
     /// without base).
     pub fn from_elf(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let c = c_path(path)?;
-        // SAFETY: `c` is a valid NUL-terminated path for the call's duration;
-        // NULL `btf_ext` as in `from_file`.
-        let raw = unsafe { libbpf_sys::btf__parse_elf(c.as_ptr(), std::ptr::null_mut()) };
-        Self::wrap(raw, None, path)
+        Self::wrap(RawBtf::parse_elf(&c_path(path)?), None, path)
     }
 
     /// Opens split BTF on top of `base` (usually vmlinux): raw module BTF
@@ -72,12 +59,7 @@ impl Btf {
     /// onto `base`, so type ids and names refer to the real vmlinux types.
     pub fn from_file_split(path: impl AsRef<Path>, base: Arc<Btf>) -> Result<Self> {
         let path = path.as_ref();
-        let c = c_path(path)?;
-        // SAFETY: `c` is valid for the call; `base.raw` is a live BTF that the
-        // returned split BTF may keep pointing to, which `Self::wrap` makes
-        // sound by storing the `Arc` next to it. libbpf only reads the base
-        // (the `*mut` in the signature is historical).
-        let raw = unsafe { libbpf_sys::btf__parse_split(c.as_ptr(), base.raw.as_ptr()) };
+        let raw = RawBtf::parse_split(&c_path(path)?, Arc::clone(&base));
         Self::wrap(raw, Some(base), path)
     }
 
@@ -100,20 +82,16 @@ impl Btf {
         Self::from_file_split(Path::new(SYSFS_BTF_DIR).join(module), vmlinux)
     }
 
-    fn wrap(raw: *mut libbpf_sys::btf, base: Option<Arc<Btf>>, path: &Path) -> Result<Self> {
-        // libbpf 1.x returns NULL and sets errno on failure; read it first.
-        let err = io::Error::last_os_error();
-        match NonNull::new(raw) {
-            Some(raw) => Ok(Self {
-                raw,
-                base,
-                path: path.to_path_buf(),
-            }),
-            None => Err(BtfError::Parse {
-                path: path.to_path_buf(),
-                source: err,
-            }),
-        }
+    fn wrap(raw: io::Result<RawBtf>, base: Option<Arc<Btf>>, path: &Path) -> Result<Self> {
+        let raw = raw.map_err(|source| BtfError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Self {
+            raw,
+            base,
+            path: path.to_path_buf(),
+        })
     }
 
     /// The file this BTF was read from.
@@ -129,8 +107,7 @@ impl Btf {
     /// Number of type ids, base included, plus one for `void` (id 0): valid
     /// ids are `1..type_id_end()`.
     pub fn type_id_end(&self) -> u32 {
-        // SAFETY: `self.raw` is a live BTF owned by `self`.
-        unsafe { libbpf_sys::btf__type_cnt(self.raw.as_ptr()) }
+        self.raw.type_cnt()
     }
 
     /// First type id this BTF defines itself: 1, or for split BTF the first
@@ -139,17 +116,13 @@ impl Btf {
         self.base.as_ref().map_or(1, |b| b.type_id_end())
     }
 
-    pub(crate) fn as_ptr(&self) -> *const libbpf_sys::btf {
-        self.raw.as_ptr()
+    pub(crate) fn raw(&self) -> &RawBtf {
+        &self.raw
     }
-}
 
-impl Drop for Btf {
-    fn drop(&mut self) {
-        // SAFETY: `self.raw` came from a libbpf constructor, is freed only
-        // here, and any split BTF using `self` as base holds an `Arc` to it,
-        // so none can outlive this call.
-        unsafe { libbpf_sys::btf__free(self.raw.as_ptr()) }
+    /// The record of type `id`, or `None` when out of range.
+    pub(crate) fn type_ref(&self, id: u32) -> Option<TypeRef<'_>> {
+        self.raw.type_by_id(id)
     }
 }
 

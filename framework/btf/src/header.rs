@@ -130,7 +130,7 @@ pub fn c_header(btf: &Btf, opts: &HeaderOptions) -> Result<String> {
             let fastcall = f.decl_tags.iter().any(|t| t == FASTCALL_DECL_TAG);
             // The prototype was rendered by another dumper; render again here
             // so renamed (`___N`) types match this header's names.
-            let proto_id = crate::raw::TypeRef::get(btf, f.id).map_or(0, |t| t.size_or_type());
+            let proto_id = btf.type_ref(f.id).map_or(0, |t| t.size_or_type());
             let proto = d.render_decl(proto_id, Some(&f.name))?;
             let _ = writeln!(
                 decls,

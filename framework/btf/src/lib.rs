@@ -7,8 +7,8 @@
 //!  (.BTF.base relocated)       Arc<base>)
 //! ```
 //!
-//! All libbpf calls are wrapped here (libbpf-sys, vendored libbpf 1.7); the
-//! public API is safe and returns owned values.
+//! libbpf (vendored 1.7) is reached through modless-sys, the one home of
+//! modless's raw FFI; the public API is safe and returns owned values.
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod btf;

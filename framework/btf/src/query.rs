@@ -7,7 +7,7 @@ use std::ffi::CString;
 use crate::btf::Btf;
 use crate::dump::Dumper;
 use crate::error::{BtfError, Result};
-use crate::raw::{kind, member_offset, TypeRef};
+use crate::raw::{kind, member_offset};
 
 /// The `DECL_TAG` that resolve_btfids puts on every kfunc.
 pub const KFUNC_DECL_TAG: &str = "bpf_kfunc";
@@ -61,7 +61,7 @@ pub enum TypeKind {
 
 impl TypeKind {
     fn from_raw(k: u32) -> Self {
-        use libbpf_sys as s;
+        use modless_sys::btf::kind as s;
         match k {
             s::BTF_KIND_INT => Self::Int,
             s::BTF_KIND_PTR => Self::Ptr,
@@ -199,7 +199,7 @@ impl Btf {
     /// Named types in id order.
     pub fn type_names(&self, scope: TypeScope) -> Vec<TypeName> {
         self.ids(scope)
-            .filter_map(|id| TypeRef::get(self, id))
+            .filter_map(|id| self.type_ref(id))
             .filter(|t| !t.name_cstr().is_empty())
             .map(|t| TypeName {
                 id: t.id,
@@ -212,16 +212,14 @@ impl Btf {
     /// The first type id with this name and raw kind (`btf__find_by_name_kind`).
     fn find_id(&self, name: &str, raw_kind: u32) -> Result<Option<u32>> {
         let c = CString::new(name).map_err(|_| BtfError::NameHasNul { name: name.into() })?;
-        // SAFETY: `self` is live and `c` is NUL-terminated for the call.
-        let id = unsafe { libbpf_sys::btf__find_by_name_kind(self.as_ptr(), c.as_ptr(), raw_kind) };
-        Ok((id > 0).then_some(id as u32))
+        Ok(self.raw().find_by_name_kind(&c, raw_kind))
     }
 
     /// Every enumerator of every enum, by name (the first enum defining a
     /// name wins, as C's one namespace for enumerators has it).
     pub fn enum_values(&self, scope: TypeScope) -> HashMap<String, EnumValue> {
         let mut out = HashMap::new();
-        for t in self.ids(scope).filter_map(|id| TypeRef::get(self, id)) {
+        for t in self.ids(scope).filter_map(|id| self.type_ref(id)) {
             if !matches!(t.kind(), kind::ENUM | kind::ENUM64) {
                 continue;
             }
@@ -248,7 +246,9 @@ impl Btf {
     }
 
     fn struct_info(&self, id: u32) -> Result<StructInfo> {
-        let t = TypeRef::get(self, id).ok_or_else(|| self.not_found("type id", &id.to_string()))?;
+        let t = self
+            .type_ref(id)
+            .ok_or_else(|| self.not_found("type id", &id.to_string()))?;
         let mut d = Dumper::new(self)?;
         let members = t
             .members()
@@ -305,12 +305,15 @@ impl Btf {
     /// Whole-declaration DECL_TAG names per FUNC id, for tags within `scope`.
     fn func_decl_tags(&self, scope: TypeScope) -> HashMap<u32, Vec<String>> {
         let mut tags: HashMap<u32, Vec<String>> = HashMap::new();
-        for t in self.ids(scope).filter_map(|id| TypeRef::get(self, id)) {
+        for t in self.ids(scope).filter_map(|id| self.type_ref(id)) {
             if t.decl_tag_component() != Some(-1) {
                 continue;
             }
             let target = t.size_or_type();
-            if TypeRef::get(self, target).is_some_and(|f| f.kind() == kind::FUNC) {
+            if self
+                .type_ref(target)
+                .is_some_and(|f| f.kind() == kind::FUNC)
+            {
                 tags.entry(target).or_default().push(t.name());
             }
         }
@@ -323,11 +326,14 @@ impl Btf {
         tags: &HashMap<u32, Vec<String>>,
         d: &mut Dumper<'_>,
     ) -> Result<FuncInfo> {
-        let f = TypeRef::get(self, id).ok_or_else(|| self.not_found("type id", &id.to_string()))?;
+        let f = self
+            .type_ref(id)
+            .ok_or_else(|| self.not_found("type id", &id.to_string()))?;
         let name = f.name();
         let proto_id = f.size_or_type();
-        let proto =
-            TypeRef::get(self, proto_id).ok_or_else(|| self.not_found("func proto of", &name))?;
+        let proto = self
+            .type_ref(proto_id)
+            .ok_or_else(|| self.not_found("func proto of", &name))?;
         let params = proto
             .params()
             .iter()
@@ -342,9 +348,9 @@ impl Btf {
             })
             .collect::<Result<_>>()?;
         let linkage = match f.vlen() as u32 {
-            libbpf_sys::BTF_FUNC_STATIC => Linkage::Static,
-            libbpf_sys::BTF_FUNC_GLOBAL => Linkage::Global,
-            libbpf_sys::BTF_FUNC_EXTERN => Linkage::Extern,
+            kind::FUNC_STATIC => Linkage::Static,
+            kind::FUNC_GLOBAL => Linkage::Global,
+            kind::FUNC_EXTERN => Linkage::Extern,
             other => Linkage::Other(other),
         };
         Ok(FuncInfo {

@@ -15,6 +15,9 @@ char _license[] SEC("license") = "GPL";
 const volatile u64 __SCX_DSQ_GLOBAL;
 const volatile u64 __SCX_SLICE_DFL;
 
+/* A declared counter: `modless load --stats` prints it. */
+u64 enqueued __attribute__((btf_decl_tag("modless:counter")));
+
 /* 6.13 renamed scx_bpf_dispatch to scx_bpf_dsq_insert: one object, both. */
 void scx_bpf_dsq_insert___new(struct task_struct *p, u64 dsq_id, u64 slice,
 			      u64 enq_flags) __ksym __weak;
@@ -24,6 +27,7 @@ void scx_bpf_dispatch___old(struct task_struct *p, u64 dsq_id, u64 slice,
 SEC("struct_ops/enum_enqueue")
 void BPF_PROG(enum_enqueue, struct task_struct *p, u64 enq_flags)
 {
+	__sync_fetch_and_add(&enqueued, 1);
 	if (bpf_ksym_exists(scx_bpf_dsq_insert___new))
 		scx_bpf_dsq_insert___new(p, __SCX_DSQ_GLOBAL, __SCX_SLICE_DFL, enq_flags);
 	else

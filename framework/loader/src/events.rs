@@ -11,7 +11,7 @@ use crossbeam_channel::{Receiver, Sender};
 use libbpf_rs::{MapHandle, RingBufferBuilder};
 
 use crate::error::{LoadError, Result};
-use crate::extension::Extension;
+use crate::extension::ExtensionOf;
 
 /// Records of one `BPF_MAP_TYPE_RINGBUF` map, each as its bytes.
 #[derive(Debug)]
@@ -58,7 +58,7 @@ fn poll_loop(map: MapHandle, tx: Sender<Vec<u8>>, stop: Arc<AtomicBool>) {
     let _ = rb.consume();
 }
 
-impl Extension {
+impl ExtensionOf<'_> {
     /// Streams the records of ring-buffer map `map` on a channel.
     pub fn events(&self, map: &str) -> Result<EventStream> {
         let m = self.map(map)?;

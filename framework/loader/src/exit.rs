@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::Result;
-use crate::extension::Extension;
+use crate::extension::ExtensionOf;
 use crate::link::OpsLink;
 use crate::obj_btf::ObjMember;
 
@@ -62,7 +62,7 @@ pub struct ExitRecord {
 /// modless's `MODLESS_EXIT_RECORD_DEFINE()` and sched_ext's `UEI_DEFINE(uei)`.
 pub const EXIT_RECORD_VARS: &[&str] = &["modless_exit", "uei"];
 
-impl Extension {
+impl ExtensionOf<'_> {
     /// The exit record of the object, if it defines one and its exit op has
     /// run since it was attached (or last cleared).
     pub fn exit_record(&self) -> Option<ExitRecord> {
@@ -160,7 +160,7 @@ pub enum RestartPolicy {
 /// one `Requested` when the deadline ended it). A failed re-attachment
 /// ends supervision with that error.
 pub fn supervise(
-    ext: &Extension,
+    ext: &ExtensionOf<'_>,
     map: &str,
     policy: RestartPolicy,
     deadline: Instant,

@@ -29,15 +29,38 @@ fn is_cgroup2(dir: &std::fs::File) -> bool {
     r == 0 && st.f_type as i64 == CGROUP2_SUPER_MAGIC
 }
 
-/// A BPF object whose maps and programs are in the kernel.
+/// A BPF object whose maps and programs are in the kernel: owned
+/// ([`Extension`], from [`OpenExtension::load`](crate::OpenExtension::load))
+/// or a loaded skeleton's (from [`LoadedSkel::extension`](crate::LoadedSkel::extension)).
 ///
 /// Links made from it are independent handles: they may outlive it.
 #[derive(Debug)]
-pub struct Extension {
+pub struct ExtensionOf<'obj> {
     path: PathBuf,
-    obj: Object,
+    obj: Obj<'obj>,
     load_log: String,
     skipped: Vec<SkippedMember>,
+}
+
+/// A loaded object the loader owns.
+pub type Extension = ExtensionOf<'static>;
+
+/// Who closes the object: the extension, or the skeleton it was loaded as.
+#[derive(Debug)]
+pub(crate) enum Obj<'obj> {
+    Owned(Object),
+    Skeleton(&'obj Object),
+}
+
+impl std::ops::Deref for Obj<'_> {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        match self {
+            Obj::Owned(o) => o,
+            Obj::Skeleton(o) => o,
+        }
+    }
 }
 
 /// What kind of program, as the loader treats it.
@@ -64,10 +87,10 @@ pub struct ProgramInfo {
     pub kind: ProgramKind,
 }
 
-impl Extension {
+impl<'obj> ExtensionOf<'obj> {
     pub(crate) fn new(
         path: PathBuf,
-        obj: Object,
+        obj: Obj<'obj>,
         load_log: String,
         skipped: Vec<SkippedMember>,
     ) -> Self {
@@ -341,10 +364,10 @@ impl Extension {
         Ok(info.info.id)
     }
 
-    /// Global `var` (in `.bss` or `.data`).
-    fn global_var(&self, var: &str) -> Result<SecVar> {
+    /// The globals of `.bss` and `.data` (the live, writable sections).
+    pub(crate) fn data_vars(&self) -> Vec<SecVar> {
         let Ok(Some(btf)) = self.obj.btf() else {
-            return Err(self.not_found("global variable", var));
+            return Vec::new();
         };
         let maps = self.obj.maps().map(|m| {
             (
@@ -353,6 +376,11 @@ impl Extension {
             )
         });
         datasec_vars(&btf, maps, |s| s == ".bss" || s == ".data")
+    }
+
+    /// Global `var` (in `.bss` or `.data`).
+    fn global_var(&self, var: &str) -> Result<SecVar> {
+        self.data_vars()
             .into_iter()
             .find(|v| v.name == var)
             .ok_or_else(|| self.not_found("global variable", var))

@@ -9,7 +9,7 @@ use std::time::Duration;
 use libbpf_rs::Link;
 
 use crate::error::{classify, LoadError, Result, Step};
-use crate::extension::Extension;
+use crate::extension::ExtensionOf;
 use crate::log::capture;
 use crate::open::errno_of;
 use crate::sys;
@@ -75,7 +75,7 @@ impl OpsLink {
     /// loaded object whose map is of the same type): calls see either the
     /// old or the new table, never none; the old one is released once
     /// in-flight calls drained (the kernel's RCU grace period).
-    pub fn swap(&mut self, ext: &Extension, map: &str) -> Result<()> {
+    pub fn swap(&mut self, ext: &ExtensionOf<'_>, map: &str) -> Result<()> {
         let m = ext.struct_ops_map(map)?;
         let (ret, log) = capture(|| sys::update_map(&mut self.link, &m));
         if let Err(errno) = ret {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use libbpf_rs::{ObjectBuilder, OpenObject};
 
 use crate::error::{classify, LoadError, Result, Step};
-use crate::extension::Extension;
+use crate::extension::{Extension, Obj};
 use crate::globals::{bytes_int, encode, var_type, VarType};
 use crate::kernel_enums::{wanted, KernelEnum};
 use crate::log::capture;
@@ -345,7 +345,7 @@ impl OpenExtension {
         let skipped = members::apply(&mut open, &path, kernel_btf.as_deref())?;
         let (obj, log) = capture(|| sys::load(open));
         match obj {
-            Ok(obj) => Ok(Extension::new(path, obj, log, skipped)),
+            Ok(obj) => Ok(Extension::new(path, Obj::Owned(obj), log, skipped)),
             Err(errno) => Err(classify(path, Step::Load, errno, log)),
         }
     }

@@ -5,7 +5,7 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 
 use crate::error::{LoadError, Result};
-use crate::extension::Extension;
+use crate::extension::ExtensionOf;
 use crate::sys;
 
 /// What the kernel reports about one loaded program.
@@ -52,7 +52,7 @@ impl ProgramStats {
     }
 }
 
-fn json_escape(s: &str) -> String {
+pub(crate) fn json_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -92,7 +92,7 @@ pub fn enable_run_stats() -> Result<OwnedFd> {
     })
 }
 
-impl Extension {
+impl ExtensionOf<'_> {
     /// Kernel counters of every loaded program.
     pub fn program_stats(&self) -> Result<Vec<ProgramStats>> {
         let mut out = Vec::new();

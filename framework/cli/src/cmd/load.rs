@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use modless_loader::{Extension, OpenExtension, OpsLink, ProgramStats, Stopped};
+use modless_loader::{Counter, Extension, OpenExtension, OpsLink, ProgramStats, Stopped};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -33,10 +33,11 @@ pub struct Args {
     max_entries: Vec<(String, u32)>,
     /// Every SECONDS, print each program's runs and mean run time over the
     /// interval (the kernel's BPF_ENABLE_STATS counters) and its verified
-    /// instructions.
+    /// instructions, and how much each counter the object declares grew
+    /// (globals tagged `btf_decl_tag("modless:counter")`).
     #[arg(long, value_name = "SECONDS")]
     stats: Option<f64>,
-    /// With --stats: one JSON object per program and interval, one a line.
+    /// With --stats: one JSON object per program and counter and interval, one a line.
     #[arg(long, requires = "stats")]
     json: bool,
 }
@@ -185,14 +186,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--stats`: the kernel's run counters, on while it lives, printed as
-/// deltas every interval.
+/// `--stats`: the kernel's run counters, on while it lives, and the
+/// object's declared counters, printed as deltas every interval.
 struct StatsPrinter {
     _enabled: std::os::fd::OwnedFd,
     every: Duration,
     json: bool,
     last: Instant,
     prev: Vec<ProgramStats>,
+    prev_counters: Vec<Counter>,
 }
 
 impl StatsPrinter {
@@ -207,6 +209,7 @@ impl StatsPrinter {
             json,
             last: Instant::now(),
             prev: ext.program_stats()?,
+            prev_counters: ext.counters()?,
         })
     }
 
@@ -222,16 +225,31 @@ impl StatsPrinter {
                 None => n.clone(),
             })
             .collect();
+        let counters = ext.counters()?;
+        let grown: Vec<Counter> = counters
+            .iter()
+            .map(|c| match self.prev_counters.iter().find(|p| p.name == c.name) {
+                Some(p) => c.since(p),
+                None => c.clone(),
+            })
+            .collect();
         if self.json {
             for d in &delta {
                 println!("{}", d.to_json());
             }
+            for c in &grown {
+                println!("{}", c.to_json());
+            }
         } else {
             println!("stats over {:.1} s:", self.last.elapsed().as_secs_f64());
             print!("{}", modless_loader::stats_table(&delta));
+            if !grown.is_empty() {
+                print!("{}", modless_loader::counters_table(&grown));
+            }
         }
         self.last = Instant::now();
         self.prev = now;
+        self.prev_counters = counters;
         Ok(())
     }
 }

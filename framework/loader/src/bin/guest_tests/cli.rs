@@ -303,12 +303,33 @@ pub fn load_reports_stats() -> crate::anyhow_like::Result {
     if runs.is_empty() || runs.iter().sum::<u64>() == 0 {
         return Err(format!("--json counted no run of enum_enqueue: {runs:?}"));
     }
+    // the object's declared counter, grown by the same op
+    let enqueued: Vec<u64> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("{\"counter\":\"enqueued\",\"value\":"))
+        .filter_map(|v| v.strip_suffix('}')?.parse().ok())
+        .collect();
+    if enqueued.is_empty() || enqueued.iter().sum::<u64>() == 0 {
+        return Err(format!(
+            "--json showed no growth of the declared counter enqueued: {enqueued:?}"
+        ));
+    }
     let text = run(false)?;
     let row = text
         .lines()
         .find(|l| l.starts_with("enum_enqueue ") && !l.trim_end().ends_with(" -"));
     if !text.contains("verified_insns") || row.is_none() {
         return Err("the --stats table shows no run of enum_enqueue".into());
+    }
+    let counter = text.lines().find(|l| {
+        l.strip_prefix("enqueued ")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|v| v > 0)
+    });
+    if counter.is_none() {
+        return Err(format!(
+            "the --stats table shows no growth of enqueued:\n{text}"
+        ));
     }
     Ok(Outcome::Pass)
 }

@@ -3,19 +3,19 @@
 
 use libbpf_rs::{AsRawLibbpf, Link, Map};
 
-use super::check;
+use crate::check;
 
 /// Registers struct_ops map `map` (of a loaded object); the errno when
 /// libbpf refuses.
-pub(crate) fn attach_struct_ops(map: &Map<'_>) -> Result<Link, i32> {
+pub fn attach_struct_ops(map: &Map<'_>) -> Result<Link, i32> {
     // SAFETY: `map` is a loaded map, live for the call; libbpf checks its
     // type and returns a new link or NULL with errno set.
     let raw = unsafe { libbpf_sys::bpf_map__attach_struct_ops(map.as_libbpf_object().as_ptr()) };
-    super::object::link(raw)
+    crate::object::link(raw)
 }
 
 /// Atomically replaces the struct_ops map behind `link` with `map`.
-pub(crate) fn update_map(link: &mut Link, map: &Map<'_>) -> Result<(), i32> {
+pub fn update_map(link: &mut Link, map: &Map<'_>) -> Result<(), i32> {
     // SAFETY: both handles are live for the call; libbpf copies what it
     // needs (the map's fd) into the kernel and keeps no pointer to `map`.
     check(unsafe {

@@ -6,7 +6,7 @@ use libbpf_rs::btf::Btf;
 use libbpf_rs::{AsRawLibbpf, OpenObject};
 
 /// The BTF of an opened (not yet loaded) object, borrowed from it.
-pub(crate) fn open_btf(obj: &OpenObject) -> Option<Btf<'_>> {
+pub fn open_btf(obj: &OpenObject) -> Option<Btf<'_>> {
     let raw = obj.as_libbpf_object();
     // SAFETY: `obj` owns the bpf_object for the whole borrow, so the
     // reference (and the Btf tied to it) cannot outlive it.
@@ -16,7 +16,7 @@ pub(crate) fn open_btf(obj: &OpenObject) -> Option<Btf<'_>> {
 
 /// The BTF type id of `map`'s value (for a struct_ops map before load,
 /// the object's own struct type; for an internal map, its DATASEC).
-pub(crate) fn value_type_id<M: AsRawLibbpf<LibbpfType = libbpf_sys::bpf_map>>(map: &M) -> u32 {
+pub fn value_type_id<M: AsRawLibbpf<LibbpfType = libbpf_sys::bpf_map>>(map: &M) -> u32 {
     // SAFETY: `map` is a live libbpf-rs map handle for the call; the getter
     // only reads the map.
     unsafe { libbpf_sys::bpf_map__btf_value_type_id(map.as_libbpf_object().as_ptr()) }
@@ -35,7 +35,7 @@ fn live_image(map: &libbpf_rs::Map<'_>) -> Option<(*mut u8, usize)> {
 
 /// Copies `out.len()` bytes at `offset` of `map`'s live image; `false` when
 /// the map has none or the range is outside it.
-pub(crate) fn read_live(map: &libbpf_rs::Map<'_>, offset: usize, out: &mut [u8]) -> bool {
+pub fn read_live(map: &libbpf_rs::Map<'_>, offset: usize, out: &mut [u8]) -> bool {
     let Some((data, len)) = live_image(map) else {
         return false;
     };
@@ -51,7 +51,7 @@ pub(crate) fn read_live(map: &libbpf_rs::Map<'_>, offset: usize, out: &mut [u8])
 
 /// Writes `value` at `offset` of `map`'s live image (`.bss`/`.data` are
 /// mapped read-write); `false` as for [`read_live`].
-pub(crate) fn write_live(map: &libbpf_rs::Map<'_>, offset: usize, value: &[u8]) -> bool {
+pub fn write_live(map: &libbpf_rs::Map<'_>, offset: usize, value: &[u8]) -> bool {
     let Some((data, len)) = live_image(map) else {
         return false;
     };

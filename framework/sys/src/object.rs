@@ -7,11 +7,11 @@ use std::ptr::NonNull;
 
 use libbpf_rs::{AsRawLibbpf, Link, Object, OpenObject, ProgramMut};
 
-use super::{check, last_errno};
+use crate::{check, last_errno};
 
 /// Loads `open` into the kernel (the verifier runs here); on failure the
 /// object is closed and the errno returned.
-pub(crate) fn load(open: OpenObject) -> Result<Object, i32> {
+pub fn load(open: OpenObject) -> Result<Object, i32> {
     // SAFETY: `open` owns a live, not yet loaded bpf_object for the call.
     check(unsafe { libbpf_sys::bpf_object__load(open.as_libbpf_object().as_ptr()) })?;
     // SAFETY: the object was just loaded; `take_ptr` hands its ownership
@@ -20,7 +20,7 @@ pub(crate) fn load(open: OpenObject) -> Result<Object, i32> {
 }
 
 /// The link libbpf just returned, or the errno it left for a NULL.
-pub(super) fn link(raw: *mut libbpf_sys::bpf_link) -> Result<Link, i32> {
+pub(crate) fn link(raw: *mut libbpf_sys::bpf_link) -> Result<Link, i32> {
     let errno = last_errno();
     let ptr = NonNull::new(raw).ok_or(errno)?;
     // SAFETY: libbpf made the link and hands its ownership over.
@@ -28,13 +28,13 @@ pub(super) fn link(raw: *mut libbpf_sys::bpf_link) -> Result<Link, i32> {
 }
 
 /// Attaches `prog` where its section says (fentry/..., fmod_ret/...).
-pub(crate) fn attach_program(prog: &ProgramMut<'_>) -> Result<Link, i32> {
+pub fn attach_program(prog: &ProgramMut<'_>) -> Result<Link, i32> {
     // SAFETY: `prog` is a loaded program, live for the call.
     link(unsafe { libbpf_sys::bpf_program__attach(prog.as_libbpf_object().as_ptr()) })
 }
 
 /// Attaches cgroup program `prog` to the cgroup open as `cgroup`.
-pub(crate) fn attach_cgroup(prog: &ProgramMut<'_>, cgroup: BorrowedFd<'_>) -> Result<Link, i32> {
+pub fn attach_cgroup(prog: &ProgramMut<'_>, cgroup: BorrowedFd<'_>) -> Result<Link, i32> {
     // SAFETY: `prog` is a loaded program and the fd open for the call; the
     // link takes its own reference to the cgroup.
     link(unsafe {
