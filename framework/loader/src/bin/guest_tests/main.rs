@@ -2,7 +2,6 @@
 //! in the harness's 7.3 guest): `modless-loader-guest-tests TEST`.
 //! Exit 0 pass, 77 skip (jobd.ko not built), 1 fail.
 
-mod bench;
 mod cli;
 mod jobd;
 mod mainline;
@@ -51,7 +50,6 @@ const TESTS: &[(&str, Test)] = &[
     ("jobd-unload", jobd::unload_while_attached),
     ("jobd-eject", jobd::eject_and_restart),
     ("jobd-newer-policy", jobd::newer_policy_on_older_jobd),
-    ("bench", bench::run),
 ];
 
 fn main() -> ExitCode {
@@ -63,7 +61,7 @@ fn main() -> ExitCode {
         _ => {}
     }
     let wanted: Vec<&(&str, Test)> = match args.first() {
-        None => TESTS.iter().filter(|(n, _)| *n != "bench").collect(),
+        None => TESTS.iter().collect(),
         Some(name) => TESTS.iter().filter(|(n, _)| n == name).collect(),
     };
     if wanted.is_empty() {
