@@ -91,11 +91,13 @@ impl std::fmt::Display for Call {
 /// linkage in its BTF, relocated against from a program section: clang keeps
 /// every declared extern, called or not) and whether each is `__weak`.
 fn object_externs(object: &[u8], name: &str) -> Result<Vec<(FuncInfo, bool)>, ImportError> {
-    let err = |msg: String| ImportError::Elf {
+    let err = |msg: String| ImportError::Object {
         path: name.into(),
         msg,
     };
-    let file = object::File::parse(object).map_err(|e| err(e.to_string()))?;
+    // an object embedded with include_bytes! may be unaligned for the ELF parser
+    let object = object.to_vec();
+    let file = object::File::parse(&*object).map_err(|e| err(e.to_string()))?;
     let section = file
         .section_by_name(".BTF")
         .ok_or_else(|| err("no .BTF section; build the object with -g".into()))?;

@@ -343,6 +343,16 @@ static u32 pick_dom(struct task_struct *p, struct task_ctx *t, u64 now)
 	return to;
 }
 
+#ifdef DOMBAL_BROKEN
+/* One lookup: 6.12's verifier does not see two cfg() calls as one value. */
+static bool is_victim(struct task_struct *p)
+{
+	struct dombal_config *c = cfg();
+
+	return c && p->tgid == c->starve_tgid;
+}
+#endif
+
 /*
  * An idle CPU for @p within @dom_mask, claimed, or -1. Kernels without
  * __scx_bpf_select_cpu_and() (before 6.16) get the default pick over all of
@@ -352,15 +362,18 @@ static u32 pick_dom(struct task_struct *p, struct task_ctx *t, u64 now)
 static s32 select_idle(struct task_struct *p, s32 prev_cpu, u64 wake_flags,
 		       const struct cpumask *dom_mask)
 {
-	struct scx_bpf_select_cpu_and_args args = {
-		.prev_cpu = prev_cpu,
-		.wake_flags = wake_flags,
-	};
 	bool idle = false;
 	s32 cpu;
 
-	if (SCHED_EXT_HAS(__scx_bpf_select_cpu_and))
+	if (SCHED_EXT_HAS(__scx_bpf_select_cpu_and)) {
+		/* in the branch: its CO-RE field offsets exist only there */
+		struct scx_bpf_select_cpu_and_args args = {
+			.prev_cpu = prev_cpu,
+			.wake_flags = wake_flags,
+		};
+
 		return __scx_bpf_select_cpu_and(p, dom_mask, &args);
+	}
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &idle);
 	return idle && bpf_cpumask_test_cpu(cpu, dom_mask) ? cpu : -1;
 }
@@ -376,7 +389,7 @@ s32 SCHED_EXT_OP(dombal_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wak
 		return prev_cpu;
 #ifdef DOMBAL_BROKEN
 	/* Keep the victim away from the direct-dispatch path. */
-	if (cfg() && p->tgid == cfg()->starve_tgid)
+	if (is_victim(p))
 		return prev_cpu;
 #endif
 	d = dom_ctx(t->dom);
@@ -404,7 +417,7 @@ void SCHED_EXT_OP(dombal_enqueue, struct task_struct *p, u64 enq_flags)
 
 #ifdef DOMBAL_BROKEN
 	/* The deliberate bug: this task is owned by BPF and never dispatched. */
-	if (cfg() && p->tgid == cfg()->starve_tgid)
+	if (is_victim(p))
 		return;
 #endif
 	if (!t) {

@@ -13,9 +13,9 @@ use crate::sched::Variant;
 /// flavoured externs into operations.
 const DECL: &str = include_str!("../sched_ext.toml");
 
-/// dombal's fallback for each operation some declared kernel lacks; an
-/// operation dombal calls that is missing and not listed here fails the load
-/// (see `features_are_covered`).
+/// dombal's fallback for each operation some declared kernel lacks (in
+/// bpf/dombal.bpf.c, under SCHED_EXT_HAS()); tests/features.rs checks that
+/// every operation a kernel lacks is one of these.
 pub const FALLBACKS: [(&str, &str); 2] = [
     (
         "scx_bpf_now",
