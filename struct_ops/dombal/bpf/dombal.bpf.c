@@ -356,8 +356,9 @@ static bool is_victim(struct task_struct *p)
 /*
  * An idle CPU for @p within @dom_mask, claimed, or -1. Kernels without
  * __scx_bpf_select_cpu_and() (before 6.16) get the default pick over all of
- * @p's CPUs, kept only when it is idle and in the domain: the degraded
- * behaviour is fewer direct dispatches, never one outside the domain.
+ * @p's CPUs, kept only when it is idle and in the domain (an idle pick
+ * elsewhere is kicked, to steal): the degraded behaviour is fewer direct
+ * dispatches, never one outside the domain.
  */
 static s32 select_idle(struct task_struct *p, s32 prev_cpu, u64 wake_flags,
 		       const struct cpumask *dom_mask)
@@ -375,7 +376,13 @@ static s32 select_idle(struct task_struct *p, s32 prev_cpu, u64 wake_flags,
 		return __scx_bpf_select_cpu_and(p, dom_mask, &args);
 	}
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &idle);
-	return idle && bpf_cpumask_test_cpu(cpu, dom_mask) ? cpu : -1;
+	if (!idle)
+		return -1;
+	if (bpf_cpumask_test_cpu(cpu, dom_mask))
+		return cpu;
+	/* claimed but not ours: wake it so it steals rather than stays idle */
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	return -1;
 }
 
 s32 SCHED_EXT_OP(dombal_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)

@@ -97,7 +97,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    print_features()?;
+    if cli.verbose {
+        print_features()?; // reads all of vmlinux's BTF: seconds under TCG
+    }
     let loaded = Loaded::load(Variant::Dombal, &topo, tunables(cli))?;
     if cli.verbose {
         for p in loaded.extension().program_stats()? {
