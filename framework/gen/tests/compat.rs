@@ -69,8 +69,20 @@ fn has(h: &str, want: &str) -> bool {
 fn a_renamed_kfunc_is_one_inline_over_flavoured_weak_externs() {
     let h = header(DECL);
     // every version a __weak flavour; no plain extern of the operation
-    assert!(has(&h, "extern void demo_insert___k7_3(struct task_struct *p, u64 dsq_id) __ksym __weak;"), "{h}");
-    assert!(has(&h, "extern void demo_dispatch___k6_12(struct task_struct *p, u64 dsq_id) __ksym __weak;"), "{h}");
+    assert!(
+        has(
+            &h,
+            "extern void demo_insert___k7_3(struct task_struct *p, u64 dsq_id) __ksym __weak;"
+        ),
+        "{h}"
+    );
+    assert!(
+        has(
+            &h,
+            "extern void demo_dispatch___k6_12(struct task_struct *p, u64 dsq_id) __ksym __weak;"
+        ),
+        "{h}"
+    );
     assert!(!has(&h, "extern void demo_insert(struct"), "{h}");
     // the load-time choice, newest first, under the operation's name
     assert!(
@@ -87,13 +99,22 @@ fn a_renamed_kfunc_is_one_inline_over_flavoured_weak_externs() {
     assert!(!has(&h, "demo_insert__missing_on"), "{h}");
     // a kfunc every kernel has alike stays a plain extern
     assert!(has(&h, "extern u32 demo_nr(void) __ksym __weak;"), "{h}");
-    assert!(has(&h, "/* ops member sub_attach: only on 7.3; leave it unset for the others */"));
+    assert!(has(
+        &h,
+        "/* ops member sub_attach: only on 7.3; leave it unset for the others */"
+    ));
 }
 
 #[test]
 fn an_operation_a_kernel_lacks_fails_the_load_there_by_name() {
     let h = header(DECL);
-    assert!(has(&h, "extern void demo_now__missing_on_6_12(void) __ksym __weak;"), "{h}");
+    assert!(
+        has(
+            &h,
+            "extern void demo_now__missing_on_6_12(void) __ksym __weak;"
+        ),
+        "{h}"
+    );
     assert!(
         has(
             &h,
@@ -118,24 +139,41 @@ fn a_version_with_another_prototype_is_not_called_in_its_place() {
     );
     let h = header(&text);
     assert!(has(&h, "extern bool demo_dispatch___k6_12("), "{h}");
-    assert!(!has(&h, "if (bpf_ksym_exists(demo_dispatch___k6_12))"), "{h}");
+    assert!(
+        !has(&h, "if (bpf_ksym_exists(demo_dispatch___k6_12))"),
+        "{h}"
+    );
     assert!(has(&h, "demo_insert__missing_on_6_12();"), "{h}");
-    assert!(has(&h, "demo_dispatch differs in prototype: call demo_dispatch___k6_12 yourself"));
+    assert!(has(
+        &h,
+        "demo_dispatch differs in prototype: call demo_dispatch___k6_12 yourself"
+    ));
 }
 
 #[test]
 fn compat_mistakes_are_located_errors() {
     let bad_kernel = DECL.replace("kernels = [\"6.12\"]\nproto", "kernels = [\"6.1\"]\nproto");
-    let e = modless_decl::parse(&bad_kernel, "demo.toml").unwrap_err().to_string();
-    assert!(e.contains("demo.toml:") && e.contains("kernel `6.1` is not in compat.kernels"), "{e}");
+    let e = modless_decl::parse(&bad_kernel, "demo.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("demo.toml:") && e.contains("kernel `6.1` is not in compat.kernels"),
+        "{e}"
+    );
 
     let unnamed = DECL.replace("name = \"demo_now\"", "name = \"demo_clock\"");
     let decl = modless_decl::parse(&unnamed, "demo.toml").unwrap();
     let e = decl.validate().unwrap_err().to_string();
-    assert!(e.contains("operation `demo_clock`: no version is named so"), "{e}");
+    assert!(
+        e.contains("operation `demo_clock`: no version is named so"),
+        "{e}"
+    );
 
     let member = DECL.replace("name = \"sub_attach\"", "name = \"sub_detach\"");
     let decl = modless_decl::parse(&member, "demo.toml").unwrap();
     let e = decl.validate().unwrap_err().to_string();
-    assert!(e.contains("member `sub_detach`: the ops table has no such member"), "{e}");
+    assert!(
+        e.contains("member `sub_detach`: the ops table has no such member"),
+        "{e}"
+    );
 }

@@ -97,6 +97,9 @@ fn signature(proto: &str) -> Option<String> {
     )
 }
 
+/// One version as seen: kfunc name, prototype, kernels having it.
+type Seen<'a> = (String, String, Vec<&'a str>);
+
 fn q(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
@@ -143,14 +146,12 @@ pub fn render(
             .find(|(old, _)| old == k)
             .map_or(k.to_string(), |(_, new)| new.clone())
     };
-    // operation -> kfunc name -> (prototype, kernels), newest kernel first
-    let mut ops: BTreeMap<String, Vec<(String, String, Vec<&str>)>> = BTreeMap::new();
+    // operation -> versions, newest kernel first
+    let mut ops: BTreeMap<String, Vec<Seen<'_>>> = BTreeMap::new();
     for (kernel, snap) in kernels.iter().rev() {
         for (name, proto) in &snap.kfuncs {
             let versions = ops.entry(op_of(name)).or_default();
-            let same = |(n, p, _): &&mut (String, String, Vec<&str>)| {
-                n == name && signature(p) == signature(proto)
-            };
+            let same = |(n, p, _): &&mut Seen<'_>| n == name && signature(p) == signature(proto);
             match versions.iter_mut().find(|v| same(v)) {
                 Some(v) => v.2.push(kernel),
                 None => versions.push((name.clone(), proto.clone(), vec![kernel])),

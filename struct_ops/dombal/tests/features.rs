@@ -32,7 +32,10 @@ fn every_missing_operation_has_a_fallback_on_every_kernel() {
     let decl =
         modless_decl::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sched_ext.toml"))
             .expect("sched_ext.toml loads");
-    let fallbacks: Vec<&str> = dombal::features::FALLBACKS.iter().map(|(op, _)| *op).collect();
+    let fallbacks: Vec<&str> = dombal::features::FALLBACKS
+        .iter()
+        .map(|(op, _)| *op)
+        .collect();
     for (version, missing) in [
         ("6.12", vec!["__scx_bpf_select_cpu_and", "scx_bpf_now"]),
         ("7.3", vec![]),
@@ -56,7 +59,10 @@ fn every_missing_operation_has_a_fallback_on_every_kernel() {
             unbound.sort_unstable();
             assert_eq!(unbound, missing, "{version} {obj}");
             for op in unbound {
-                assert!(fallbacks.contains(&op), "{version}: {op} has no fallback in dombal");
+                assert!(
+                    fallbacks.contains(&op),
+                    "{version}: {op} has no fallback in dombal"
+                );
             }
         }
     }
