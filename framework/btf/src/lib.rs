@@ -14,12 +14,14 @@
 mod btf;
 mod dump;
 mod error;
+mod flavor;
 mod header;
 mod query;
 mod raw;
 
 pub use btf::{Btf, SYSFS_BTF_DIR};
 pub use error::{BtfError, Result};
+pub use flavor::essential_name;
 pub use header::{c_header, vmlinux_h, write_atomically, write_vmlinux_h, HeaderOptions};
 pub use query::{
     EnumValue, FuncInfo, Linkage, Member, Param, StructInfo, TypeKind, TypeName, TypeScope,

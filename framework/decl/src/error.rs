@@ -214,6 +214,8 @@ pub enum DeclErrorKind {
         instead: &'static str,
         release: String,
     },
+    #[error("compat {item}: {why}")]
+    Compat { item: String, why: String },
     #[error("{what} `{name}` already exists in the target kernel's BTF; module {what}s must be globally unique, rename it")]
     KernelNameClash { what: &'static str, name: String },
 }

@@ -10,6 +10,7 @@
 //! span concepts (kfunc scopes vs ops, write allowlist vs shared structs,
 //! one C namespace, names already in the target kernel).
 
+pub mod compat;
 mod error;
 mod load;
 mod location;

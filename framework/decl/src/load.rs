@@ -419,6 +419,12 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         })
         .collect();
 
+    let compat = raw.compat.as_ref().map(|c| {
+        let (compat, errs) = crate::compat::from_raw(c, &l.lines);
+        l.errs.extend(errs);
+        compat
+    });
+
     if !l.errs.is_empty() {
         return Err(DeclErrors(l.errs));
     }
@@ -430,6 +436,7 @@ pub fn parse(text: &str, file: &str) -> Result<Declaration, DeclErrors> {
         kfuncs,
         hooks,
         lint_kfuncs,
+        compat,
     })
 }
 

@@ -5,6 +5,7 @@ use modless_hooks::Hook;
 use modless_kfuncs::{Kfunc, LintKfunc};
 use modless_struct_ops::OpsTable;
 
+use crate::compat::Compat;
 use crate::location::Origin;
 
 /// The subsystem the declaration makes BPF-extensible.
@@ -68,6 +69,8 @@ pub struct Declaration {
     /// Kernel kfuncs declared by name only: lint checks their callers,
     /// nothing is generated for them.
     pub lint_kfuncs: Vec<LintKfunc>,
+    /// `[compat]`: the kernels it spans and what differs between them.
+    pub compat: Option<Compat>,
 }
 
 /// Names that already exist in the target kernel (vmlinux and loaded
@@ -151,6 +154,7 @@ impl Declaration {
             kfuncs: Vec::new(),
             hooks: Vec::new(),
             lint_kfuncs: Vec::new(),
+            compat: None,
         }
     }
 

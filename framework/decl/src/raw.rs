@@ -19,6 +19,8 @@ pub struct RawFile {
     pub hooks: Vec<S<RawHook>>,
     #[serde(default, rename = "lint_kfunc")]
     pub lint_kfuncs: Vec<S<RawLintKfunc>>,
+    /// `[compat]`: see `crate::compat`.
+    pub compat: Option<crate::compat::RawCompat>,
 }
 
 #[derive(Debug, Deserialize)]

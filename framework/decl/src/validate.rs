@@ -55,6 +55,7 @@ impl Declaration {
         c.concepts();
         c.kfunc_scopes();
         c.lint_kfuncs();
+        c.compat();
         c.exit_info();
         c.writes();
         c.docs();
@@ -280,6 +281,24 @@ impl<'a> Check<'a> {
 
     /// Lint-only kfuncs: their own rules, unique names among all kfuncs,
     /// and ops the table has.
+    fn compat(&mut self) {
+        let Some(compat) = &self.decl.compat else {
+            return;
+        };
+        let ops = &self.decl.ops;
+        let members: Vec<&str> = ops
+            .callbacks
+            .iter()
+            .map(|c| c.name())
+            .chain(ops.data.iter().map(|d| d.decl.name.as_str()))
+            .collect();
+        let mut errs = Vec::new();
+        crate::compat::check(compat, &members, |span, kind| errs.push((span, kind)));
+        for (span, kind) in errs {
+            self.at(span, kind);
+        }
+    }
+
     fn lint_kfuncs(&mut self) {
         let d = self.decl;
         let mut seen: HashSet<&str> = d.kfuncs.iter().map(|k| k.name()).collect();

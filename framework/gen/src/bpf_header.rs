@@ -7,6 +7,7 @@ use modless_decl::struct_ops::emit_bpf;
 use modless_decl::{hooks, kfuncs, Declaration};
 
 use crate::banner::c_banner;
+use crate::bpf_compat;
 use crate::kernel_h::{foreign_structs, names, shared_structs};
 
 pub fn emit(decl: &Declaration) -> String {
@@ -52,9 +53,25 @@ pub fn emit(decl: &Declaration) -> String {
         s.push('\n');
         s.push_str(&record);
     }
-    if !decl.kfuncs.is_empty() {
+    // a kfunc of a [compat] operation is declared by the compat layer
+    let replaced = decl
+        .compat
+        .as_ref()
+        .map(bpf_compat::replaced)
+        .unwrap_or_default();
+    let plain: Vec<_> = decl
+        .kfuncs
+        .iter()
+        .filter(|k| !replaced.contains(&k.name()))
+        .cloned()
+        .collect();
+    if !plain.is_empty() {
         s.push_str("\n/* __weak: probe with bpf_ksym_exists() where a kfunc is optional */\n");
-        s.push_str(&kfuncs::emit::bpf_externs(&decl.kfuncs));
+        s.push_str(&kfuncs::emit::bpf_externs(&plain));
+    }
+    if let Some(compat) = &decl.compat {
+        s.push('\n');
+        s.push_str(&bpf_compat::emit(compat, sub));
     }
     if !decl.hooks.is_empty() {
         s.push('\n');

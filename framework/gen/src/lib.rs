@@ -20,6 +20,7 @@
 //! byte-for-byte reproducible.
 
 mod banner;
+mod bpf_compat;
 mod bpf_header;
 mod kbuild;
 mod kernel_c;

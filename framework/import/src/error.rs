@@ -19,6 +19,8 @@ pub enum ImportError {
     },
     #[error("reading BTF id sets from {path}: {msg}")]
     Elf { path: PathBuf, msg: String },
+    #[error("reading BPF object {path}: {msg}")]
+    Object { path: PathBuf, msg: String },
     #[error("the imported declaration still fails validation after dropping {dropped} entries:\n{errors}\nthis is a modless bug; please report it with the BTF file")]
     Invalid { dropped: usize, errors: String },
 }

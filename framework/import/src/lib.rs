@@ -13,8 +13,10 @@
 #![deny(missing_debug_implementations)]
 
 mod btf_ids;
+mod compat;
 mod error;
 mod render;
+mod resolve;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,8 +25,10 @@ use modless_btf::{Btf, FuncInfo, TypeKind, TypeScope};
 pub use modless_decl::kfuncs::ProgType;
 
 pub use btf_ids::{cfi_stubs, flag_names, read_sets, KfuncSet, KF_BITS};
+pub use compat::{compat_section, snapshot, CompatOptions, Snapshot};
 pub use error::ImportError;
 use render::{Entry, Render};
+pub use resolve::{resolve, Binding, Call, Extern};
 
 /// What to import.
 #[derive(Debug, Clone)]

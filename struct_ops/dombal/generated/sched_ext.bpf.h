@@ -113,25 +113,10 @@ struct sched_ext_ops {
 	struct sched_ext_ops __name = { __VA_ARGS__ }
 
 /* __weak: probe with bpf_ksym_exists() where a kfunc is optional */
-extern bool __scx_bpf_dsq_insert_vtime(struct task_struct *p,
-				       struct scx_bpf_dsq_insert_vtime_args *args) __ksym __weak;
-extern s32 __scx_bpf_select_cpu_and(struct task_struct *p,
-				    const struct cpumask *cpus_allowed,
-				    struct scx_bpf_select_cpu_and_args *args) __ksym __weak;
 extern void bpf_iter_scx_dsq_destroy(struct bpf_iter_scx_dsq *it) __ksym __weak;
 extern int bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq *it, u64 dsq_id,
 				u64 flags) __ksym __weak;
 extern struct task_struct *bpf_iter_scx_dsq_next(struct bpf_iter_scx_dsq *it) __ksym __weak;
-extern struct task_struct *scx_bpf_cid_curr(s32 cid) __ksym __weak;
-extern s32 scx_bpf_cid_to_cpu(s32 cid) __ksym __weak;
-extern void scx_bpf_cid_topo(s32 cid, struct scx_cid_topo *out,
-			     size_t out__sz) __ksym __weak;
-extern u32 scx_bpf_cidperf_cap(s32 cid) __ksym __weak;
-extern u32 scx_bpf_cidperf_cur(s32 cid) __ksym __weak;
-extern s32 scx_bpf_cidperf_set(s32 cid, u32 perf) __ksym __weak;
-extern struct task_struct *scx_bpf_cpu_curr(s32 cpu) __ksym __weak;
-extern s32 scx_bpf_cpu_node(s32 cpu) __ksym __weak;
-extern s32 scx_bpf_cpu_to_cid(s32 cpu) __ksym __weak;
 extern u32 scx_bpf_cpuperf_cap(s32 cpu) __ksym __weak;
 extern u32 scx_bpf_cpuperf_cur(s32 cpu) __ksym __weak;
 extern void scx_bpf_cpuperf_set(s32 cpu, u32 perf) __ksym __weak;
@@ -139,75 +124,785 @@ extern s32 scx_bpf_create_dsq(u64 dsq_id, s32 node) __ksym __weak;
 extern void scx_bpf_destroy_dsq(u64 dsq_id) __ksym __weak;
 extern void scx_bpf_dispatch_cancel(void) __ksym __weak;
 extern u32 scx_bpf_dispatch_nr_slots(void) __ksym __weak;
-extern void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice,
-			       u64 enq_flags) __ksym __weak;
-extern void scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id,
-				     u64 slice, u64 vtime,
-				     u64 enq_flags) __ksym __weak;
-extern bool scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it__iter,
-			     struct task_struct *p, u64 dsq_id,
-			     u64 enq_flags) __ksym __weak;
-extern void scx_bpf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it__iter,
-				       u64 slice) __ksym __weak;
-extern void scx_bpf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it__iter,
-				       u64 vtime) __ksym __weak;
-extern bool scx_bpf_dsq_move_to_local(u64 dsq_id) __ksym __weak;
-extern bool scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it__iter,
-				   struct task_struct *p, u64 dsq_id,
-				   u64 enq_flags) __ksym __weak;
 extern s32 scx_bpf_dsq_nr_queued(u64 dsq_id) __ksym __weak;
-extern struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym __weak;
-extern void scx_bpf_dsq_reenq(u64 dsq_id, u64 reenq_flags) __ksym __weak;
 extern void scx_bpf_dump_bstr(char *fmt, u64 *data, u32 data__sz) __ksym __weak;
 extern void scx_bpf_error_bstr(char *fmt, u64 *data,
 			       u32 data__sz) __ksym __weak;
-extern void scx_bpf_events(struct scx_event_stats *events,
-			   size_t events__sz) __ksym __weak;
 extern void scx_bpf_exit_bstr(s64 exit_code, char *fmt, u64 *data,
 			      u32 data__sz) __ksym __weak;
 extern const struct cpumask *scx_bpf_get_idle_cpumask(void) __ksym __weak;
-extern const struct cpumask *scx_bpf_get_idle_cpumask_node(s32 node) __ksym __weak;
 extern const struct cpumask *scx_bpf_get_idle_smtmask(void) __ksym __weak;
-extern const struct cpumask *scx_bpf_get_idle_smtmask_node(s32 node) __ksym __weak;
 extern const struct cpumask *scx_bpf_get_online_cpumask(void) __ksym __weak;
 extern const struct cpumask *scx_bpf_get_possible_cpumask(void) __ksym __weak;
-extern void scx_bpf_kick_cid(s32 cid, u64 flags) __ksym __weak;
 extern void scx_bpf_kick_cpu(s32 cpu, u64 flags) __ksym __weak;
-extern struct rq *scx_bpf_locked_rq(void) __ksym __weak;
-extern u64 scx_bpf_now(void) __ksym __weak;
-extern u32 scx_bpf_nr_cids(void) __ksym __weak;
 extern u32 scx_bpf_nr_cpu_ids(void) __ksym __weak;
-extern u32 scx_bpf_nr_node_ids(void) __ksym __weak;
-extern u32 scx_bpf_nr_online_cids(void) __ksym __weak;
 extern s32 scx_bpf_pick_any_cpu(const struct cpumask *cpus_allowed,
 				u64 flags) __ksym __weak;
-extern s32 scx_bpf_pick_any_cpu_node(const struct cpumask *cpus_allowed,
-				     s32 node, u64 flags) __ksym __weak;
 extern s32 scx_bpf_pick_idle_cpu(const struct cpumask *cpus_allowed,
 				 u64 flags) __ksym __weak;
-extern s32 scx_bpf_pick_idle_cpu_node(const struct cpumask *cpus_allowed,
-				      s32 node, u64 flags) __ksym __weak;
 extern void scx_bpf_put_cpumask(const struct cpumask *cpumask) __ksym __weak;
 extern void scx_bpf_put_idle_cpumask(const struct cpumask *idle_mask) __ksym __weak;
 extern u32 scx_bpf_reenqueue_local(void) __ksym __weak;
-extern s32 scx_bpf_select_cpu_and(struct task_struct *p, s32 prev_cpu,
-				  u64 wake_flags,
-				  const struct cpumask *cpus_allowed,
-				  u64 flags) __ksym __weak;
 extern s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu,
 				  u64 wake_flags, bool *is_idle) __ksym __weak;
-extern bool scx_bpf_sub_dispatch(u64 cgroup_id) __ksym __weak;
-extern s32 scx_bpf_sub_kill_bstr(u64 cgroup_id, char *fmt, u64 *data,
-				 u32 data__sz) __ksym __weak;
-extern s32 scx_bpf_task_cid(const struct task_struct *p) __ksym __weak;
 extern s32 scx_bpf_task_cpu(const struct task_struct *p) __ksym __weak;
 extern bool scx_bpf_task_running(const struct task_struct *p) __ksym __weak;
-extern bool scx_bpf_task_set_dsq_vtime(struct task_struct *p,
-				       u64 vtime) __ksym __weak;
-extern bool scx_bpf_task_set_slice(struct task_struct *p,
-				   u64 slice) __ksym __weak;
 extern bool scx_bpf_test_and_clear_cpu_idle(s32 cpu) __ksym __weak;
-extern s32 scx_bpf_this_cid(void) __ksym __weak;
-extern struct task_struct *scx_bpf_tid_to_task(u64 tid) __ksym __weak;
+
+/*
+ * Compat layer for kernels 6.12, 7.3: one name per kfunc operation, the
+ * kernel's kfunc chosen at load time. SCHED_EXT_HAS(op) tells whether the
+ * running kernel has the operation; where it does not and the program
+ * calls it anyway, loading fails naming <op>__missing_on_<kernels>.
+ */
+#define SCHED_EXT_HAS(op)	__sched_ext_has_##op()
+/* ops member cgroup_set_bandwidth: only on 7.3; leave it unset for the others */
+/* ops member cgroup_set_idle: only on 7.3; leave it unset for the others */
+/* ops member sub_attach: only on 7.3; leave it unset for the others */
+/* ops member sub_detach: only on 7.3; leave it unset for the others */
+/* ops member sub_caps_updated: only on 7.3; leave it unset for the others */
+/* ops member sub_ecaps_updated: only on 7.3; leave it unset for the others */
+/* ops member init_cids: only on 7.3; leave it unset for the others */
+/* ops member cid_shard_size: only on 7.3; leave it unset for the others */
+/* ops member rescue_bandwidth_ppt: only on 7.3; leave it unset for the others */
+/* ops member rescue_quantum_us: only on 7.3; leave it unset for the others */
+/* ops member sub_cgroup_id: only on 7.3; leave it unset for the others */
+
+/* __scx_bpf_dsq_insert_vtime: 7.3: __scx_bpf_dsq_insert_vtime; none on 6.12 */
+extern bool __scx_bpf_dsq_insert_vtime___k7_3(struct task_struct *p,
+					      struct scx_bpf_dsq_insert_vtime_args *args) __ksym __weak;
+extern void __scx_bpf_dsq_insert_vtime__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has___scx_bpf_dsq_insert_vtime(void)
+{
+	return bpf_ksym_exists(__scx_bpf_dsq_insert_vtime___k7_3);
+}
+static __always_inline bool __sched_ext___scx_bpf_dsq_insert_vtime(struct task_struct *p,
+								   struct scx_bpf_dsq_insert_vtime_args *args)
+{
+	if (bpf_ksym_exists(__scx_bpf_dsq_insert_vtime___k7_3))
+		return __scx_bpf_dsq_insert_vtime___k7_3(p, args);
+	__scx_bpf_dsq_insert_vtime__missing_on_6_12();
+	return 0;
+}
+#define __scx_bpf_dsq_insert_vtime __sched_ext___scx_bpf_dsq_insert_vtime
+
+/* __scx_bpf_select_cpu_and: 7.3: __scx_bpf_select_cpu_and; none on 6.12 */
+extern s32 __scx_bpf_select_cpu_and___k7_3(struct task_struct *p,
+					   const struct cpumask *cpus_allowed,
+					   struct scx_bpf_select_cpu_and_args *args) __ksym __weak;
+extern void __scx_bpf_select_cpu_and__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has___scx_bpf_select_cpu_and(void)
+{
+	return bpf_ksym_exists(__scx_bpf_select_cpu_and___k7_3);
+}
+static __always_inline s32 __sched_ext___scx_bpf_select_cpu_and(struct task_struct *p,
+								const struct cpumask *cpus_allowed,
+								struct scx_bpf_select_cpu_and_args *args)
+{
+	if (bpf_ksym_exists(__scx_bpf_select_cpu_and___k7_3))
+		return __scx_bpf_select_cpu_and___k7_3(p, cpus_allowed, args);
+	__scx_bpf_select_cpu_and__missing_on_6_12();
+	return 0;
+}
+#define __scx_bpf_select_cpu_and __sched_ext___scx_bpf_select_cpu_and
+
+/* scx_bpf_cid_curr: 7.3: scx_bpf_cid_curr; none on 6.12 */
+extern struct task_struct *scx_bpf_cid_curr___k7_3(s32 cid) __ksym __weak;
+extern void scx_bpf_cid_curr__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cid_curr(void)
+{
+	return bpf_ksym_exists(scx_bpf_cid_curr___k7_3);
+}
+static __always_inline struct task_struct *__sched_ext_scx_bpf_cid_curr(s32 cid)
+{
+	if (bpf_ksym_exists(scx_bpf_cid_curr___k7_3))
+		return scx_bpf_cid_curr___k7_3(cid);
+	scx_bpf_cid_curr__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_cid_curr __sched_ext_scx_bpf_cid_curr
+
+/* scx_bpf_cid_to_cpu: 7.3: scx_bpf_cid_to_cpu; none on 6.12 */
+extern s32 scx_bpf_cid_to_cpu___k7_3(s32 cid) __ksym __weak;
+extern void scx_bpf_cid_to_cpu__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cid_to_cpu(void)
+{
+	return bpf_ksym_exists(scx_bpf_cid_to_cpu___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_cid_to_cpu(s32 cid)
+{
+	if (bpf_ksym_exists(scx_bpf_cid_to_cpu___k7_3))
+		return scx_bpf_cid_to_cpu___k7_3(cid);
+	scx_bpf_cid_to_cpu__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_cid_to_cpu __sched_ext_scx_bpf_cid_to_cpu
+
+/* scx_bpf_cid_topo: 7.3: scx_bpf_cid_topo; none on 6.12 */
+extern void scx_bpf_cid_topo___k7_3(s32 cid, struct scx_cid_topo *out,
+				    size_t out__sz) __ksym __weak;
+extern void scx_bpf_cid_topo__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cid_topo(void)
+{
+	return bpf_ksym_exists(scx_bpf_cid_topo___k7_3);
+}
+static __always_inline void __sched_ext_scx_bpf_cid_topo(s32 cid,
+							 struct scx_cid_topo *out,
+							 size_t out__sz)
+{
+	if (bpf_ksym_exists(scx_bpf_cid_topo___k7_3)) {
+		scx_bpf_cid_topo___k7_3(cid, out, out__sz);
+		return;
+	}
+	scx_bpf_cid_topo__missing_on_6_12();
+}
+#define scx_bpf_cid_topo __sched_ext_scx_bpf_cid_topo
+
+/* scx_bpf_cidperf_cap: 7.3: scx_bpf_cidperf_cap; none on 6.12 */
+extern u32 scx_bpf_cidperf_cap___k7_3(s32 cid) __ksym __weak;
+extern void scx_bpf_cidperf_cap__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cidperf_cap(void)
+{
+	return bpf_ksym_exists(scx_bpf_cidperf_cap___k7_3);
+}
+static __always_inline u32 __sched_ext_scx_bpf_cidperf_cap(s32 cid)
+{
+	if (bpf_ksym_exists(scx_bpf_cidperf_cap___k7_3))
+		return scx_bpf_cidperf_cap___k7_3(cid);
+	scx_bpf_cidperf_cap__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_cidperf_cap __sched_ext_scx_bpf_cidperf_cap
+
+/* scx_bpf_cidperf_cur: 7.3: scx_bpf_cidperf_cur; none on 6.12 */
+extern u32 scx_bpf_cidperf_cur___k7_3(s32 cid) __ksym __weak;
+extern void scx_bpf_cidperf_cur__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cidperf_cur(void)
+{
+	return bpf_ksym_exists(scx_bpf_cidperf_cur___k7_3);
+}
+static __always_inline u32 __sched_ext_scx_bpf_cidperf_cur(s32 cid)
+{
+	if (bpf_ksym_exists(scx_bpf_cidperf_cur___k7_3))
+		return scx_bpf_cidperf_cur___k7_3(cid);
+	scx_bpf_cidperf_cur__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_cidperf_cur __sched_ext_scx_bpf_cidperf_cur
+
+/* scx_bpf_cidperf_set: 7.3: scx_bpf_cidperf_set; none on 6.12 */
+extern s32 scx_bpf_cidperf_set___k7_3(s32 cid, u32 perf) __ksym __weak;
+extern void scx_bpf_cidperf_set__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cidperf_set(void)
+{
+	return bpf_ksym_exists(scx_bpf_cidperf_set___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_cidperf_set(s32 cid, u32 perf)
+{
+	if (bpf_ksym_exists(scx_bpf_cidperf_set___k7_3))
+		return scx_bpf_cidperf_set___k7_3(cid, perf);
+	scx_bpf_cidperf_set__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_cidperf_set __sched_ext_scx_bpf_cidperf_set
+
+/* scx_bpf_cpu_curr: 7.3: scx_bpf_cpu_curr; none on 6.12 */
+extern struct task_struct *scx_bpf_cpu_curr___k7_3(s32 cpu) __ksym __weak;
+extern void scx_bpf_cpu_curr__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cpu_curr(void)
+{
+	return bpf_ksym_exists(scx_bpf_cpu_curr___k7_3);
+}
+static __always_inline struct task_struct *__sched_ext_scx_bpf_cpu_curr(s32 cpu)
+{
+	if (bpf_ksym_exists(scx_bpf_cpu_curr___k7_3))
+		return scx_bpf_cpu_curr___k7_3(cpu);
+	scx_bpf_cpu_curr__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_cpu_curr __sched_ext_scx_bpf_cpu_curr
+
+/* scx_bpf_cpu_node: 7.3: scx_bpf_cpu_node; none on 6.12 */
+extern s32 scx_bpf_cpu_node___k7_3(s32 cpu) __ksym __weak;
+extern void scx_bpf_cpu_node__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cpu_node(void)
+{
+	return bpf_ksym_exists(scx_bpf_cpu_node___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_cpu_node(s32 cpu)
+{
+	if (bpf_ksym_exists(scx_bpf_cpu_node___k7_3))
+		return scx_bpf_cpu_node___k7_3(cpu);
+	scx_bpf_cpu_node__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_cpu_node __sched_ext_scx_bpf_cpu_node
+
+/* scx_bpf_cpu_rq: 6.12: scx_bpf_cpu_rq; none on 7.3 */
+extern struct rq *scx_bpf_cpu_rq___k6_12(s32 cpu) __ksym __weak;
+extern void scx_bpf_cpu_rq__missing_on_7_3(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cpu_rq(void)
+{
+	return bpf_ksym_exists(scx_bpf_cpu_rq___k6_12);
+}
+static __always_inline struct rq *__sched_ext_scx_bpf_cpu_rq(s32 cpu)
+{
+	if (bpf_ksym_exists(scx_bpf_cpu_rq___k6_12))
+		return scx_bpf_cpu_rq___k6_12(cpu);
+	scx_bpf_cpu_rq__missing_on_7_3();
+	return 0;
+}
+#define scx_bpf_cpu_rq __sched_ext_scx_bpf_cpu_rq
+
+/* scx_bpf_cpu_to_cid: 7.3: scx_bpf_cpu_to_cid; none on 6.12 */
+extern s32 scx_bpf_cpu_to_cid___k7_3(s32 cpu) __ksym __weak;
+extern void scx_bpf_cpu_to_cid__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_cpu_to_cid(void)
+{
+	return bpf_ksym_exists(scx_bpf_cpu_to_cid___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_cpu_to_cid(s32 cpu)
+{
+	if (bpf_ksym_exists(scx_bpf_cpu_to_cid___k7_3))
+		return scx_bpf_cpu_to_cid___k7_3(cpu);
+	scx_bpf_cpu_to_cid__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_cpu_to_cid __sched_ext_scx_bpf_cpu_to_cid
+
+/* scx_bpf_dsq_insert: 7.3: scx_bpf_dsq_insert; 6.12: scx_bpf_dispatch */
+extern void scx_bpf_dsq_insert___k7_3(struct task_struct *p, u64 dsq_id,
+				      u64 slice, u64 enq_flags) __ksym __weak;
+extern void scx_bpf_dispatch___k6_12(struct task_struct *p, u64 dsq_id,
+				     u64 slice, u64 enq_flags) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_dsq_insert(void)
+{
+	return bpf_ksym_exists(scx_bpf_dsq_insert___k7_3) ||
+	       bpf_ksym_exists(scx_bpf_dispatch___k6_12);
+}
+static __always_inline void __sched_ext_scx_bpf_dsq_insert(struct task_struct *p,
+							   u64 dsq_id,
+							   u64 slice,
+							   u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_insert___k7_3)) {
+		scx_bpf_dsq_insert___k7_3(p, dsq_id, slice, enq_flags);
+		return;
+	}
+	if (bpf_ksym_exists(scx_bpf_dispatch___k6_12)) {
+		scx_bpf_dispatch___k6_12(p, dsq_id, slice, enq_flags);
+		return;
+	}
+}
+#define scx_bpf_dsq_insert __sched_ext_scx_bpf_dsq_insert
+
+/* scx_bpf_dsq_insert_vtime: 7.3: scx_bpf_dsq_insert_vtime; 6.12: scx_bpf_dispatch_vtime */
+extern void scx_bpf_dsq_insert_vtime___k7_3(struct task_struct *p, u64 dsq_id,
+					    u64 slice, u64 vtime,
+					    u64 enq_flags) __ksym __weak;
+extern void scx_bpf_dispatch_vtime___k6_12(struct task_struct *p, u64 dsq_id,
+					   u64 slice, u64 vtime,
+					   u64 enq_flags) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_dsq_insert_vtime(void)
+{
+	return bpf_ksym_exists(scx_bpf_dsq_insert_vtime___k7_3) ||
+	       bpf_ksym_exists(scx_bpf_dispatch_vtime___k6_12);
+}
+static __always_inline void __sched_ext_scx_bpf_dsq_insert_vtime(struct task_struct *p,
+								 u64 dsq_id,
+								 u64 slice,
+								 u64 vtime,
+								 u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_insert_vtime___k7_3)) {
+		scx_bpf_dsq_insert_vtime___k7_3(p, dsq_id, slice, vtime, enq_flags);
+		return;
+	}
+	if (bpf_ksym_exists(scx_bpf_dispatch_vtime___k6_12)) {
+		scx_bpf_dispatch_vtime___k6_12(p, dsq_id, slice, vtime, enq_flags);
+		return;
+	}
+}
+#define scx_bpf_dsq_insert_vtime __sched_ext_scx_bpf_dsq_insert_vtime
+
+/* scx_bpf_dsq_move: 7.3: scx_bpf_dsq_move; 6.12: scx_bpf_dispatch_from_dsq */
+extern bool scx_bpf_dsq_move___k7_3(struct bpf_iter_scx_dsq *it__iter,
+				    struct task_struct *p, u64 dsq_id,
+				    u64 enq_flags) __ksym __weak;
+extern bool scx_bpf_dispatch_from_dsq___k6_12(struct bpf_iter_scx_dsq *it__iter,
+					      struct task_struct *p, u64 dsq_id,
+					      u64 enq_flags) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_dsq_move(void)
+{
+	return bpf_ksym_exists(scx_bpf_dsq_move___k7_3) ||
+	       bpf_ksym_exists(scx_bpf_dispatch_from_dsq___k6_12);
+}
+static __always_inline bool __sched_ext_scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it__iter,
+							 struct task_struct *p,
+							 u64 dsq_id,
+							 u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move___k7_3))
+		return scx_bpf_dsq_move___k7_3(it__iter, p, dsq_id, enq_flags);
+	if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq___k6_12))
+		return scx_bpf_dispatch_from_dsq___k6_12(it__iter, p, dsq_id, enq_flags);
+	return 0;
+}
+#define scx_bpf_dsq_move __sched_ext_scx_bpf_dsq_move
+
+/* scx_bpf_dsq_move_set_slice: 7.3: scx_bpf_dsq_move_set_slice; 6.12: scx_bpf_dispatch_from_dsq_set_slice */
+extern void scx_bpf_dsq_move_set_slice___k7_3(struct bpf_iter_scx_dsq *it__iter,
+					      u64 slice) __ksym __weak;
+extern void scx_bpf_dispatch_from_dsq_set_slice___k6_12(struct bpf_iter_scx_dsq *it__iter,
+							u64 slice) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_dsq_move_set_slice(void)
+{
+	return bpf_ksym_exists(scx_bpf_dsq_move_set_slice___k7_3) ||
+	       bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_slice___k6_12);
+}
+static __always_inline void __sched_ext_scx_bpf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it__iter,
+								   u64 slice)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move_set_slice___k7_3)) {
+		scx_bpf_dsq_move_set_slice___k7_3(it__iter, slice);
+		return;
+	}
+	if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_slice___k6_12)) {
+		scx_bpf_dispatch_from_dsq_set_slice___k6_12(it__iter, slice);
+		return;
+	}
+}
+#define scx_bpf_dsq_move_set_slice __sched_ext_scx_bpf_dsq_move_set_slice
+
+/* scx_bpf_dsq_move_set_vtime: 7.3: scx_bpf_dsq_move_set_vtime; 6.12: scx_bpf_dispatch_from_dsq_set_vtime */
+extern void scx_bpf_dsq_move_set_vtime___k7_3(struct bpf_iter_scx_dsq *it__iter,
+					      u64 vtime) __ksym __weak;
+extern void scx_bpf_dispatch_from_dsq_set_vtime___k6_12(struct bpf_iter_scx_dsq *it__iter,
+							u64 vtime) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_dsq_move_set_vtime(void)
+{
+	return bpf_ksym_exists(scx_bpf_dsq_move_set_vtime___k7_3) ||
+	       bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_vtime___k6_12);
+}
+static __always_inline void __sched_ext_scx_bpf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it__iter,
+								   u64 vtime)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move_set_vtime___k7_3)) {
+		scx_bpf_dsq_move_set_vtime___k7_3(it__iter, vtime);
+		return;
+	}
+	if (bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_vtime___k6_12)) {
+		scx_bpf_dispatch_from_dsq_set_vtime___k6_12(it__iter, vtime);
+		return;
+	}
+}
+#define scx_bpf_dsq_move_set_vtime __sched_ext_scx_bpf_dsq_move_set_vtime
+
+/* scx_bpf_dsq_move_to_local: 7.3: scx_bpf_dsq_move_to_local; 6.12: scx_bpf_consume */
+extern bool scx_bpf_dsq_move_to_local___k7_3(u64 dsq_id) __ksym __weak;
+extern bool scx_bpf_consume___k6_12(u64 dsq_id) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_dsq_move_to_local(void)
+{
+	return bpf_ksym_exists(scx_bpf_dsq_move_to_local___k7_3) ||
+	       bpf_ksym_exists(scx_bpf_consume___k6_12);
+}
+static __always_inline bool __sched_ext_scx_bpf_dsq_move_to_local(u64 dsq_id)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move_to_local___k7_3))
+		return scx_bpf_dsq_move_to_local___k7_3(dsq_id);
+	if (bpf_ksym_exists(scx_bpf_consume___k6_12))
+		return scx_bpf_consume___k6_12(dsq_id);
+	return 0;
+}
+#define scx_bpf_dsq_move_to_local __sched_ext_scx_bpf_dsq_move_to_local
+
+/* scx_bpf_dsq_move_vtime: 7.3: scx_bpf_dsq_move_vtime; 6.12: scx_bpf_dispatch_vtime_from_dsq */
+extern bool scx_bpf_dsq_move_vtime___k7_3(struct bpf_iter_scx_dsq *it__iter,
+					  struct task_struct *p, u64 dsq_id,
+					  u64 enq_flags) __ksym __weak;
+extern bool scx_bpf_dispatch_vtime_from_dsq___k6_12(struct bpf_iter_scx_dsq *it__iter,
+						    struct task_struct *p,
+						    u64 dsq_id,
+						    u64 enq_flags) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_dsq_move_vtime(void)
+{
+	return bpf_ksym_exists(scx_bpf_dsq_move_vtime___k7_3) ||
+	       bpf_ksym_exists(scx_bpf_dispatch_vtime_from_dsq___k6_12);
+}
+static __always_inline bool __sched_ext_scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it__iter,
+							       struct task_struct *p,
+							       u64 dsq_id,
+							       u64 enq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_move_vtime___k7_3))
+		return scx_bpf_dsq_move_vtime___k7_3(it__iter, p, dsq_id, enq_flags);
+	if (bpf_ksym_exists(scx_bpf_dispatch_vtime_from_dsq___k6_12))
+		return scx_bpf_dispatch_vtime_from_dsq___k6_12(it__iter, p, dsq_id, enq_flags);
+	return 0;
+}
+#define scx_bpf_dsq_move_vtime __sched_ext_scx_bpf_dsq_move_vtime
+
+/* scx_bpf_dsq_peek: 7.3: scx_bpf_dsq_peek; none on 6.12 */
+extern struct task_struct *scx_bpf_dsq_peek___k7_3(u64 dsq_id) __ksym __weak;
+extern void scx_bpf_dsq_peek__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_dsq_peek(void)
+{
+	return bpf_ksym_exists(scx_bpf_dsq_peek___k7_3);
+}
+static __always_inline struct task_struct *__sched_ext_scx_bpf_dsq_peek(u64 dsq_id)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_peek___k7_3))
+		return scx_bpf_dsq_peek___k7_3(dsq_id);
+	scx_bpf_dsq_peek__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_dsq_peek __sched_ext_scx_bpf_dsq_peek
+
+/* scx_bpf_dsq_reenq: 7.3: scx_bpf_dsq_reenq; none on 6.12 */
+extern void scx_bpf_dsq_reenq___k7_3(u64 dsq_id, u64 reenq_flags) __ksym __weak;
+extern void scx_bpf_dsq_reenq__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_dsq_reenq(void)
+{
+	return bpf_ksym_exists(scx_bpf_dsq_reenq___k7_3);
+}
+static __always_inline void __sched_ext_scx_bpf_dsq_reenq(u64 dsq_id,
+							  u64 reenq_flags)
+{
+	if (bpf_ksym_exists(scx_bpf_dsq_reenq___k7_3)) {
+		scx_bpf_dsq_reenq___k7_3(dsq_id, reenq_flags);
+		return;
+	}
+	scx_bpf_dsq_reenq__missing_on_6_12();
+}
+#define scx_bpf_dsq_reenq __sched_ext_scx_bpf_dsq_reenq
+
+/* scx_bpf_events: 7.3: scx_bpf_events; none on 6.12 */
+extern void scx_bpf_events___k7_3(struct scx_event_stats *events,
+				  size_t events__sz) __ksym __weak;
+extern void scx_bpf_events__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_events(void)
+{
+	return bpf_ksym_exists(scx_bpf_events___k7_3);
+}
+static __always_inline void __sched_ext_scx_bpf_events(struct scx_event_stats *events,
+						       size_t events__sz)
+{
+	if (bpf_ksym_exists(scx_bpf_events___k7_3)) {
+		scx_bpf_events___k7_3(events, events__sz);
+		return;
+	}
+	scx_bpf_events__missing_on_6_12();
+}
+#define scx_bpf_events __sched_ext_scx_bpf_events
+
+/* scx_bpf_get_idle_cpumask_node: 7.3: scx_bpf_get_idle_cpumask_node; none on 6.12 */
+extern const struct cpumask *scx_bpf_get_idle_cpumask_node___k7_3(s32 node) __ksym __weak;
+extern void scx_bpf_get_idle_cpumask_node__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_get_idle_cpumask_node(void)
+{
+	return bpf_ksym_exists(scx_bpf_get_idle_cpumask_node___k7_3);
+}
+static __always_inline const struct cpumask *__sched_ext_scx_bpf_get_idle_cpumask_node(s32 node)
+{
+	if (bpf_ksym_exists(scx_bpf_get_idle_cpumask_node___k7_3))
+		return scx_bpf_get_idle_cpumask_node___k7_3(node);
+	scx_bpf_get_idle_cpumask_node__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_get_idle_cpumask_node __sched_ext_scx_bpf_get_idle_cpumask_node
+
+/* scx_bpf_get_idle_smtmask_node: 7.3: scx_bpf_get_idle_smtmask_node; none on 6.12 */
+extern const struct cpumask *scx_bpf_get_idle_smtmask_node___k7_3(s32 node) __ksym __weak;
+extern void scx_bpf_get_idle_smtmask_node__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_get_idle_smtmask_node(void)
+{
+	return bpf_ksym_exists(scx_bpf_get_idle_smtmask_node___k7_3);
+}
+static __always_inline const struct cpumask *__sched_ext_scx_bpf_get_idle_smtmask_node(s32 node)
+{
+	if (bpf_ksym_exists(scx_bpf_get_idle_smtmask_node___k7_3))
+		return scx_bpf_get_idle_smtmask_node___k7_3(node);
+	scx_bpf_get_idle_smtmask_node__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_get_idle_smtmask_node __sched_ext_scx_bpf_get_idle_smtmask_node
+
+/* scx_bpf_kick_cid: 7.3: scx_bpf_kick_cid; none on 6.12 */
+extern void scx_bpf_kick_cid___k7_3(s32 cid, u64 flags) __ksym __weak;
+extern void scx_bpf_kick_cid__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_kick_cid(void)
+{
+	return bpf_ksym_exists(scx_bpf_kick_cid___k7_3);
+}
+static __always_inline void __sched_ext_scx_bpf_kick_cid(s32 cid, u64 flags)
+{
+	if (bpf_ksym_exists(scx_bpf_kick_cid___k7_3)) {
+		scx_bpf_kick_cid___k7_3(cid, flags);
+		return;
+	}
+	scx_bpf_kick_cid__missing_on_6_12();
+}
+#define scx_bpf_kick_cid __sched_ext_scx_bpf_kick_cid
+
+/* scx_bpf_locked_rq: 7.3: scx_bpf_locked_rq; none on 6.12 */
+extern struct rq *scx_bpf_locked_rq___k7_3(void) __ksym __weak;
+extern void scx_bpf_locked_rq__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_locked_rq(void)
+{
+	return bpf_ksym_exists(scx_bpf_locked_rq___k7_3);
+}
+static __always_inline struct rq *__sched_ext_scx_bpf_locked_rq(void)
+{
+	if (bpf_ksym_exists(scx_bpf_locked_rq___k7_3))
+		return scx_bpf_locked_rq___k7_3();
+	scx_bpf_locked_rq__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_locked_rq __sched_ext_scx_bpf_locked_rq
+
+/* scx_bpf_now: 7.3: scx_bpf_now; none on 6.12 */
+extern u64 scx_bpf_now___k7_3(void) __ksym __weak;
+extern void scx_bpf_now__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_now(void)
+{
+	return bpf_ksym_exists(scx_bpf_now___k7_3);
+}
+static __always_inline u64 __sched_ext_scx_bpf_now(void)
+{
+	if (bpf_ksym_exists(scx_bpf_now___k7_3))
+		return scx_bpf_now___k7_3();
+	scx_bpf_now__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_now __sched_ext_scx_bpf_now
+
+/* scx_bpf_nr_cids: 7.3: scx_bpf_nr_cids; none on 6.12 */
+extern u32 scx_bpf_nr_cids___k7_3(void) __ksym __weak;
+extern void scx_bpf_nr_cids__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_nr_cids(void)
+{
+	return bpf_ksym_exists(scx_bpf_nr_cids___k7_3);
+}
+static __always_inline u32 __sched_ext_scx_bpf_nr_cids(void)
+{
+	if (bpf_ksym_exists(scx_bpf_nr_cids___k7_3))
+		return scx_bpf_nr_cids___k7_3();
+	scx_bpf_nr_cids__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_nr_cids __sched_ext_scx_bpf_nr_cids
+
+/* scx_bpf_nr_node_ids: 7.3: scx_bpf_nr_node_ids; none on 6.12 */
+extern u32 scx_bpf_nr_node_ids___k7_3(void) __ksym __weak;
+extern void scx_bpf_nr_node_ids__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_nr_node_ids(void)
+{
+	return bpf_ksym_exists(scx_bpf_nr_node_ids___k7_3);
+}
+static __always_inline u32 __sched_ext_scx_bpf_nr_node_ids(void)
+{
+	if (bpf_ksym_exists(scx_bpf_nr_node_ids___k7_3))
+		return scx_bpf_nr_node_ids___k7_3();
+	scx_bpf_nr_node_ids__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_nr_node_ids __sched_ext_scx_bpf_nr_node_ids
+
+/* scx_bpf_nr_online_cids: 7.3: scx_bpf_nr_online_cids; none on 6.12 */
+extern u32 scx_bpf_nr_online_cids___k7_3(void) __ksym __weak;
+extern void scx_bpf_nr_online_cids__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_nr_online_cids(void)
+{
+	return bpf_ksym_exists(scx_bpf_nr_online_cids___k7_3);
+}
+static __always_inline u32 __sched_ext_scx_bpf_nr_online_cids(void)
+{
+	if (bpf_ksym_exists(scx_bpf_nr_online_cids___k7_3))
+		return scx_bpf_nr_online_cids___k7_3();
+	scx_bpf_nr_online_cids__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_nr_online_cids __sched_ext_scx_bpf_nr_online_cids
+
+/* scx_bpf_pick_any_cpu_node: 7.3: scx_bpf_pick_any_cpu_node; none on 6.12 */
+extern s32 scx_bpf_pick_any_cpu_node___k7_3(const struct cpumask *cpus_allowed,
+					    s32 node, u64 flags) __ksym __weak;
+extern void scx_bpf_pick_any_cpu_node__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_pick_any_cpu_node(void)
+{
+	return bpf_ksym_exists(scx_bpf_pick_any_cpu_node___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_pick_any_cpu_node(const struct cpumask *cpus_allowed,
+								 s32 node,
+								 u64 flags)
+{
+	if (bpf_ksym_exists(scx_bpf_pick_any_cpu_node___k7_3))
+		return scx_bpf_pick_any_cpu_node___k7_3(cpus_allowed, node, flags);
+	scx_bpf_pick_any_cpu_node__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_pick_any_cpu_node __sched_ext_scx_bpf_pick_any_cpu_node
+
+/* scx_bpf_pick_idle_cpu_node: 7.3: scx_bpf_pick_idle_cpu_node; none on 6.12 */
+extern s32 scx_bpf_pick_idle_cpu_node___k7_3(const struct cpumask *cpus_allowed,
+					     s32 node, u64 flags) __ksym __weak;
+extern void scx_bpf_pick_idle_cpu_node__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_pick_idle_cpu_node(void)
+{
+	return bpf_ksym_exists(scx_bpf_pick_idle_cpu_node___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_pick_idle_cpu_node(const struct cpumask *cpus_allowed,
+								  s32 node,
+								  u64 flags)
+{
+	if (bpf_ksym_exists(scx_bpf_pick_idle_cpu_node___k7_3))
+		return scx_bpf_pick_idle_cpu_node___k7_3(cpus_allowed, node, flags);
+	scx_bpf_pick_idle_cpu_node__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_pick_idle_cpu_node __sched_ext_scx_bpf_pick_idle_cpu_node
+
+/* scx_bpf_select_cpu_and: 7.3: scx_bpf_select_cpu_and; none on 6.12 */
+extern s32 scx_bpf_select_cpu_and___k7_3(struct task_struct *p, s32 prev_cpu,
+					 u64 wake_flags,
+					 const struct cpumask *cpus_allowed,
+					 u64 flags) __ksym __weak;
+extern void scx_bpf_select_cpu_and__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_select_cpu_and(void)
+{
+	return bpf_ksym_exists(scx_bpf_select_cpu_and___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_select_cpu_and(struct task_struct *p,
+							      s32 prev_cpu,
+							      u64 wake_flags,
+							      const struct cpumask *cpus_allowed,
+							      u64 flags)
+{
+	if (bpf_ksym_exists(scx_bpf_select_cpu_and___k7_3))
+		return scx_bpf_select_cpu_and___k7_3(p, prev_cpu, wake_flags, cpus_allowed, flags);
+	scx_bpf_select_cpu_and__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_select_cpu_and __sched_ext_scx_bpf_select_cpu_and
+
+/* scx_bpf_sub_dispatch: 7.3: scx_bpf_sub_dispatch; none on 6.12 */
+extern bool scx_bpf_sub_dispatch___k7_3(u64 cgroup_id) __ksym __weak;
+extern void scx_bpf_sub_dispatch__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_sub_dispatch(void)
+{
+	return bpf_ksym_exists(scx_bpf_sub_dispatch___k7_3);
+}
+static __always_inline bool __sched_ext_scx_bpf_sub_dispatch(u64 cgroup_id)
+{
+	if (bpf_ksym_exists(scx_bpf_sub_dispatch___k7_3))
+		return scx_bpf_sub_dispatch___k7_3(cgroup_id);
+	scx_bpf_sub_dispatch__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_sub_dispatch __sched_ext_scx_bpf_sub_dispatch
+
+/* scx_bpf_sub_kill_bstr: 7.3: scx_bpf_sub_kill_bstr; none on 6.12 */
+extern s32 scx_bpf_sub_kill_bstr___k7_3(u64 cgroup_id, char *fmt, u64 *data,
+					u32 data__sz) __ksym __weak;
+extern void scx_bpf_sub_kill_bstr__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_sub_kill_bstr(void)
+{
+	return bpf_ksym_exists(scx_bpf_sub_kill_bstr___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_sub_kill_bstr(u64 cgroup_id,
+							     char *fmt,
+							     u64 *data,
+							     u32 data__sz)
+{
+	if (bpf_ksym_exists(scx_bpf_sub_kill_bstr___k7_3))
+		return scx_bpf_sub_kill_bstr___k7_3(cgroup_id, fmt, data, data__sz);
+	scx_bpf_sub_kill_bstr__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_sub_kill_bstr __sched_ext_scx_bpf_sub_kill_bstr
+
+/* scx_bpf_task_cid: 7.3: scx_bpf_task_cid; none on 6.12 */
+extern s32 scx_bpf_task_cid___k7_3(const struct task_struct *p) __ksym __weak;
+extern void scx_bpf_task_cid__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_task_cid(void)
+{
+	return bpf_ksym_exists(scx_bpf_task_cid___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_task_cid(const struct task_struct *p)
+{
+	if (bpf_ksym_exists(scx_bpf_task_cid___k7_3))
+		return scx_bpf_task_cid___k7_3(p);
+	scx_bpf_task_cid__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_task_cid __sched_ext_scx_bpf_task_cid
+
+/* scx_bpf_task_set_dsq_vtime: 7.3: scx_bpf_task_set_dsq_vtime; none on 6.12 */
+extern bool scx_bpf_task_set_dsq_vtime___k7_3(struct task_struct *p,
+					      u64 vtime) __ksym __weak;
+extern void scx_bpf_task_set_dsq_vtime__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_task_set_dsq_vtime(void)
+{
+	return bpf_ksym_exists(scx_bpf_task_set_dsq_vtime___k7_3);
+}
+static __always_inline bool __sched_ext_scx_bpf_task_set_dsq_vtime(struct task_struct *p,
+								   u64 vtime)
+{
+	if (bpf_ksym_exists(scx_bpf_task_set_dsq_vtime___k7_3))
+		return scx_bpf_task_set_dsq_vtime___k7_3(p, vtime);
+	scx_bpf_task_set_dsq_vtime__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_task_set_dsq_vtime __sched_ext_scx_bpf_task_set_dsq_vtime
+
+/* scx_bpf_task_set_slice: 7.3: scx_bpf_task_set_slice; none on 6.12 */
+extern bool scx_bpf_task_set_slice___k7_3(struct task_struct *p,
+					  u64 slice) __ksym __weak;
+extern void scx_bpf_task_set_slice__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_task_set_slice(void)
+{
+	return bpf_ksym_exists(scx_bpf_task_set_slice___k7_3);
+}
+static __always_inline bool __sched_ext_scx_bpf_task_set_slice(struct task_struct *p,
+							       u64 slice)
+{
+	if (bpf_ksym_exists(scx_bpf_task_set_slice___k7_3))
+		return scx_bpf_task_set_slice___k7_3(p, slice);
+	scx_bpf_task_set_slice__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_task_set_slice __sched_ext_scx_bpf_task_set_slice
+
+/* scx_bpf_this_cid: 7.3: scx_bpf_this_cid; none on 6.12 */
+extern s32 scx_bpf_this_cid___k7_3(void) __ksym __weak;
+extern void scx_bpf_this_cid__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_this_cid(void)
+{
+	return bpf_ksym_exists(scx_bpf_this_cid___k7_3);
+}
+static __always_inline s32 __sched_ext_scx_bpf_this_cid(void)
+{
+	if (bpf_ksym_exists(scx_bpf_this_cid___k7_3))
+		return scx_bpf_this_cid___k7_3();
+	scx_bpf_this_cid__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_this_cid __sched_ext_scx_bpf_this_cid
+
+/* scx_bpf_tid_to_task: 7.3: scx_bpf_tid_to_task; none on 6.12 */
+extern struct task_struct *scx_bpf_tid_to_task___k7_3(u64 tid) __ksym __weak;
+extern void scx_bpf_tid_to_task__missing_on_6_12(void) __ksym __weak;
+static __always_inline bool __sched_ext_has_scx_bpf_tid_to_task(void)
+{
+	return bpf_ksym_exists(scx_bpf_tid_to_task___k7_3);
+}
+static __always_inline struct task_struct *__sched_ext_scx_bpf_tid_to_task(u64 tid)
+{
+	if (bpf_ksym_exists(scx_bpf_tid_to_task___k7_3))
+		return scx_bpf_tid_to_task___k7_3(tid);
+	scx_bpf_tid_to_task__missing_on_6_12();
+	return 0;
+}
+#define scx_bpf_tid_to_task __sched_ext_scx_bpf_tid_to_task
 
 #endif /* __SCHED_EXT_BPF_PROG_H */

@@ -31,6 +31,8 @@ pub enum DombalError {
     Missing { kind: &'static str, name: String },
     #[error("{0} is an empty placeholder: the dombal crate was built without clang or a target kernel; run scripts/run-qemu.sh once (it builds the kernel), then build again")]
     NotBuilt(&'static str),
+    #[error("cannot tell which sched_ext kfuncs this kernel has: {0}")]
+    Features(String),
     #[error("the kernel accepted dombal but ejected it while enabling: {}", describe(.0))]
     EnableFailed(Box<ExitRecord>),
 }

@@ -10,6 +10,7 @@ pub mod abi;
 pub mod bench;
 pub mod error;
 pub mod exit;
+pub mod features;
 pub mod sched;
 pub mod stats;
 pub mod sysfs;

@@ -35,14 +35,14 @@ impl Variant {
         }
     }
 
-    fn object_name(self) -> &'static str {
+    pub(crate) fn object_name(self) -> &'static str {
         match self {
             Self::Dombal => "dombal.bpf.o",
             Self::Broken { .. } => "dombal_broken.bpf.o",
         }
     }
 
-    fn object(self) -> &'static [u8] {
+    pub(crate) fn object(self) -> &'static [u8] {
         match self {
             Self::Dombal => DOMBAL_OBJ,
             Self::Broken { .. } => BROKEN_OBJ,

@@ -12,6 +12,11 @@ pub struct Args {
     /// Base BTF for a split (module) --btf [default: none].
     #[arg(long, requires = "btf")]
     base: Option<PathBuf>,
+    /// Also report, for this BPF object, which of its kfunc calls resolve on
+    /// the --btf kernel and through which flavour (the declaration's [compat]
+    /// operations), before loading it.
+    #[arg(long, requires = "btf")]
+    object: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -37,7 +42,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ),
             None => {}
         }
-        return super::check_btf::run(&decl, btf, args.base.as_deref());
+        let decl_code = super::check_btf::run(&decl, btf, args.base.as_deref())?;
+        return match &args.object {
+            Some(obj) => super::check_btf::object(&decl, obj, btf, args.base.as_deref()),
+            None => Ok(decl_code),
+        };
     }
     println!("{}: ok", args.decl.display());
     Ok(ExitCode::SUCCESS)

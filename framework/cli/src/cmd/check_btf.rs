@@ -54,3 +54,45 @@ pub fn run(
         Ok(ExitCode::FAILURE)
     }
 }
+
+/// `modless check DECL --btf K --object OBJ`: each kfunc call of `obj` on
+/// that kernel, through which kfunc and flavour; fails when one cannot bind
+/// and nothing guards it (a strong extern).
+pub fn object(
+    decl: &modless_decl::Declaration,
+    obj: &Path,
+    btf: &Path,
+    base: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let kernel = modless_btf::Btf::open(btf, base)
+        .with_context(|| format!("reading BTF from {}", btf.display()))?;
+    let bytes = std::fs::read(obj).with_context(|| format!("reading {}", obj.display()))?;
+    let calls = modless_import::resolve(
+        &bytes,
+        &obj.display().to_string(),
+        &kernel,
+        decl.compat.as_ref(),
+    )?;
+    let mut failing = 0;
+    for c in &calls {
+        if c.fails_load() {
+            failing += 1;
+            eprintln!("{}: error: {c}", obj.display());
+        } else {
+            println!("{}: {c}", obj.display());
+        }
+    }
+    let unbound = calls.iter().filter(|c| c.via.is_none()).count();
+    println!(
+        "{}: {} kfunc call(s) on {}: {} bound, {unbound} unbound ({failing} fail the load)",
+        obj.display(),
+        calls.len(),
+        btf.display(),
+        calls.len() - unbound
+    );
+    Ok(if failing == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -29,13 +29,23 @@ pub struct Args {
     /// register_btf_kfunc_id_set is code, not BTF). Sets not named: struct_ops only.
     #[arg(long = "set-prog-types", value_name = "SET=TYPES", value_parser = parse_set_prog_types)]
     set_prog_types: Vec<(String, Vec<modless_import::ProgType>)>,
+    /// An older kernel the interface must also work on, `NAME=VMLINUX` (repeatable,
+    /// oldest first): adds a [compat] table of what each kernel has.
+    #[arg(long = "kernel", value_name = "NAME=VMLINUX", value_parser = parse_kernel, requires = "kernel_name")]
+    older: Vec<(String, PathBuf)>,
+    /// The name of --btf's kernel in [compat], e.g. 7.3 (with --kernel).
+    #[arg(long = "kernel-name", value_name = "NAME", requires = "older")]
+    kernel_name: Option<String>,
+    /// kfunc OLD was renamed NEW: one operation with two versions (repeatable).
+    #[arg(long = "rename", value_name = "OLD=NEW", value_parser = parse_rename, requires = "older")]
+    renames: Vec<(String, String)>,
     /// Where to write the declaration.
     #[arg(short, long)]
     out: PathBuf,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let imported = modless_import::import(&modless_import::ImportOptions {
+    let opts = modless_import::ImportOptions {
         btf: args.btf,
         ops: args.ops,
         kfunc_prefixes: args.kfuncs,
@@ -43,7 +53,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         sleepable: args.sleepable,
         set_ops: args.set_ops,
         set_prog_types: args.set_prog_types,
-    })?;
+    };
+    let mut imported = modless_import::import(&opts)?;
+    if let Some(newest) = args.kernel_name {
+        let compat = modless_import::CompatOptions {
+            older: args.older,
+            newest,
+            renames: args.renames,
+        };
+        let (section, skipped) = modless_import::compat_section(&opts, &compat, &imported.toml)?;
+        imported.toml.push_str(&section);
+        for (what, why) in skipped {
+            eprintln!("{}: not in [compat]: {what}: {why}", args.out.display());
+        }
+    }
     modless_import::write(&imported, &args.out)
         .with_context(|| format!("writing {}", args.out.display()))?;
     for (what, why) in &imported.dropped {
@@ -72,6 +95,20 @@ fn parse_set_ops(s: &str) -> Result<(String, modless_import::SetOps), String> {
         .split_once('=')
         .ok_or_else(|| format!("`{s}`: want SET=op,op or SET=*"))?;
     Ok((set.trim().to_string(), modless_import::SetOps::parse(ops)))
+}
+
+fn parse_kernel(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: want NAME=VMLINUX, e.g. 6.12=/path/to/vmlinux"))?;
+    Ok((name.trim().to_string(), PathBuf::from(path)))
+}
+
+fn parse_rename(s: &str) -> Result<(String, String), String> {
+    let (old, new) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: want OLD=NEW, e.g. scx_bpf_dispatch=scx_bpf_dsq_insert"))?;
+    Ok((old.trim().to_string(), new.trim().to_string()))
 }
 
 fn parse_set_prog_types(s: &str) -> Result<(String, Vec<modless_import::ProgType>), String> {

@@ -24,9 +24,10 @@ fn main() {
         "balance" => balance(),
         "starvation" => starvation(),
         "watchdog" => watchdog(),
+        "features" => features(),
         "spin" => spin_forever(),
         _ => Err(anyhow::anyhow!(
-            "usage: dombal-guest-tests attach|balance|starvation|watchdog"
+            "usage: dombal-guest-tests attach|balance|starvation|watchdog|features"
         )),
     };
     if let Err(e) = result {
@@ -52,7 +53,9 @@ fn output_of(mut child: Child) -> anyhow::Result<(std::process::ExitStatus, Stri
 }
 
 fn expect_state(want: &str) -> anyhow::Result<()> {
-    let got = sysfs::wait_state(want, Duration::from_secs(10));
+    // a deadline, not a timing: loading verifies every program, and under a
+    // busy TCG host that alone can take over 10 s
+    let got = sysfs::wait_state(want, Duration::from_secs(45));
     ensure!(
         got.as_deref() == Some(want),
         "/sys/kernel/sched_ext/state is {got:?}, expected {want}"
@@ -311,4 +314,62 @@ fn watchdog() -> anyhow::Result<()> {
     let _ = victim.kill();
     let _ = victim.wait();
     result
+}
+
+/// features: the one object binds each sched_ext operation it calls to the
+/// kfunc this kernel has. 7.3 has them all under their own names. 6.12 binds
+/// the renamed ones to their old names (scx_bpf_dispatch, scx_bpf_consume)
+/// and lacks two, where dombal degrades: its clock is bpf_ktime_get_ns(),
+/// and select_cpu takes scx_bpf_select_cpu_dfl()'s pick only when it is idle
+/// and in the task's domain. The other tests then check that it still
+/// attaches, balances, starves nothing and is ejected by the watchdog.
+fn features() -> anyhow::Result<()> {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")?;
+    let lines: Vec<String> = dombal::features::detect(Variant::Dombal)?
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    println!("kernel {}: {}", release.trim(), lines.join("; "));
+    let expect: &[&str] = if release.starts_with("6.12") {
+        &[
+            "scx_bpf_dsq_insert: scx_bpf_dispatch (flavour scx_bpf_dispatch___k6_12)",
+            "scx_bpf_dsq_move_to_local: scx_bpf_consume (flavour scx_bpf_consume___k6_12)",
+            "scx_bpf_now: not in this kernel; uses bpf_ktime_get_ns()",
+            "__scx_bpf_select_cpu_and: not in this kernel; uses scx_bpf_select_cpu_dfl()",
+        ]
+    } else {
+        &[
+            "scx_bpf_dsq_insert: scx_bpf_dsq_insert (flavour scx_bpf_dsq_insert___k7_3)",
+            "scx_bpf_dsq_move_to_local: scx_bpf_dsq_move_to_local (flavour scx_bpf_dsq_move_to_local___k7_3)",
+            "scx_bpf_now: scx_bpf_now (flavour scx_bpf_now___k7_3)",
+            "__scx_bpf_select_cpu_and: __scx_bpf_select_cpu_and (flavour __scx_bpf_select_cpu_and___k7_3)",
+        ]
+    };
+    for want in expect {
+        ensure!(
+            lines.iter().any(|l| l.starts_with(want)),
+            "expected `{want}...` among: {lines:#?}"
+        );
+    }
+    ensure!(
+        lines.len() == expect.len(),
+        "dombal calls {} compat operations, the test knows {}: {lines:#?}",
+        lines.len(),
+        expect.len()
+    );
+    // the same report, from the loader binary a user runs
+    let out = Command::new(dombal_bin()?).arg("features").output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.success(),
+        "dombal features failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for l in &lines {
+        ensure!(
+            text.contains(l.as_str()),
+            "`dombal features` lacks `{l}`:\n{text}"
+        );
+    }
+    Ok(())
 }

@@ -32,6 +32,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
+    /// Print which sched_ext operations this kernel has, through which kfunc,
+    /// and dombal's fallback where it lacks one; load nothing.
+    Features,
     /// Compare a fixed CPU-bound workload under the default scheduler and
     /// under dombal; print imbalance over time, throughput and verifier counts.
     Bench(bench::BenchArgs),
@@ -56,12 +59,20 @@ fn main() {
     let cli = Cli::parse();
     let result = match &cli.cmd {
         Some(Cmd::Bench(args)) => bench::run(args, tunables(&cli)),
+        Some(Cmd::Features) => print_features(),
         None => run(&cli),
     };
     if let Err(e) = result {
         eprintln!("dombal: error: {e:#}");
         std::process::exit(1);
     }
+}
+
+fn print_features() -> anyhow::Result<()> {
+    for f in dombal::features::detect(Variant::Dombal)? {
+        println!("dombal: kernel: {f}");
+    }
+    Ok(())
 }
 
 fn tunables(cli: &Cli) -> Tunables {
@@ -86,6 +97,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    if cli.verbose {
+        print_features()?; // reads all of vmlinux's BTF: seconds under TCG
+    }
     let loaded = Loaded::load(Variant::Dombal, &topo, tunables(cli))?;
     if cli.verbose {
         for p in loaded.extension().program_stats()? {
