@@ -47,14 +47,7 @@ impl Btf {
     /// Parses raw BTF held in memory (e.g. the `.BTF` section of a BPF
     /// object embedded in a binary); `name` stands for its path in errors.
     pub fn from_raw_bytes(data: &[u8], name: impl AsRef<Path>) -> Result<Self> {
-        let size = u32::try_from(data.len()).map_err(|_| BtfError::Parse {
-            path: name.as_ref().to_path_buf(),
-            source: io::Error::from(io::ErrorKind::InvalidData),
-        })?;
-        // SAFETY: `data` is valid for `size` bytes for the call's duration;
-        // libbpf copies it into the BTF object it returns.
-        let raw = unsafe { libbpf_sys::btf__new(data.as_ptr().cast(), size) };
-        Self::wrap(raw, None, name.as_ref())
+        Self::wrap(RawBtf::parse_bytes(data), None, name.as_ref())
     }
 
     /// Opens the `.BTF` section of an ELF file only (`vmlinux`, a `.ko`

@@ -1,19 +1,9 @@
 //! libbpf's flavours: `name___v2`, `name___compat`, `struct x___new` are
 //! matched to the kernel's `name` / `struct x` by their essential name.
 
-/// The essential name as libbpf computes it (`bpf_core_essential_name_len`):
-/// cut before the last `X___Y` separator, where X and Y are not `_`.
-/// `scx_bpf_dsq_insert___v2___compat` is `scx_bpf_dsq_insert___v2`.
-pub fn essential_name(name: &str) -> &str {
-    let b = name.as_bytes();
-    let n = b.len();
-    for i in (0..n.saturating_sub(4)).rev() {
-        if b[i] != b'_' && &b[i + 1..i + 4] == b"___" && b[i + 4] != b'_' {
-            return &name[..=i];
-        }
-    }
-    name
-}
+/// The essential name as libbpf computes it: one rule, kept in modless-btf
+/// (which import and check use too).
+pub use modless_btf::essential_name;
 
 #[cfg(test)]
 mod tests {
