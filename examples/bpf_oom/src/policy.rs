@@ -1,8 +1,9 @@
 //! The policies build.rs compiled, loaded through modless-loader as a Rust
 //! program embedding modless would.
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use modless_loader::{Extension, LoadError, OpenExtension, OpsLink};
+use std::os::fd::{AsFd, AsRawFd};
 
 /// An object build.rs compiled from bpf/NAME.bpf.c.
 macro_rules! object {
@@ -64,8 +65,14 @@ impl Policy {
             .progs()
             .find(|p| p.name() == name)
             .with_context(|| format!("no program {name} in {}", self.ext.path().display()))?;
-        prog.test_run(libbpf_rs::ProgramInput::default())
-            .with_context(|| format!("running {name}"))?;
+        // SAFETY: all-zero is the empty bpf_test_run_opts; sz says which libbpf layout it is.
+        let mut opts: libbpf_sys::bpf_test_run_opts = unsafe { std::mem::zeroed() };
+        opts.sz = std::mem::size_of::<libbpf_sys::bpf_test_run_opts>() as _;
+        // SAFETY: a loaded program's fd and a valid, sized opts struct.
+        let r = unsafe { libbpf_sys::bpf_prog_test_run_opts(prog.as_fd().as_raw_fd(), &mut opts) };
+        if r != 0 {
+            bail!("running {name}: {}", std::io::Error::from_raw_os_error(-r));
+        }
         Ok(())
     }
 }
