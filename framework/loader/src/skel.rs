@@ -4,7 +4,7 @@
 //! classified) and `if_missing` applied to ops tables, then seen as an
 //! [`ExtensionOf`] for attaching, stats and exit records.
 //!
-//! ```ignore
+//! ```text
 //! modless_loader::skeleton!(mod trace = "trace");
 //! let mut storage = SkelStorage::uninit();
 //! let mut open = open_skel("trace", trace::TraceSkelBuilder::default(), &mut storage)?;
