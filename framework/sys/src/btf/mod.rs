@@ -89,7 +89,8 @@ impl RawBtf {
     /// Raw BTF held in memory (e.g. an embedded object's `.BTF` section);
     /// libbpf copies it.
     pub fn parse_bytes(data: &[u8]) -> io::Result<Self> {
-        let size = u32::try_from(data.len()).map_err(|_| io::Error::from(io::ErrorKind::InvalidData))?;
+        let size =
+            u32::try_from(data.len()).map_err(|_| io::Error::from(io::ErrorKind::InvalidData))?;
         // SAFETY: `data` is valid for `size` bytes for the call's duration,
         // and libbpf copies it into the BTF object it returns.
         let raw = unsafe { libbpf_sys::btf__new(data.as_ptr().cast(), size) };
