@@ -197,6 +197,19 @@ impl Running {
     }
 }
 
+/// `connect()` from tx to rx giving up after `wait`: its own outcome, or an
+/// error entering the namespace.
+pub fn connect_within(net: &Pair, wait: Duration) -> anyhow::Result<std::io::Result<TcpStream>> {
+    let tx_ns = net.tx_ns();
+    std::thread::spawn(move || {
+        sys::enter_netns(&tx_ns).context("entering the sender's namespace")?;
+        let to = SocketAddrV4::new(RX_ADDR, 9).into();
+        Ok(TcpStream::connect_timeout(&to, wait))
+    })
+    .join()
+    .expect("connecting thread")
+}
+
 /// A whole transfer: start and finish.
 pub fn run(net: &Pair, who: Sender, window: Duration) -> anyhow::Result<(Received, Sent)> {
     start(net, who, window)?.finish()

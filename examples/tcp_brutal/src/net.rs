@@ -1,5 +1,8 @@
 //! Two network namespaces joined by a veth pair, with netem adding delay
-//! both ways and random loss on the data direction (tx -> rx).
+//! both ways and random loss on the data direction (tx -> rx). Each side
+//! knows the other's MAC (permanent neighbour entries): netem drops ARP like
+//! any packet, and a resolution that loses all its solicitations fails
+//! connect() with EHOSTUNREACH, which is no congestion control's doing.
 
 use anyhow::{ensure, Context};
 use std::net::Ipv4Addr;
@@ -8,8 +11,12 @@ use std::process::Command;
 
 const TX: &str = "brutal-tx";
 const RX: &str = "brutal-rx";
-const TX_ADDR: &str = "10.77.0.1/24";
+const TX_ADDR: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 1);
 pub const RX_ADDR: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 2);
+/// Locally administered unicast addresses, fixed so each side's neighbour
+/// entry can be written before any packet flows.
+const TX_MAC: &str = "02:6d:6c:00:00:01";
+const RX_MAC: &str = "02:6d:6c:00:00:02";
 
 /// The path's shape: one-way delay each way, loss on data packets.
 #[derive(Debug, Clone, Copy)]
@@ -44,27 +51,61 @@ impl Pair {
         let pair = Pair(());
         let delay = format!("{}ms", path.delay_ms);
         let loss = format!("{}%", path.loss_pct);
-        let rx_addr = format!("{RX_ADDR}/24");
-        let steps: [(&str, Vec<&str>); 11] = [
+        let tx_cidr = format!("{TX_ADDR}/24");
+        let rx_cidr = format!("{RX_ADDR}/24");
+        let (tx_ip, rx_ip) = (TX_ADDR.to_string(), RX_ADDR.to_string());
+        let steps: [(&str, Vec<&str>); 13] = [
             ("ip", vec!["netns", "add", TX]),
             ("ip", vec!["netns", "add", RX]),
             (
                 "ip",
                 vec![
-                    "link", "add", "veth-tx", "netns", TX, "type", "veth", "peer", "name",
-                    "veth-rx", "netns", RX,
+                    "link", "add", "veth-tx", "address", TX_MAC, "netns", TX, "type", "veth",
+                    "peer", "name", "veth-rx", "address", RX_MAC, "netns", RX,
                 ],
             ),
             (
                 "ip",
-                vec!["-n", TX, "addr", "add", TX_ADDR, "dev", "veth-tx"],
+                vec!["-n", TX, "addr", "add", &tx_cidr, "dev", "veth-tx"],
             ),
             (
                 "ip",
-                vec!["-n", RX, "addr", "add", &rx_addr, "dev", "veth-rx"],
+                vec!["-n", RX, "addr", "add", &rx_cidr, "dev", "veth-rx"],
             ),
             ("ip", vec!["-n", TX, "link", "set", "veth-tx", "up"]),
             ("ip", vec!["-n", RX, "link", "set", "veth-rx", "up"]),
+            (
+                "ip",
+                vec![
+                    "-n",
+                    TX,
+                    "neigh",
+                    "replace",
+                    &rx_ip,
+                    "lladdr",
+                    RX_MAC,
+                    "dev",
+                    "veth-tx",
+                    "nud",
+                    "permanent",
+                ],
+            ),
+            (
+                "ip",
+                vec![
+                    "-n",
+                    RX,
+                    "neigh",
+                    "replace",
+                    &tx_ip,
+                    "lladdr",
+                    TX_MAC,
+                    "dev",
+                    "veth-rx",
+                    "nud",
+                    "permanent",
+                ],
+            ),
             ("ip", vec!["-n", TX, "link", "set", "lo", "up"]),
             ("ip", vec!["-n", RX, "link", "set", "lo", "up"]),
             (
