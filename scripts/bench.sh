@@ -62,13 +62,31 @@ warm_loop() {
 }
 warm_loop
 
-ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+# ---- virtme-ng side by side (--with-vng) --------------------------------
+# Both tools boot the same bzImage: modless's config plus what vng's guest
+# uses on this path (`vng --kconfig` adds far more, for devices neither run
+# attaches): overlayfs for its writable overlays, virtio-console for its
+# script I/O ports, inotify for udev. Built once through the harness, cached
+# by content under kernels-custom/ like any --kernel-config kernel.
+vng_kconfig=(--kernel-config CONFIG_OVERLAY_FS=y --kernel-config CONFIG_VIRTIO_CONSOLE=y
+	--kernel-config CONFIG_INOTIFY_USER=y)
 
-# virtme-ng and modless side by side, interleaved, on the kernel the tests
-# use (a vng kernel of its own needs `vng --kconfig` and a build): vng boots it
-# with its 9p root (no virtiofsd here; no microvm, which needs virtio-mmio)
-# named on the command line, which vng leaves to the kernel's default. Then
-# what each says when the command fails or the kernel warns.
+# Runs "$@" with stdout and stderr dropped; prints "WALL_MS CPU_MS STATUS"
+# (CPU: user + sys of it and its children, QEMU included).
+timed() {
+	local t rc=0
+	t=$(mktemp)
+	/usr/bin/time -o "$t" -f '%e %U %S' "$@" >/dev/null 2>&1 || rc=$?
+	# The last line: GNU time puts "Command exited with non-zero status" first.
+	awk -v rc="$rc" 'END { printf "%d %d %d\n", $1 * 1000, ($2 + $3) * 1000, rc }' "$t"
+	rm -f "$t"
+}
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# vng runs its 9p root (no virtiofsd here) on the pc machine (microvm needs
+# virtio-mmio), the root named on the command line, which vng leaves to the
+# kernel's default. Interleaved, median of 5 each; then what each says when
+# the command fails or the kernel warns.
 vng_side_by_side() {
 	local venv=${MODLESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/modless}/vng-venv
 	if [ ! -x "$venv/bin/vng" ]; then
@@ -76,34 +94,42 @@ vng_side_by_side() {
 		python3 -m venv "$venv"
 		"$venv/bin/pip" install -q virtme-ng
 	fi
-	local tree i start rc vng_ms=() ml_ms=() vng_rc=()
-	tree=$("$repo/target/debug/modless-qemu" --print-kernel-tree)
+	local tree image
+	tree=$("$repo/target/debug/modless-qemu" --print-kernel-tree "${vng_kconfig[@]}")
+	image=$tree/arch/x86/boot/bzImage
 	# vng runs its helpers (virtme-run) from PATH.
-	local vng=(env "PATH=$venv/bin:$PATH" vng --run "$tree/arch/x86/boot/bzImage" --disable-kvm
-		--disable-microvm --force-9p --cpus 4 --memory 1G --append root=/dev/root)
+	local vng=(env "PATH=$venv/bin:$PATH" vng --run "$image" --disable-kvm --disable-microvm
+		--force-9p --cpus 4 --memory 1G --append root=/dev/root)
+	local ml=("$repo/scripts/run-qemu.sh" --kernel "$image" --cpus 4 --mem 1G --accel tcg)
+	"${ml[@]}" -- true >/dev/null 2>&1 # warm: cargo, the image's release
+	local i r vw=() vc=() vs=() mw=() mc=() ms=() load_start
+	load_start=$(load1)
 	for i in 1 2 3 4 5; do
-		start=$(date +%s%N)
-		rc=0
-		"${vng[@]}" --exec true >/dev/null 2>&1 || rc=$?
-		vng_ms+=("$(ms_since "$start")")
-		vng_rc+=("$rc")
-		start=$(date +%s%N)
-		"$repo/scripts/run-qemu.sh" --cpus 4 --mem 1G -- true >/dev/null 2>&1
-		ml_ms+=("$(ms_since "$start")")
+		read -r -a r < <(timed "${vng[@]}" --exec true)
+		vw+=("${r[0]}") vc+=("${r[1]}") vs+=("${r[2]}")
+		read -r -a r < <(timed "${ml[@]}" -- true)
+		mw+=("${r[0]}") mc+=("${r[1]}") ms+=("${r[2]}")
 	done
-	local v m
-	v=$(median "${vng_ms[@]}")
-	m=$(median "${ml_ms[@]}")
-	printf '%s --exec true %d ms (exit statuses %s), scripts/run-qemu.sh -- true %d ms; median of 5, interleaved, kernel %s, TCG, 4 CPUs, 1 GiB: vng/modless %s\n' \
-		"$("$venv/bin/vng" --version)" "$v" "${vng_rc[*]}" "$m" "$(basename "$(dirname "$tree")")" \
-		"$(awk -v v="$v" -v m="$m" 'BEGIN { printf "%.2f", v / m }')"
+	local v m vcpu mcpu
+	v=$(median "${vw[@]}") m=$(median "${mw[@]}")
+	vcpu=$(median "${vc[@]}") mcpu=$(median "${mc[@]}")
+	printf '%s --exec true: wall %d ms, CPU %d ms (exit statuses %s)\n' \
+		"$("$venv/bin/vng" --version)" "$v" "$vcpu" "${vs[*]}"
+	printf 'scripts/run-qemu.sh -- true: wall %d ms, CPU %d ms (exit statuses %s)\n' "$m" "$mcpu" "${ms[*]}"
+	printf 'vng/modless: wall %s, CPU %s; median of 5, interleaved, TCG, 4 CPUs, 1 GiB, kernel %s, load average %s -> %s\n' \
+		"$(awk -v a="$v" -v b="$m" 'BEGIN { printf "%.2f", a / b }')" \
+		"$(awk -v a="$vcpu" -v b="$mcpu" 'BEGIN { printf "%.2f", a / b }')" \
+		"$image" "$load_start" "$(load1)"
 	local warn='echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT'
-	local vs=0 ms=0 vw=0 mw=0
-	"${vng[@]}" --exec 'exit 3' >/dev/null 2>&1 || vs=$?
-	"$repo/scripts/run-qemu.sh" -- sh -c 'exit 3' >/dev/null 2>&1 || ms=$?
-	"${vng[@]}" --exec "mount -t debugfs d /sys/kernel/debug 2>/dev/null; $warn" >/dev/null 2>&1 || vw=$?
-	"$repo/scripts/run-qemu.sh" -- sh -c "$warn" >/dev/null 2>&1 || mw=$?
-	echo "  exit status of 'exit 3': vng $vs, modless $ms; of a command during which the kernel WARNs (LKDTM): vng $vw, modless $mw"
+	local vf vx vk mf mx mk
+	vf=$(timed "${vng[@]}" --exec false | cut -d' ' -f3)
+	mf=$(timed "${ml[@]}" -- false | cut -d' ' -f3)
+	vx=$(timed "${vng[@]}" --exec 'exit 3' | cut -d' ' -f3)
+	mx=$(timed "${ml[@]}" -- sh -c 'exit 3' | cut -d' ' -f3)
+	vk=$(timed "${vng[@]}" --exec "mount -t debugfs d /sys/kernel/debug 2>/dev/null; $warn" | cut -d' ' -f3)
+	mk=$(timed "${ml[@]}" -- sh -c "$warn" | cut -d' ' -f3)
+	echo "  exit status of 'false': vng $vf, modless $mf; of 'exit 3': vng $vx, modless $mx;" \
+		"of a command during which the kernel WARNs (LKDTM): vng $vk, modless $mk"
 }
 [ "$with_vng" = 0 ] || vng_side_by_side
 [ "$loop_only" = 0 ] || exit 0

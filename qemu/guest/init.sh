@@ -30,7 +30,7 @@ cwd=$modless_cwd
 # (Not busybox's sh as init: on 6.12 the applets its standalone shell runs
 # misread their options, e.g. "mount: -t: invalid option".)
 if command -v busybox >/dev/null; then
-	for tool in mount mkdir cut nproc uname sync; do
+	for tool in mount mkdir cat sync; do
 		eval "$tool() { busybox $tool \"\$@\"; }"
 	done
 fi
@@ -47,18 +47,38 @@ die() {
 	echo b >/proc/sysrq-trigger
 	sleep 5
 }
+# Each process costs tens of milliseconds under TCG (a dynamic one more):
+# what the shell can do itself, it does.
+now() { read -r now _ </proc/uptime; }
+mounted() { # TYPE DIR
+	while read -r _ dir type _; do
+		[ "$type $dir" != "$1 $2" ] || return 0
+	done </proc/mounts
+	return 1
+}
+# Lines "SOURCE DIR TYPE [OPTIONS]" on stdin, mounted by one process; its
+# status is non-zero if any failed (the others are mounted all the same).
+mount_all() {
+	while read -r src dir type opts; do
+		echo "$src $dir $type ${opts:-defaults} 0 0"
+	done >/dev/.modless-fstab
+	mount -a -T /dev/.modless-fstab
+}
 
 mount -t proc proc /proc
-mount -t sysfs sysfs /sys
 # The kernel mounts devtmpfs itself only when it mounted the root, not after an initramfs.
-grep -q '^[^ ]* /dev devtmpfs' /proc/mounts || mount -t devtmpfs devtmpfs /dev
-say "INIT up=$(cut -d' ' -f1 /proc/uptime) cpus=$(nproc) kernel=$(uname -r)"
+mounted devtmpfs /dev || mount -t devtmpfs devtmpfs /dev
+mount -t sysfs sysfs /sys
+now
+read -r release </proc/sys/kernel/osrelease
+say "INIT up=$now kernel=$release"
 
 # Writable scratch space over the read-only root; the host paths the command
 # names there stay visible: each is bound aside on /dev, then moved back on top.
 held=/dev/.modless-views
-mkdir -p "$held"
-cat "$run/views" >"$held/list" 2>/dev/null || die "no view list at $run/views"
+mkdir -p "$held" /dev/shm /dev/pts
+[ -r "$run/views" ] || die "no view list at $run/views"
+while IFS= read -r p; do echo "$p"; done <"$run/views" >"$held/list"
 i=0
 while IFS= read -r p; do
 	if [ -d "$p" ]; then mkdir "$held/$i"; else : >"$held/$i"; fi
@@ -66,42 +86,55 @@ while IFS= read -r p; do
 	i=$((i + 1))
 done <"$held/list"
 for d in /tmp /run /var/tmp /root; do
-	[ -d "$d" ] && mount -t tmpfs -o mode=1777 tmpfs "$d"
-done
+	[ ! -d "$d" ] || echo "tmpfs $d tmpfs mode=1777"
+done | mount_all
 i=0
 while IFS= read -r p; do
 	if [ -d "$held/$i" ]; then mkdir -p "$p"; else mkdir -p "${p%/*}" && : >"$p"; fi
 	mount -o move "$held/$i" "$p" || die "cannot show $p"
 	i=$((i + 1))
 done <"$held/list"
-mkdir -p /dev/shm /dev/pts
-mount -t tmpfs tmpfs /dev/shm
-mount -t devpts devpts /dev/pts
-mount -t bpf bpf /sys/fs/bpf
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t tracefs tracefs /sys/kernel/tracing
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
-
+# The working and run directories exist on the host, so in the guest too
+# unless a tmpfs above hides them.
+for d in "$cwd" "$run"; do
+	[ -d "$d" ] || mkdir -p "$d" || die "cannot create $d"
+done
 p9="trans=virtio,version=9p2000.L,msize=512000"
-mkdir -p "$cwd" && mount -t 9p -o "$p9" mlcwd "$cwd" || die "cannot mount $cwd"
-mkdir -p "$run" && mount -t 9p -o "$p9" mlrun "$run" || die "cannot mount $run"
+mount_all <<EOF || die "cannot mount $cwd and $run"
+mlcwd $cwd 9p $p9
+mlrun $run 9p $p9
+EOF
+# A pseudo file system this kernel lacks is not an error.
+mount_all <<EOF
+tmpfs /dev/shm tmpfs
+devpts /dev/pts devpts
+bpf /sys/fs/bpf bpf
+debugfs /sys/kernel/debug debugfs
+tracefs /sys/kernel/tracing tracefs
+cgroup2 /sys/fs/cgroup cgroup2
+EOF
 [ -r "$run/tests" ] || die "no test list at $run/tests"
-mkdir -p "$run/out"
+[ -d "$run/out" ] || mkdir -p "$run/out"
 : >"$run/results"
 
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
 tab=$(printf '\t')
 n=0
 hung_knob=/proc/sys/kernel/hung_task_timeout_secs
 # Without the knob the kernel has no hung-task detector to relax.
 set_hung() { [ ! -e "$hung_knob" ] || echo "$1" >"$hung_knob" || die "cannot set $hung_knob to $1"; }
-hung_default=$(cat "$hung_knob" 2>/dev/null)
+# Read when first needed, and whole: a sysctl read from an offset is empty,
+# and the shell's `read` takes one byte at a time.
+hung_default=unread
 while IFS="$tab" read -r name limit hung mode; do
 	[ -n "$name" ] || continue
 	[ "$hung" != - ] || hung=
 	say "TEST-BEGIN $n $name"
-	[ -z "$hung" ] || set_hung "$hung"
-	start=$(uptime_s)
+	if [ -n "$hung" ]; then
+		[ "$hung_default" != unread ] || hung_default=$(cat "$hung_knob" 2>/dev/null)
+		set_hung "$hung"
+	fi
+	now
+	start=$now
 	if [ "$mode" = tty ]; then
 		# Job control needs a session whose controlling terminal is the serial line.
 		(cd "$cwd" && TERM=${modless_term:-vt100} exec /usr/bin/setsid -w -c /bin/sh "$run/cmd/$n.sh") \
@@ -112,7 +145,8 @@ while IFS="$tab" read -r name limit hung mode; do
 			>"$run/out/$n.log" 2>&1 </dev/null
 	fi
 	rc=$?
-	end=$(uptime_s)
+	now
+	end=$now
 	[ -z "$hung" ] || set_hung "$hung_default"
 	echo "$n $rc $start $end" >>"$run/results"
 	say "TEST-END $n $rc"
@@ -127,7 +161,8 @@ sync
 # The end marker goes through the kernel's log at warning level (shown on the
 # console): printed before the reset's own last words, whereas a write to the
 # console's tty may still sit in the UART's buffer when the guest resets.
-echo "<4>MODLESS-DONE up=$(uptime_s)" >/dev/kmsg 2>/dev/null || say "DONE up=$(uptime_s)"
+now
+echo "<4>MODLESS-DONE up=$now" >/dev/kmsg 2>/dev/null || say "DONE up=$now"
 # No ACPI power-off is needed: QEMU runs with -no-reboot, so a reboot exits it.
 echo b >/proc/sysrq-trigger
 sleep 5

@@ -311,7 +311,10 @@ impl Boot<'_> {
 
     fn prepare(&self) -> Result<()> {
         let d = &self.run_dir;
-        fs::create_dir_all(d.join("cmd")).ctx(|| format!("creating {}", d.display()))?;
+        // `out/` here, not by the guest's init: one process fewer in the guest.
+        for sub in ["cmd", "out"] {
+            fs::create_dir_all(d.join(sub)).ctx(|| format!("creating {}", d.display()))?;
+        }
         let init = d.join("init.sh");
         fs::write(&init, INIT).ctx(|| format!("writing {}", init.display()))?;
         fs::set_permissions(&init, fs::Permissions::from_mode(0o755))
@@ -403,8 +406,12 @@ impl Boot<'_> {
             cpus = self.topology.cpus,
             nodes = self.topology.nodes,
         );
-        if let Some(lpj) = preset_lpj(self.kernel) {
+        let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        if let Some(lpj) = preset_lpj(&cpuinfo, self.kernel) {
             s.push_str(&format!(" lpj={lpj}"));
+        }
+        if self.accel == Accel::Tcg {
+            s.push_str(&tcg_tsc_params(&cpuinfo));
         }
         if self.gdb.is_some() {
             // Symbols at vmlinux's addresses (tinyconfig has no KASLR; a given image may).
@@ -454,19 +461,17 @@ impl Boot<'_> {
 /// loop, which under TCG fails its quick method and falls back to counting
 /// jiffies (about 0.15 s a CPU). The value only has to be plausible: x86
 /// delays use the TSC. The guest's TSC runs at the host's rate (TCG and KVM).
-fn preset_lpj(kernel: &Kernel) -> Option<u64> {
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").ok()?;
+fn preset_lpj(cpuinfo: &str, kernel: &Kernel) -> Option<u64> {
     let config = kernel
         .tree
         .as_ref()
         .and_then(|t| fs::read_to_string(t.join(".config")).ok())
         .unwrap_or_default();
-    lpj(&cpuinfo, &config)
+    lpj(cpuinfo, &config)
 }
 
-/// Loops per jiffy at the host's clock and the kernel's HZ (250 when its
-/// config is not at hand: Debian's images).
-fn lpj(cpuinfo: &str, config: &str) -> Option<u64> {
+/// The host's clock in whole kHz, as the kernel's own tsc_khz is.
+fn host_khz(cpuinfo: &str) -> Option<u64> {
     let mhz: f64 = cpuinfo
         .lines()
         .find(|l| l.starts_with("cpu MHz"))?
@@ -475,14 +480,32 @@ fn lpj(cpuinfo: &str, config: &str) -> Option<u64> {
         .trim()
         .parse()
         .ok()?;
+    Some((mhz * 1000.0) as u64).filter(|&k| k > 0)
+}
+
+/// Loops per jiffy at the host's clock and the kernel's HZ (250 when its
+/// config is not at hand: Debian's images).
+fn lpj(cpuinfo: &str, config: &str) -> Option<u64> {
     let hz: u64 = config
         .lines()
         .find_map(|l| l.strip_prefix("CONFIG_HZ="))
         .and_then(|v| v.parse().ok())
         .unwrap_or(250);
-    // Whole kHz, as the kernel's own tsc_khz-based value is.
-    let khz = (mhz * 1000.0) as u64;
-    (khz > 0 && hz > 0).then(|| khz * 1000 / hz)
+    let khz = host_khz(cpuinfo)?;
+    (hz > 0).then(|| khz * 1000 / hz)
+}
+
+/// Under TCG every vCPU reads the host's own TSC, so it is synchronized and
+/// constant: `tsc=reliable` skips the per-CPU warp test at bring-up and the
+/// clocksource watchdog (which, on a loaded host, times out reading remote
+/// CPUs and can demote the TSC to the HPET, whose every read is emulated);
+/// `tsc_early_khz=` skips the early calibration against the PIT and HPET.
+fn tcg_tsc_params(cpuinfo: &str) -> String {
+    let mut s = " tsc=reliable".to_string();
+    if let Some(khz) = host_khz(cpuinfo) {
+        s.push_str(&format!(" tsc_early_khz={khz}"));
+    }
+    s
 }
 
 /// Saves the QEMU command line, quoted for a shell, to boot the guest again by hand.
@@ -538,5 +561,15 @@ mod tests {
         assert_eq!(lpj(cpuinfo, ""), Some(8_400_000), "an image: HZ 250");
         assert_eq!(lpj("processor\t: 0\n", ""), None, "no clock, no lpj=");
         assert_eq!(lpj("cpu MHz\t: 0.000\n", ""), None);
+    }
+
+    #[test]
+    fn tcg_trusts_the_hosts_tsc_at_the_hosts_clock() {
+        let cpuinfo = "processor\t: 0\ncpu MHz\t\t: 2100.010\n";
+        assert_eq!(
+            tcg_tsc_params(cpuinfo),
+            " tsc=reliable tsc_early_khz=2100010"
+        );
+        assert_eq!(tcg_tsc_params("processor\t: 0\n"), " tsc=reliable");
     }
 }
