@@ -257,8 +257,9 @@ fn idle_branch(n: &Names, cb: &Callback, default_call: Option<&str>) -> String {
     s
 }
 
-/// A hot op's call: its static call, under the glue's SRCU if it may sleep
-/// (behind the static key, so that idle costs no read section).
+/// A hot op's call: behind the static key (idle, the default called
+/// directly), its static call inside the read section unreg and update
+/// wait for: RCU, or the glue's SRCU if it may sleep.
 fn call_fn_hot(n: &Names, cb: &Callback) -> String {
     let p = &cb.proto;
     let args = call_args(p);
@@ -276,21 +277,30 @@ fn call_fn_hot(n: &Names, cb: &Callback) -> String {
         subsystem_proto(cb, "static inline ", &n.call_fn(cb.name()), "")
     )
     .unwrap();
-    if !cb.sleepable {
-        let ret = if ret_void { "" } else { "return " };
-        writeln!(s, "\t{ret}{call};\n}}").unwrap();
-        return s;
-    }
     if !ret_void {
         writeln!(s, "\t{};", p.ret.declare("ret")).unwrap();
     }
-    writeln!(s, "\tint {SRCU_IDX};\n").unwrap();
+    if cb.sleepable {
+        writeln!(s, "\tint {SRCU_IDX};").unwrap();
+    }
+    if !ret_void || cb.sleepable {
+        s.push('\n');
+    }
     s.push_str(&idle_branch(n, cb, fallback_expr(cb, &args).as_deref()));
-    let srcu = n.srcu();
+    let (lock, unlock) = if cb.sleepable {
+        let srcu = n.srcu();
+        (
+            format!("{SRCU_IDX} = srcu_read_lock(&{srcu})"),
+            format!("srcu_read_unlock(&{srcu}, {SRCU_IDX})"),
+        )
+    } else {
+        (
+            "rcu_read_lock()".to_string(),
+            "rcu_read_unlock()".to_string(),
+        )
+    };
     let ret_assign = if ret_void { "" } else { "ret = " };
-    writeln!(s, "\t{SRCU_IDX} = srcu_read_lock(&{srcu});").unwrap();
-    writeln!(s, "\t{ret_assign}{call};").unwrap();
-    writeln!(s, "\tsrcu_read_unlock(&{srcu}, {SRCU_IDX});").unwrap();
+    writeln!(s, "\t{lock};\n\t{ret_assign}{call};\n\t{unlock};").unwrap();
     if !ret_void {
         s.push_str("\treturn ret;\n");
     }
@@ -427,14 +437,14 @@ fn call_fn_off(n: &Names, cb: &Callback) -> String {
 }
 
 /// What the header says about the two call forms, where a table has both.
-const CALL_FORMS: &str = "Ops declared hot are static calls: with no policy attached the call \
-     site is a direct call of the default, as if the subsystem called it \
-     itself; attached, a direct call of the op's BPF trampoline (which takes \
-     its own rcu_read_lock()), with nothing loaded or locked at the site. \
-     A sleepable hot op adds the glue's SRCU read section while attached. \
-     The other ops test a static key (a patched-out jump, or one load \
-     without CONFIG_JUMP_LABEL), then load the instance under \
-     rcu_read_lock() and call the op through its pointer.";
+const CALL_FORMS: &str = "Every op's call tests a static key first: with no policy attached \
+     it is a patched-out jump (one load without CONFIG_JUMP_LABEL) and a \
+     direct call of the default, as if the subsystem called it itself. \
+     Attached, an op declared hot is a static call: a direct call of the \
+     op's BPF trampoline, inside rcu_read_lock() (the glue's SRCU for a \
+     sleepable op), with nothing loaded at the call site. The other ops \
+     load the instance under the same read section and call the op \
+     through its pointer.";
 
 /// The per-op call functions (BPF and fallback variants) and `<SUB>_CALL`.
 pub fn h_call_path(ops: &OpsTable, n: &Names) -> String {
@@ -540,19 +550,20 @@ pub fn c_prelude(ops: &OpsTable, n: &Names) -> String {
     s
 }
 
-/// Why a hot op's call site may take no lock, in the glue's words.
-const HOT_GRACE: &str = "Hot ops are static calls, patched to the attached op's trampoline \
-     on reg and update and back to the default on unreg. The call site \
-     takes no lock: the old trampoline and its program stay until the \
-     kernel frees the struct_ops map, after an RCU and an RCU Tasks grace \
-     period (bpf_struct_ops_map_free()); a task preempted between the \
-     patched call and the trampoline's rcu_read_lock() is an RCU Tasks \
-     holdout. unreg and update wait for the same pair, so the exit op runs \
-     after the last call of the old op; a kernel thread that loops over \
-     hot calls without sleeping delays them unless it passes through \
-     cond_resched_tasks_rcu_qs() (cond_resched() is none in a preemptible \
-     kernel). A sleepable hot op runs under the glue's SRCU instead, which \
-     they wait for too.";
+/// Which grace period protects a hot op's old trampoline, and where it is
+/// waited, in the glue's words.
+const HOT_GRACE: &str = "Hot ops are static calls, re-pointed to the attached op's trampoline \
+     by reg and update and back to the default by unreg, before these \
+     return. Two waits cover a call still in the old op. The kernel's: it \
+     drops the old struct_ops map only after update() or unreg() returned, \
+     and frees its trampoline and programs after an RCU and an RCU Tasks \
+     grace period (bpf_struct_ops_map_free()); the RCU Tasks one covers a \
+     task preempted between the patched call and the trampoline's own \
+     rcu_read_lock(), so this glue never waits for RCU Tasks (0.1 s or more \
+     per swap). The glue's: the call site holds rcu_read_lock() (SRCU for a \
+     sleepable op) across the static call, so the synchronize_rcu() (and \
+     synchronize_srcu()) in unreg and update returns after the last call \
+     of the old op, and the exit op runs after it, as for the other ops.";
 
 /// `BTF_ID_LIST` of the ops type and written structs, plus the id shift
 /// that makes the lists usable from an out-of-tree module (`built_in`
@@ -944,16 +955,6 @@ pub fn h_policy_names(ops: &OpsTable, n: &Names) -> (String, String) {
     (on, off)
 }
 
-/// Waits for the readers of the ops called under RCU and, if a hot op is
-/// not sleepable, for tasks preempted at its lock-free call site.
-fn rcu_sync(ops: &OpsTable) -> &'static str {
-    if ops.hot().any(|c| !c.sleepable) {
-        "\tsynchronize_rcu_mult(call_rcu, call_rcu_tasks);\n"
-    } else {
-        "\tsynchronize_rcu();\n"
-    }
-}
-
 /// `<sub>_bpf_patch()`: every hot op's static call to the instance's op,
 /// or to its default (NULL for a void op without one).
 fn patch_fn(ops: &OpsTable, n: &Names) -> String {
@@ -1087,7 +1088,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     }
     writeln!(s, "\t{link_var} = NULL;").unwrap();
     s.push_str("\t/* no CPU is still inside one of its ops */\n");
-    s.push_str(rcu_sync(ops));
+    s.push_str("\tsynchronize_rcu();\n");
     s.push_str(&srcu_sync(ops, n));
     if has_exit {
         writeln!(
@@ -1125,7 +1126,7 @@ fn reg_one(ops: &OpsTable, n: &Names) -> String {
     if hot {
         writeln!(s, "\t{patch}(kdata);").unwrap();
     }
-    s.push_str(rcu_sync(ops));
+    s.push_str("\tsynchronize_rcu();\n");
     s.push_str(&srcu_sync(ops, n));
     s.push_str(&exit_call(ops, "old"));
     s.push_str("\treturn 0;\n}\n\n");

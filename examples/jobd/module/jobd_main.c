@@ -248,8 +248,9 @@ static int jobd_worker(void *arg)
 			jobd_run(dom, item);
 		/*
 		 * Between jobs no policy call is in flight: an RCU Tasks
-		 * quiescent state, which swapping a hot op waits for even while
-		 * the queue never empties (see jobd_bpf.c).
+		 * quiescent state, which the kernel waits for before it frees
+		 * a swapped-out policy's trampoline (see jobd_bpf.c), even
+		 * while the queue never empties.
 		 */
 		cond_resched_tasks_rcu_qs();
 	}

@@ -63,10 +63,6 @@ pub fn emit(decl: &Declaration) -> String {
     if ops.hot().next().is_some() {
         includes.push("linux/static_call.h");
     }
-    if ops.hot().any(|c| !c.sleepable) {
-        // synchronize_rcu_mult()
-        includes.push("linux/rcupdate_wait.h");
-    }
     let own = format!("linux/{sub}.h");
     if built_in {
         includes.push(&own);
