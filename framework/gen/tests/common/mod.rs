@@ -112,7 +112,8 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
                 Decl::new(ty, &format!("a{a}{suffix}"))
             })
             .collect();
-        let needs_default = !ret.is_void() || bool::arbitrary(g);
+        let void = ret.is_void();
+        let needs_default = !void || bool::arbitrary(g);
         let required = bool::arbitrary(g);
         let if_missing = if !required && bool::arbitrary(g) {
             IfMissing::Zero
@@ -128,8 +129,9 @@ pub fn valid_decl(g: &mut Gen) -> Declaration {
             required,
             default: needs_default.then(|| format!("{sub}_default_op{i}")),
             sleepable: instances == Instances::One && below(g, 4) == 0,
-            // a static call needs one instance and a default (or void)
-            hot: instances == Instances::One && needs_default && below(g, 3) == 0,
+            // a static call needs one instance and a default, or a void op
+            // (then a NOP while the instance lacks it)
+            hot: instances == Instances::One && (needs_default || void) && below(g, 3) == 0,
             exit: false,
             if_missing,
             verdict: None,
