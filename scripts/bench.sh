@@ -94,6 +94,17 @@ vng_side_by_side() {
 		python3 -m venv "$venv"
 		"$venv/bin/pip" install -q virtme-ng
 	fi
+	# vng's guest init finds its script I/O ports by the names udev gives them
+	# (/dev/virtio-ports/*), with the host's udevd: without one, every command
+	# "fails" with status 255.
+	if [ ! -x /lib/systemd/systemd-udevd ] && ! command -v udevd >/dev/null; then
+		if [ "$(id -u)" != 0 ]; then
+			echo "bench: virtme-ng needs udev in the guest (the host's): apt-get install udev" >&2
+			return 1
+		fi
+		echo "bench: installing udev for virtme-ng's guest" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends udev >&2
+	fi
 	local tree image
 	tree=$("$repo/target/debug/modless-qemu" --print-kernel-tree "${vng_kconfig[@]}")
 	image=$tree/arch/x86/boot/bzImage
