@@ -21,8 +21,6 @@ pub(crate) const OBJECT_NAME: &str = "dombal.bpf.o";
 
 /// The struct_ops map of the object.
 const OPS_MAP: &str = "dombal_ops";
-/// The broken variant's `ops.timeout_ms`: the watchdog test waits for it.
-const BROKEN_TIMEOUT_MS: u32 = 2000;
 
 /// Which scheduler to load (one object, configured apart).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,7 +177,7 @@ fn open_load<'obj>(
     if let Variant::Broken { starve_tgid } = variant {
         ro.starve_tgid = starve_tgid;
         let ops = open.struct_ops.dombal_ops_mut();
-        ops.timeout_ms = BROKEN_TIMEOUT_MS;
+        ops.timeout_ms = 2000; // the watchdog test waits for this
         ops.name = [0; 128];
         for (d, s) in ops.name.iter_mut().zip(variant.ops_name().bytes()) {
             *d = s as _;

@@ -269,6 +269,12 @@ fn watchdog() -> anyhow::Result<()> {
             Tunables::default(),
         )?;
         let link = sched.attach()?;
+        // the name was set through the skeleton's typed ops table
+        let ops = sysfs::root_ops().unwrap_or_default();
+        ensure!(
+            ops == "dombal_broken",
+            "attached as `{ops}`, not dombal_broken"
+        );
         println!("dombal_broken attached, starving pid {pid}");
         let start = Instant::now();
         let exit = loop {
