@@ -28,6 +28,7 @@ fn main() {
     modless_bpf_build::BpfObjects::dir("bpf")
         .and_dir("bpf/jobd")
         .and_dir("bpf/jobd_next")
+        .skeleton("kernel_enums")
         .build(|mut b, src, _| {
             let text = std::fs::read_to_string(src).unwrap_or_default();
             if text.contains("modless-build: no-vmlinux") {

@@ -11,6 +11,7 @@ mod kmsg;
 mod policy;
 
 use anyhow::{bail, ensure};
+use modless_guest_test::check;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,27 +26,15 @@ use policy::Policy;
 const PROGRESS: Duration = Duration::from_secs(120);
 
 fn main() -> anyhow::Result<()> {
-    let scenario = std::env::args().nth(1).unwrap_or_default();
-    match scenario.as_str() {
-        "victims" => victims(),
-        "claim" => claim(),
-        "declare" => declare(),
-        "exiting" => exiting(),
-        "verifier" => verifier(),
-        "exclusive" => exclusive(),
-        "churn" => churn(),
-        other => bail!(
-            "unknown scenario {other:?}: victims | claim | declare | exiting | verifier | exclusive | churn"
-        ),
-    }?;
-    println!("ok: {scenario}");
-    Ok(())
-}
-
-fn check(what: &str, ok: bool) -> anyhow::Result<()> {
-    println!("[{}] {what}", if ok { "ok" } else { "FAIL" });
-    ensure!(ok, "{what}");
-    Ok(())
+    modless_guest_test::main(&[
+        ("victims", victims),
+        ("claim", claim),
+        ("declare", declare),
+        ("exiting", exiting),
+        ("verifier", verifier),
+        ("exclusive", exclusive),
+        ("churn", churn),
+    ])
 }
 
 /// The v2 selftest's shape: an 80 MiB cgroup with a 40 MiB leaf ("big",

@@ -1,9 +1,8 @@
 //! The policies build.rs compiled, loaded through modless-loader as a Rust
 //! program embedding modless would.
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use modless_loader::{Extension, LoadError, OpenExtension, OpsLink};
-use std::os::fd::{AsFd, AsRawFd};
 
 /// An object build.rs compiled from bpf/NAME.bpf.c.
 macro_rules! object {
@@ -58,21 +57,7 @@ impl Policy {
     }
 
     /// Runs the object's `SEC("syscall")` program `name` once.
-    pub fn run(&self, name: &str) -> anyhow::Result<()> {
-        let prog = self
-            .ext
-            .object()
-            .progs()
-            .find(|p| p.name() == name)
-            .with_context(|| format!("no program {name} in {}", self.ext.path().display()))?;
-        // SAFETY: all-zero is the empty bpf_test_run_opts; sz says which libbpf layout it is.
-        let mut opts: libbpf_sys::bpf_test_run_opts = unsafe { std::mem::zeroed() };
-        opts.sz = std::mem::size_of::<libbpf_sys::bpf_test_run_opts>() as _;
-        // SAFETY: a loaded program's fd and a valid, sized opts struct.
-        let r = unsafe { libbpf_sys::bpf_prog_test_run_opts(prog.as_fd().as_raw_fd(), &mut opts) };
-        if r != 0 {
-            bail!("running {name}: {}", std::io::Error::from_raw_os_error(-r));
-        }
-        Ok(())
+    pub fn run(&self, name: &str) -> Result<(), LoadError> {
+        self.ext.test_run(name).map(drop)
     }
 }

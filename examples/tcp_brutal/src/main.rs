@@ -10,7 +10,7 @@ mod load;
 mod net;
 mod sys;
 
-use anyhow::{bail, ensure};
+use modless_guest_test::check;
 use std::io;
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
@@ -37,22 +37,12 @@ const WINDOW: Duration = Duration::from_secs(4);
 const BAND: (f64, f64) = (0.7, 1.15);
 
 fn main() -> anyhow::Result<()> {
-    let scenario = std::env::args().nth(1).unwrap_or_default();
-    match scenario.as_str() {
-        "path" => path(),
-        "goodput" => goodput(),
-        "params" => params(),
-        "detach" => detach(),
-        other => bail!("unknown scenario {other:?}: path | goodput | params | detach"),
-    }?;
-    println!("ok: {scenario}");
-    Ok(())
-}
-
-fn check(what: &str, ok: bool) -> anyhow::Result<()> {
-    println!("[{}] {what}", if ok { "ok" } else { "FAIL" });
-    ensure!(ok, "{what}");
-    Ok(())
+    modless_guest_test::main(&[
+        ("path", path),
+        ("goodput", goodput),
+        ("params", params),
+        ("detach", detach),
+    ])
 }
 
 fn mbit(bytes_per_sec: f64) -> f64 {

@@ -150,7 +150,7 @@ pub enum LoadError {
         op: &'static str,
         source: io::Error,
     },
-    /// Reading kernel information about a link or program failed.
+    /// A kernel call about a link or program (info, test run) failed.
     #[error("{what}: {source}")]
     Kernel { what: String, source: io::Error },
 }

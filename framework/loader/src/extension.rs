@@ -287,6 +287,19 @@ impl<'obj> ExtensionOf<'obj> {
         self.hook_link(link, log, target, name, section, cgroup)
     }
 
+    /// Runs program `name` once in the kernel (BPF_PROG_RUN) with no context
+    /// or data, as a `SEC("syscall")` program is run; returns its return value.
+    pub fn test_run(&self, name: &str) -> Result<u32> {
+        let prog = self.program(name)?;
+        sys::test_run(&prog).map_err(|errno| LoadError::Kernel {
+            what: format!(
+                "running program `{name}` of {} (BPF_PROG_RUN; it runs only `syscall` and test-runnable program types)",
+                self.path.display()
+            ),
+            source: io::Error::from_raw_os_error(errno),
+        })
+    }
+
     /// Attaches every struct_ops map, every hook program and every cgroup
     /// program (to the root cgroup, [`ROOT_CGROUP`]); on a failure what was
     /// attached so far is detached again.

@@ -75,75 +75,21 @@ impl OpenExtension {
             source: errno_of(&e),
             log,
         })?;
-        let mut this = Self {
+        let mut open = open;
+        let kernel_enums = fill_kernel_enums(&mut open, &path, kernel_btf)?;
+        Ok(Self {
             path,
             open,
             kernel_btf: kernel_btf.map(Path::to_path_buf),
             log_level: 0,
-            kernel_enums: Vec::new(),
-        };
-        this.fill_kernel_enums()?;
-        Ok(this)
+            kernel_enums,
+        })
     }
 
     /// Globals filled with the kernel's enum values when the object was
     /// opened (see [`KernelEnum`]); `set_var`/`set_rodata` may override them.
     pub fn kernel_enums(&self) -> &[KernelEnum] {
         &self.kernel_enums
-    }
-
-    /// Fills every `.rodata` global that asks for a kernel enumerator with
-    /// its value in the kernel BTF libbpf will use.
-    fn fill_kernel_enums(&mut self) -> Result<()> {
-        let wants: Vec<(SecVar, String, VarType)> = {
-            let Some(btf) = sys::open_btf(&self.open) else {
-                return Ok(());
-            };
-            datasec_vars(&btf, map_types(&self.open), |s| s == ".rodata")
-                .into_iter()
-                .filter_map(|v| {
-                    let tags: Vec<String> = decl_tags(&btf, v.type_id)
-                        .into_iter()
-                        .filter(|(idx, _)| idx.is_none())
-                        .map(|(_, t)| t)
-                        .collect();
-                    let e = wanted(&v.name, &tags)?;
-                    let ty = var_type(&btf, v.type_id);
-                    Some((v, e, ty))
-                })
-                .collect()
-        };
-        if wants.is_empty() {
-            return Ok(());
-        }
-        let kernel = match &self.kernel_btf {
-            Some(p) => modless_btf::Btf::open(p, None),
-            None => modless_btf::Btf::running_vmlinux(),
-        };
-        let values = kernel
-            .map(|b| b.enum_values(modless_btf::TypeScope::All))
-            .unwrap_or_default();
-        for (v, enumerator, ty) in wants {
-            let found = values.get(&enumerator);
-            if let Some(k) = found {
-                let text = k.value.to_string();
-                let (bytes, _) = encode(&ty, &text).map_err(|why| LoadError::BadValue {
-                    object: self.path.clone(),
-                    var: v.name.clone(),
-                    ty: ty.to_string(),
-                    value: format!("{text} (the kernel's {enumerator})"),
-                    why: format!("{why}; declare it u64 as scx does"),
-                })?;
-                self.write_var(&v, &bytes)?;
-            }
-            self.kernel_enums.push(KernelEnum {
-                var: v.name,
-                enumerator,
-                enum_name: found.map(|k| k.enum_name.clone()).unwrap_or_default(),
-                value: found.map(|k| k.value),
-            });
-        }
-        Ok(())
     }
 
     /// Opens an object embedded in the program (`include_bytes!`); `name`
@@ -291,32 +237,11 @@ impl OpenExtension {
     }
 
     fn image_too_small(&self, v: &SecVar, len: usize) -> LoadError {
-        LoadError::RodataSize {
-            object: self.path.clone(),
-            var: v.name.clone(),
-            expected: v.size,
-            given: len,
-        }
+        image_too_small(&self.path, v, len)
     }
 
     fn write_var(&mut self, v: &SecVar, value: &[u8]) -> Result<()> {
-        if value.len() != v.size {
-            return Err(self.image_too_small(v, value.len()));
-        }
-        let mut len = 0;
-        let written = self
-            .open
-            .maps_mut()
-            .find(|m| m.name().to_string_lossy() == v.map)
-            .and_then(|mut m| {
-                let image = m.initial_value_mut()?;
-                len = image.len();
-                image
-                    .get_mut(v.offset..v.offset + v.size)?
-                    .copy_from_slice(value);
-                Some(())
-            });
-        written.ok_or_else(|| self.image_too_small(v, len))
+        write_var(&mut self.open, &self.path, v, value)
     }
 
     /// Sets the verifier log level of every program (1 = instructions,
@@ -389,4 +314,93 @@ fn names(vars: &[SecVar]) -> String {
         .map(|v| v.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn image_too_small(path: &Path, v: &SecVar, len: usize) -> LoadError {
+    LoadError::RodataSize {
+        object: path.to_path_buf(),
+        var: v.name.clone(),
+        expected: v.size,
+        given: len,
+    }
+}
+
+/// Writes `value` as the initial value of global `v` of `open`.
+fn write_var(open: &mut OpenObject, path: &Path, v: &SecVar, value: &[u8]) -> Result<()> {
+    if value.len() != v.size {
+        return Err(image_too_small(path, v, value.len()));
+    }
+    let mut len = 0;
+    let written = open
+        .maps_mut()
+        .find(|m| m.name().to_string_lossy() == v.map)
+        .and_then(|mut m| {
+            let image = m.initial_value_mut()?;
+            len = image.len();
+            image
+                .get_mut(v.offset..v.offset + v.size)?
+                .copy_from_slice(value);
+            Some(())
+        });
+    written.ok_or_else(|| image_too_small(path, v, len))
+}
+
+/// Fills every `.rodata` global of `open` that asks for a kernel
+/// enumerator with its value in `kernel_btf` (else the running kernel's),
+/// the BTF libbpf will use; what was asked for and found.
+pub(crate) fn fill_kernel_enums(
+    open: &mut OpenObject,
+    path: &Path,
+    kernel_btf: Option<&Path>,
+) -> Result<Vec<KernelEnum>> {
+    let wants: Vec<(SecVar, String, VarType)> = {
+        let Some(btf) = sys::open_btf(open) else {
+            return Ok(Vec::new());
+        };
+        datasec_vars(&btf, map_types(open), |s| s == ".rodata")
+            .into_iter()
+            .filter_map(|v| {
+                let tags: Vec<String> = decl_tags(&btf, v.type_id)
+                    .into_iter()
+                    .filter(|(idx, _)| idx.is_none())
+                    .map(|(_, t)| t)
+                    .collect();
+                let e = wanted(&v.name, &tags)?;
+                let ty = var_type(&btf, v.type_id);
+                Some((v, e, ty))
+            })
+            .collect()
+    };
+    if wants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kernel = match kernel_btf {
+        Some(p) => modless_btf::Btf::open(p, None),
+        None => modless_btf::Btf::running_vmlinux(),
+    };
+    let values = kernel
+        .map(|b| b.enum_values(modless_btf::TypeScope::All))
+        .unwrap_or_default();
+    let mut filled = Vec::new();
+    for (v, enumerator, ty) in wants {
+        let found = values.get(&enumerator);
+        if let Some(k) = found {
+            let text = k.value.to_string();
+            let (bytes, _) = encode(&ty, &text).map_err(|why| LoadError::BadValue {
+                object: path.to_path_buf(),
+                var: v.name.clone(),
+                ty: ty.to_string(),
+                value: format!("{text} (the kernel's {enumerator})"),
+                why: format!("{why}; declare it u64 as scx does"),
+            })?;
+            write_var(open, path, &v, &bytes)?;
+        }
+        filled.push(KernelEnum {
+            var: v.name,
+            enumerator,
+            enum_name: found.map(|k| k.enum_name.clone()).unwrap_or_default(),
+            value: found.map(|k| k.value),
+        });
+    }
+    Ok(filled)
 }

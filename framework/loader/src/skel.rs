@@ -25,7 +25,7 @@ use crate::error::{classify, LoadError, Result, Step};
 use crate::extension::{ExtensionOf, Obj};
 use crate::log::capture;
 use crate::members::{self, SkippedMember};
-use crate::open::errno_of;
+use crate::open::{errno_of, fill_kernel_enums};
 use crate::sys;
 
 /// Where a skeleton's object lives while the skeleton borrows it:
@@ -52,18 +52,25 @@ macro_rules! skeleton {
 }
 
 /// Opens the skeleton `builder` makes: libbpf parses its embedded object
-/// (no kernel yet); `name` is what errors call it.
+/// (no kernel yet); `name` is what errors call it. Its kernel-enum globals
+/// are filled as [`OpenExtension`](crate::OpenExtension)'s are (see
+/// [`KernelEnum`](crate::KernelEnum)), from the kernel BTF the builder's
+/// `btf_custom_path` names, else the running kernel's.
 pub fn open_skel<'obj, B: SkelBuilder<'obj>>(
     name: &str,
     builder: B,
     storage: &'obj mut SkelStorage,
 ) -> Result<B::Output> {
+    let path = PathBuf::from(name);
+    let kernel_btf = sys::btf_custom_path(builder.object_builder());
     let (open, log) = capture(|| builder.open(storage));
-    open.map_err(|e| LoadError::Open {
-        object: PathBuf::from(name),
+    let mut open = open.map_err(|e| LoadError::Open {
+        object: path.clone(),
         source: errno_of(&e),
         log,
-    })
+    })?;
+    fill_kernel_enums(open.open_object_mut(), &path, kernel_btf.as_deref())?;
+    Ok(open)
 }
 
 /// Loads an opened skeleton as [`OpenExtension::load`](crate::OpenExtension::load)

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use modless_loader::{KernelEnum, LoadError, OpenExtension};
 
+#[cfg(modless_bpf_objects)]
+modless_loader::skeleton!(mod skel = "kernel_enums");
+
 fn object(name: &str) -> PathBuf {
     Path::new(env!("OUT_DIR")).join(format!("{name}.bpf.o"))
 }
@@ -49,6 +52,30 @@ fn named_and_tagged_globals_get_the_kernels_values() {
         }
     );
     assert_eq!(o.kernel_enums().len(), 5, "{:?}", o.kernel_enums());
+}
+
+/// The typed skeleton's open fills them too, from the BTF its builder names.
+#[cfg(modless_bpf_objects)]
+#[test]
+#[ignore = "needs the loader's BPF objects, built against a built kernel: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn a_skeleton_gets_the_kernels_values_at_open() {
+    use libbpf_rs::skel::SkelBuilder;
+    let mut builder = skel::KernelEnumsSkelBuilder::default();
+    builder
+        .object_builder_mut()
+        .btf_custom_path(kernel())
+        .unwrap();
+    let mut storage = modless_loader::SkelStorage::uninit();
+    let open = modless_loader::open_skel("kernel_enums", builder, &mut storage)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ro = open.maps.rodata_data.as_deref().unwrap();
+    assert_eq!(ro.__MODLESS_K_BIG, 0x8000000000000001);
+    assert_eq!(ro.__MODLESS_K_ANSWER, 42);
+    assert_eq!(ro.__MODLESS_K_NEG, -7);
+    assert_eq!(ro.answer_by_tag, 42);
+    // not in the kernel, or not asking: the initial value stays
+    assert_eq!(ro.__MODLESS_K_ABSENT, 3);
+    assert_eq!(ro.nr_plain, 5);
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub use image::{open_btf, read_live, value_type_id, write_live};
 pub use info::{enable_run_stats, prog_info, ProgInfo};
 pub use kmod::{delete_module, finit_module};
 pub use link::{attach_struct_ops, update_map};
-pub use object::{attach_cgroup, attach_program, load};
+pub use object::{attach_cgroup, attach_program, btf_custom_path, load, test_run};
 pub use print::install_print;
 
 /// A libbpf return value: `>= 0` as is, else the errno it carries.

@@ -2,10 +2,13 @@
 //! libbpf's errno (libbpf-rs's errors keep only its kind): the loader's
 //! error classification tells EPERM from EACCES from EINVAL.
 
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::ffi::{CStr, OsStr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 use std::ptr::NonNull;
 
-use libbpf_rs::{AsRawLibbpf, Link, Object, OpenObject, ProgramMut};
+use libbpf_rs::{AsRawLibbpf, Link, Object, ObjectBuilder, OpenObject, Program, ProgramMut};
 
 use crate::{check, last_errno};
 
@@ -40,4 +43,32 @@ pub fn attach_cgroup(prog: &ProgramMut<'_>, cgroup: BorrowedFd<'_>) -> Result<Li
     link(unsafe {
         libbpf_sys::bpf_program__attach_cgroup(prog.as_libbpf_object().as_ptr(), cgroup.as_raw_fd())
     })
+}
+
+/// Runs `prog` once through BPF_PROG_RUN with no context or data (what a
+/// `SEC("syscall")` program takes); its return value, or the errno.
+pub fn test_run(prog: &Program<'_>) -> Result<u32, i32> {
+    let mut opts = libbpf_sys::bpf_test_run_opts {
+        sz: std::mem::size_of::<libbpf_sys::bpf_test_run_opts>() as _,
+        ..Default::default()
+    };
+    // SAFETY: `prog` borrows a loaded program of a live object, so its fd is
+    // open for the call; `opts` is sized and names no buffers (all null), so
+    // the kernel writes only `opts` itself.
+    check(unsafe { libbpf_sys::bpf_prog_test_run_opts(prog.as_fd().as_raw_fd(), &mut opts) })?;
+    Ok(opts.retval)
+}
+
+/// The kernel BTF file `builder` makes libbpf resolve against, if set
+/// (`ObjectBuilder::btf_custom_path`); `None`: the running kernel's.
+pub fn btf_custom_path(builder: &ObjectBuilder) -> Option<PathBuf> {
+    // SAFETY: the opts live inside `builder`, borrowed for this call.
+    let path = unsafe { builder.as_libbpf_object().as_ref() }.btf_custom_path;
+    if path.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null btf_custom_path points at the NUL-terminated
+    // CString `builder` owns, alive as long as the borrow.
+    let c = unsafe { CStr::from_ptr(path) };
+    Some(PathBuf::from(OsStr::from_bytes(c.to_bytes())))
 }

@@ -3,7 +3,7 @@
  * dombal: a domain load balancer for sched_ext.
  *
  * CPUs are grouped into domains (NUMA nodes or LLCs; userspace fills
- * cpu_dom[] from sysfs). Every domain has its own DSQ. A task belongs to one
+ * cpu_dom[] from sysfs before load). Every domain has its own DSQ. A task belongs to one
  * domain and is queued there; a CPU pulls from its own domain's DSQ first and
  * steals from the others only when that is empty, so no CPU idles while work
  * is queued anywhere it may run.
@@ -76,19 +76,16 @@ struct balance_timer {
 	struct bpf_timer timer;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct dombal_config);
-} config SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DOMBAL_MAX_CPUS);
-	__type(key, u32);
-	__type(value, u32);
-} cpu_dom SEC(".maps");
+/*
+ * Set by the loader (its typed skeleton) between open and load: the
+ * verifier then sees them as constants.
+ */
+const volatile u32 nr_domains = 1;
+const volatile u32 hyst_pct = 20;	/* act when (max - min) > mean * hyst_pct / 100 */
+const volatile u64 balance_interval_ns = 100000000ULL;
+const volatile u64 time_slice_ns;	/* 0: SCX_SLICE_DFL */
+const volatile s32 starve_tgid;		/* the watchdog test's bug: never dispatch this tgid */
+const volatile u32 cpu_dom[DOMBAL_MAX_CPUS];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -97,12 +94,8 @@ struct {
 	__type(value, struct dom_ctx);
 } doms SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DOMBAL_MAX_DOMS);
-	__type(key, u32);
-	__type(value, struct dombal_dom_stats);
-} dom_stats SEC(".maps");
+/* Published per domain; the loader reads them from the mapped .bss. */
+struct dombal_dom_stats dom_stats[DOMBAL_MAX_DOMS];
 
 /* modless-loader reads this as the exit record (sched_ext's UEI name). */
 struct dombal_exit_info uei;
@@ -130,41 +123,31 @@ static u64 dombal_now(void)
 	return SCHED_EXT_HAS(scx_bpf_now) ? scx_bpf_now() : bpf_ktime_get_ns();
 }
 
-static struct dombal_config *cfg(void)
-{
-	u32 zero = 0;
-
-	return bpf_map_lookup_elem(&config, &zero);
-}
-
 static u32 nr_doms(void)
 {
-	struct dombal_config *c = cfg();
-	u32 n = c ? c->nr_doms : 1;
+	u32 n = nr_domains;
 
 	return n >= 1 && n <= DOMBAL_MAX_DOMS ? n : 1;
 }
 
 static u64 slice_ns(void)
 {
-	struct dombal_config *c = cfg();
-
-	return c && c->slice_ns ? c->slice_ns : SCX_SLICE_DFL;
+	return time_slice_ns ?: SCX_SLICE_DFL;
 }
 
 static u64 interval_ns(void)
 {
-	struct dombal_config *c = cfg();
-
-	return c && c->balance_interval_ns ? c->balance_interval_ns : 100000000ULL;
+	return balance_interval_ns ?: 100000000ULL;
 }
 
 static u32 dom_of_cpu(s32 cpu)
 {
-	u32 key = cpu;
-	u32 *dom = bpf_map_lookup_elem(&cpu_dom, &key);
+	u32 dom;
 
-	return dom && *dom < DOMBAL_MAX_DOMS ? *dom : 0;
+	if ((u32)cpu >= DOMBAL_MAX_CPUS)
+		return 0;
+	dom = cpu_dom[cpu];
+	return dom < DOMBAL_MAX_DOMS ? dom : 0;
 }
 
 static struct dom_ctx *dom_ctx(u32 dom)
@@ -174,7 +157,7 @@ static struct dom_ctx *dom_ctx(u32 dom)
 
 static struct dombal_dom_stats *dom_stat(u32 dom)
 {
-	return bpf_map_lookup_elem(&dom_stats, &dom);
+	return dom < DOMBAL_MAX_DOMS ? &dom_stats[dom] : NULL;
 }
 
 #define STAT_INC(dom, field)						\
@@ -343,15 +326,11 @@ static u32 pick_dom(struct task_struct *p, struct task_ctx *t, u64 now)
 	return to;
 }
 
-#ifdef DOMBAL_BROKEN
-/* One lookup: 6.12's verifier does not see two cfg() calls as one value. */
+/* Only the broken variant (starve_tgid set) has a victim. */
 static bool is_victim(struct task_struct *p)
 {
-	struct dombal_config *c = cfg();
-
-	return c && p->tgid == c->starve_tgid;
+	return starve_tgid && p->tgid == starve_tgid;
 }
-#endif
 
 /*
  * An idle CPU for @p within @dom_mask, claimed, or -1. Kernels without
@@ -394,11 +373,9 @@ s32 SCHED_EXT_OP(dombal_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wak
 
 	if (!t)
 		return prev_cpu;
-#ifdef DOMBAL_BROKEN
 	/* Keep the victim away from the direct-dispatch path. */
 	if (is_victim(p))
 		return prev_cpu;
-#endif
 	d = dom_ctx(t->dom);
 	if (!d)
 		return prev_cpu;
@@ -422,11 +399,9 @@ void SCHED_EXT_OP(dombal_enqueue, struct task_struct *p, u64 enq_flags)
 	s32 cpu = -1;
 	u32 dom;
 
-#ifdef DOMBAL_BROKEN
 	/* The deliberate bug: this task is owned by BPF and never dispatched. */
 	if (is_victim(p))
 		return;
-#endif
 	if (!t) {
 		scx_bpf_error("%s[%d] has no task context", p->comm, p->pid);
 		return;
@@ -569,10 +544,9 @@ static int balance_timerfn(void *map, int *key, struct bpf_timer *tm)
 {
 	u64 now = dombal_now(), total = 0, max = 0, min = ~0ULL, hyst;
 	u32 n = nr_doms(), i, busiest, idlest;
-	struct dombal_config *c = cfg();
 	struct dom_ctx *d;
 
-	hyst = c ? c->hyst_pct : 20;
+	hyst = hyst_pct;
 	busiest_dom = idlest_dom = 0;
 	bpf_for(i, 0, n) {
 		struct dombal_dom_stats *s;
@@ -676,14 +650,7 @@ void SCHED_EXT_OP(dombal_exit, struct scx_exit_info *ei)
 	__sync_val_compare_and_swap(&x->kind, 0, ei->kind);
 }
 
-#ifdef DOMBAL_BROKEN
-#define DOMBAL_NAME	"dombal_broken"
-#define DOMBAL_TIMEOUT	2000	/* ms: the watchdog test waits for this */
-#else
-#define DOMBAL_NAME	"dombal"
-#define DOMBAL_TIMEOUT	0	/* the kernel's default (30 s) */
-#endif
-
+/* The broken variant's loader renames it and shortens timeout_ms. */
 SCHED_EXT_OPS_DEFINE(dombal_ops,
 	.select_cpu	= (void *)dombal_select_cpu,
 	.enqueue	= (void *)dombal_enqueue,
@@ -695,6 +662,6 @@ SCHED_EXT_OPS_DEFINE(dombal_ops,
 	.exit_task	= (void *)dombal_exit_task,
 	.init		= (void *)dombal_init,
 	.exit		= (void *)dombal_exit,
-	.timeout_ms	= DOMBAL_TIMEOUT,
+	.timeout_ms	= 0,	/* the kernel's default (30 s) */
 	.exit_dump_len	= DOMBAL_DUMP_LEN,
-	.name		= DOMBAL_NAME);
+	.name		= "dombal");

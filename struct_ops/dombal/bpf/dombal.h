@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Types shared by dombal.bpf.c and its Rust loader (src/abi.rs mirrors them
- * field for field; a size test there catches drift).
+ * Types shared by dombal.bpf.c and its Rust loader (which sees them through
+ * the skeleton generated from the object's BTF).
  */
 #ifndef __DOMBAL_H
 #define __DOMBAL_H
@@ -12,16 +12,6 @@
 #define DOMBAL_REASON_LEN	128
 #define DOMBAL_MSG_LEN		1024
 #define DOMBAL_DUMP_LEN		8192
-
-/* Written by userspace after load, before attach; read-only for BPF. */
-struct dombal_config {
-	__u32 nr_doms;
-	__u32 hyst_pct;			/* act when (max - min) > mean * hyst_pct / 100 */
-	__u64 balance_interval_ns;
-	__u64 slice_ns;
-	__s32 starve_tgid;		/* broken variant only: never dispatch this tgid */
-	__u32 pad;
-};
 
 /* Per domain, published by BPF; userspace only reads it. */
 struct dombal_dom_stats {

@@ -9,6 +9,7 @@ use crate::sched::{Loaded, Tunables, Variant};
 use crate::stats::{imbalance, load_imbalance};
 use crate::topology::Topology;
 use crate::workload::Spinners;
+use modless_loader::SkelStorage;
 
 /// `dombal bench` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -140,7 +141,9 @@ pub fn run(args: &BenchArgs, tunables: Tunables) -> anyhow::Result<()> {
     let default = run_once(&topo, args, units, None)?;
     print_run("default", &default);
 
-    let loaded = Loaded::load(Variant::Dombal, &topo, tunables)?;
+    let mut storage = SkelStorage::uninit();
+
+    let loaded = Loaded::load(&mut storage, Variant::Dombal, &topo, tunables)?;
     for p in loaded.extension().program_stats()? {
         println!(
             "bench: verifier processed {:>6} insns: {}",

@@ -7,7 +7,7 @@ use modless_btf::Btf;
 use modless_import::Call;
 
 use crate::error::DombalError;
-use crate::sched::Variant;
+use crate::sched::{OBJECT, OBJECT_NAME};
 
 /// The declaration the object was built from: its `[compat]` groups the
 /// flavoured externs into operations.
@@ -44,18 +44,13 @@ impl std::fmt::Display for Feature {
     }
 }
 
-/// The `[compat]` operations `variant`'s object calls, on the running kernel.
-pub fn detect(variant: Variant) -> Result<Vec<Feature>, DombalError> {
+/// The `[compat]` operations the object calls, on the running kernel.
+pub fn detect() -> Result<Vec<Feature>, DombalError> {
     let decl = modless_decl::parse(DECL, "sched_ext.toml")
         .map_err(|e| DombalError::Features(e.to_string()))?;
     let kernel = Btf::running_vmlinux().map_err(|e| DombalError::Features(e.to_string()))?;
-    let calls = modless_import::resolve(
-        variant.object(),
-        variant.object_name(),
-        &kernel,
-        decl.compat.as_ref(),
-    )
-    .map_err(|e| DombalError::Features(e.to_string()))?;
+    let calls = modless_import::resolve(OBJECT, OBJECT_NAME, &kernel, decl.compat.as_ref())
+        .map_err(|e| DombalError::Features(e.to_string()))?;
     Ok(calls
         .into_iter()
         .filter(|c| c.operation)

@@ -1,7 +1,7 @@
 //! dombal: a sched_ext domain load balancer (see README.md).
 //!
 //! ```text
-//! Topology::detect ─ Loaded::load (modless-loader: open, verifier, config maps)
+//! Topology::detect ─ Loaded::load (modless-loader: open_skel, typed .rodata, load_skel)
 //!                     ─ Loaded::attach ─> OpsLink ─ Loaded::detach(link) / exit_record
 //!                     └ dom_stats, exit_record, extension().program_stats()
 //! ```

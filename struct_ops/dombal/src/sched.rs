@@ -3,20 +3,26 @@
 
 use std::time::Duration;
 
-use modless_loader::{ExitRecord, Extension, OpenExtension, OpsLink};
+use modless_loader::{ExitRecord, ExtensionOf, OpsLink, SkelStorage};
 
-use crate::abi::{bytes_of, from_bytes, Config, DomStats, Pod};
+use crate::abi::DomStats;
 use crate::error::DombalError;
 use crate::sysfs;
 use crate::topology::Topology;
 
-static DOMBAL_OBJ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/dombal.bpf.o"));
-static BROKEN_OBJ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/dombal_broken.bpf.o"));
+#[cfg(modless_bpf_objects)]
+modless_loader::skeleton!(mod bpf = "dombal");
 
-/// The struct_ops map both objects define.
+/// The object, for what reads it whole (`dombal features`); empty when the
+/// crate was built without clang or a kernel.
+pub(crate) static OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/dombal.bpf.o"));
+/// What errors call the object.
+pub(crate) const OBJECT_NAME: &str = "dombal.bpf.o";
+
+/// The struct_ops map of the object.
 const OPS_MAP: &str = "dombal_ops";
 
-/// Which BPF object to load.
+/// Which scheduler to load (one object, configured apart).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
     /// The balancer.
@@ -32,20 +38,6 @@ impl Variant {
         match self {
             Self::Dombal => "dombal",
             Self::Broken { .. } => "dombal_broken",
-        }
-    }
-
-    pub(crate) fn object_name(self) -> &'static str {
-        match self {
-            Self::Dombal => "dombal.bpf.o",
-            Self::Broken { .. } => "dombal_broken.bpf.o",
-        }
-    }
-
-    pub(crate) fn object(self) -> &'static [u8] {
-        match self {
-            Self::Dombal => DOMBAL_OBJ,
-            Self::Broken { .. } => BROKEN_OBJ,
         }
     }
 }
@@ -72,13 +64,19 @@ impl Default for Tunables {
 }
 
 /// A loaded (verified) and configured scheduler; [`Loaded::attach`] makes
-/// the kernel run it.
+/// the kernel run it. Its object lives in the caller's [`SkelStorage`].
 #[derive(Debug)]
-pub struct Loaded {
-    ext: Extension,
-    variant: Variant,
+pub struct Loaded<'obj> {
+    skel: Skel<'obj>,
     topology: Topology,
 }
+
+#[cfg(modless_bpf_objects)]
+type Skel<'obj> = modless_loader::LoadedSkel<bpf::DombalSkel<'obj>>;
+/// Without the object there is nothing to load: never constructed.
+#[cfg(not(modless_bpf_objects))]
+#[derive(Debug)]
+struct Skel<'obj>(std::convert::Infallible, std::marker::PhantomData<&'obj ()>);
 
 /// Fails unless sched_ext exists and no scheduler is attached.
 pub fn check_free() -> Result<(), DombalError> {
@@ -94,76 +92,25 @@ pub fn check_free() -> Result<(), DombalError> {
     }
 }
 
-impl Loaded {
-    /// Opens and loads `variant`'s object for `topology` (the verifier runs
-    /// here) and fills its configuration maps.
-    pub fn load(variant: Variant, topology: &Topology, t: Tunables) -> Result<Self, DombalError> {
+impl<'obj> Loaded<'obj> {
+    /// Opens `variant`'s object in `storage`, sets its configuration for
+    /// `topology` and `t`, and loads it (the verifier runs here).
+    pub fn load(
+        storage: &'obj mut SkelStorage,
+        variant: Variant,
+        topology: &Topology,
+        t: Tunables,
+    ) -> Result<Self, DombalError> {
         check_free()?;
-        if variant.object().is_empty() {
-            return Err(DombalError::NotBuilt(variant.object_name()));
-        }
-        let ext = OpenExtension::bytes(variant.object_name(), variant.object())?.load()?;
-        let loaded = Self {
-            ext,
-            variant,
+        Ok(Self {
+            skel: open_load(storage, variant, topology, t)?,
             topology: topology.clone(),
-        };
-        loaded.configure(t)?;
-        Ok(loaded)
-    }
-
-    fn configure(&self, t: Tunables) -> Result<(), DombalError> {
-        let cfg = Config {
-            nr_doms: self.topology.domains.len() as u32,
-            hyst_pct: t.hyst_pct,
-            balance_interval_ns: t.balance_interval.as_nanos() as u64,
-            slice_ns: t.slice.map_or(0, |s| s.as_nanos() as u64),
-            starve_tgid: match self.variant {
-                Variant::Broken { starve_tgid } => starve_tgid,
-                Variant::Dombal => 0,
-            },
-            pad: 0,
-        };
-        self.update("config", &0u32, &cfg)?;
-        for (cpu, dom) in self.topology.cpu_dom().iter().enumerate() {
-            self.update("cpu_dom", &(cpu as u32), dom)?;
-        }
-        Ok(())
-    }
-
-    fn update<K: Pod, V: Pod>(&self, map: &str, key: &K, value: &V) -> Result<(), DombalError> {
-        Ok(self.ext.map_update(map, bytes_of(key), bytes_of(value))?)
-    }
-
-    fn lookup<T: Pod>(&self, map: &str, key: u32) -> Result<T, DombalError> {
-        let bytes = self
-            .ext
-            .map_lookup(map, &key.to_ne_bytes())?
-            .ok_or_else(|| DombalError::Missing {
-                kind: "map entry in",
-                name: map.into(),
-            })?;
-        from_bytes(&bytes).ok_or_else(|| DombalError::Missing {
-            kind: "value layout of map",
-            name: map.into(),
         })
-    }
-
-    /// The loaded object (program stats, maps, globals).
-    pub fn extension(&self) -> &Extension {
-        &self.ext
-    }
-
-    /// Per-domain statistics, as the balancer last published them.
-    pub fn dom_stats(&self) -> Result<Vec<DomStats>, DombalError> {
-        (0..self.topology.domains.len() as u32)
-            .map(|d| self.lookup("dom_stats", d))
-            .collect()
     }
 
     /// What ops.exit() recorded, once the scheduler has exited.
     pub fn exit_record(&self) -> Option<ExitRecord> {
-        self.ext.exit_record()
+        self.extension().exit_record()
     }
 
     /// The domains this scheduler was configured with.
@@ -175,7 +122,7 @@ impl Loaded {
     /// until the link is dropped or [`Loaded::detach`]ed.
     pub fn attach(&self) -> Result<OpsLink, DombalError> {
         check_free()?;
-        let link = match self.ext.attach_ops(OPS_MAP) {
+        let link = match self.extension().attach_ops(OPS_MAP) {
             Ok(link) => link,
             // EBUSY: another scheduler won the race since check_free().
             Err(e) => {
@@ -200,3 +147,112 @@ impl Loaded {
         Ok(self.exit_record())
     }
 }
+
+/// Opens the object, sets its `.rodata` through the typed skeleton (and,
+/// for the broken twin, its ops table's name and timeout), and loads it.
+#[cfg(modless_bpf_objects)]
+fn open_load<'obj>(
+    storage: &'obj mut SkelStorage,
+    variant: Variant,
+    topology: &Topology,
+    t: Tunables,
+) -> Result<Skel<'obj>, DombalError> {
+    let builder = bpf::DombalSkelBuilder::default();
+    let mut open = modless_loader::open_skel(OBJECT_NAME, builder, storage)?;
+    let ro = open
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .ok_or(DombalError::Missing {
+            kind: "section",
+            name: ".rodata".into(),
+        })?;
+    ro.nr_domains = topology.domains.len() as u32;
+    ro.hyst_pct = t.hyst_pct;
+    ro.balance_interval_ns = t.balance_interval.as_nanos() as u64;
+    ro.time_slice_ns = t.slice.map_or(0, |s| s.as_nanos() as u64);
+    for (cpu, dom) in topology.cpu_dom().into_iter().enumerate() {
+        ro.cpu_dom[cpu] = dom;
+    }
+    if let Variant::Broken { starve_tgid } = variant {
+        ro.starve_tgid = starve_tgid;
+        let ops = open.struct_ops.dombal_ops_mut();
+        ops.timeout_ms = 2000; // the watchdog test waits for this
+        ops.name = [0; 128];
+        for (d, s) in ops.name.iter_mut().zip(variant.ops_name().bytes()) {
+            *d = s as _;
+        }
+    }
+    Ok(modless_loader::load_skel(OBJECT_NAME, open)?)
+}
+
+#[cfg(not(modless_bpf_objects))]
+fn open_load<'obj>(
+    _: &'obj mut SkelStorage,
+    _: Variant,
+    _: &Topology,
+    _: Tunables,
+) -> Result<Skel<'obj>, DombalError> {
+    Err(DombalError::NotBuilt(OBJECT_NAME))
+}
+
+#[cfg(modless_bpf_objects)]
+impl Loaded<'_> {
+    /// The loaded object (program stats, maps, globals).
+    pub fn extension(&self) -> ExtensionOf<'_> {
+        self.skel.extension()
+    }
+
+    /// Per-domain statistics, as the balancer last published them (read
+    /// from the object's mapped `.bss`, typed by the skeleton).
+    pub fn dom_stats(&self) -> Result<Vec<DomStats>, DombalError> {
+        let bss = self
+            .skel
+            .maps
+            .bss_data
+            .as_deref()
+            .ok_or(DombalError::Missing {
+                kind: "section",
+                name: ".bss".into(),
+            })?;
+        let n = self.topology.domains.len();
+        Ok(bss.dom_stats[..n].iter().map(DomStats::from).collect())
+    }
+}
+
+#[cfg(not(modless_bpf_objects))]
+impl Loaded<'_> {
+    /// The loaded object (program stats, maps, globals).
+    pub fn extension(&self) -> ExtensionOf<'_> {
+        match self.skel.0 {}
+    }
+
+    /// Per-domain statistics, as the balancer last published them.
+    pub fn dom_stats(&self) -> Result<Vec<DomStats>, DombalError> {
+        match self.skel.0 {}
+    }
+}
+
+#[cfg(modless_bpf_objects)]
+impl From<&bpf::types::dombal_dom_stats> for DomStats {
+    fn from(s: &bpf::types::dombal_dom_stats) -> Self {
+        Self {
+            load: s.load,
+            runnable_weight: s.runnable_weight,
+            nr_tasks: s.nr_tasks,
+            enqueued: s.enqueued,
+            dispatched_local: s.dispatched_local,
+            stolen: s.stolen,
+            direct: s.direct,
+            migrated_in: s.migrated_in,
+            migrated_out: s.migrated_out,
+            rehomed: s.rehomed,
+            balance_rounds: s.balance_rounds,
+        }
+    }
+}
+
+// Every field of the C struct is copied above.
+#[cfg(modless_bpf_objects)]
+const _: () =
+    assert!(std::mem::size_of::<bpf::types::dombal_dom_stats>() == std::mem::size_of::<DomStats>());

@@ -10,6 +10,7 @@ use dombal::exit::{describe, is_stall};
 use dombal::stats::{load_imbalance, load_units};
 use dombal::workload::Spinners;
 use dombal::{sysfs, Loaded, Topology, Tunables, Variant};
+use modless_loader::SkelStorage;
 
 /// The balance criterion issue 5 names.
 const MAX_IMBALANCE: f64 = 1.25;
@@ -138,7 +139,8 @@ fn balance() -> anyhow::Result<()> {
         "needs at least 2 domains, found {:?}",
         topo.domains
     );
-    let sched = Loaded::load(Variant::Dombal, &topo, Tunables::default())?;
+    let mut storage = SkelStorage::uninit();
+    let sched = Loaded::load(&mut storage, Variant::Dombal, &topo, Tunables::default())?;
     let link = sched.attach()?;
     let spinners = Spinners::start(TASKS, &topo.domains[0], None)?;
     std::thread::sleep(Duration::from_secs(1));
@@ -195,7 +197,8 @@ fn balance() -> anyhow::Result<()> {
 /// gets CPU time over a 3 s window, and the watchdog never fires.
 fn starvation() -> anyhow::Result<()> {
     let topo = Topology::detect()?;
-    let sched = Loaded::load(Variant::Dombal, &topo, Tunables::default())?;
+    let mut storage = SkelStorage::uninit();
+    let sched = Loaded::load(&mut storage, Variant::Dombal, &topo, Tunables::default())?;
     let link = sched.attach()?;
     let spinners = Spinners::start(TASKS, &topo.domains[0], None)?;
     spinners.set_affinity(&topo.all_cpus())?;
@@ -256,7 +259,9 @@ fn watchdog() -> anyhow::Result<()> {
         .context("starting the victim")?;
     let pid = victim.id();
     let result = (|| {
+        let mut storage = SkelStorage::uninit();
         let sched = Loaded::load(
+            &mut storage,
             Variant::Broken {
                 starve_tgid: pid as i32,
             },
@@ -264,6 +269,12 @@ fn watchdog() -> anyhow::Result<()> {
             Tunables::default(),
         )?;
         let link = sched.attach()?;
+        // the name was set through the skeleton's typed ops table
+        let ops = sysfs::root_ops().unwrap_or_default();
+        ensure!(
+            ops == "dombal_broken",
+            "attached as `{ops}`, not dombal_broken"
+        );
         println!("dombal_broken attached, starving pid {pid}");
         let start = Instant::now();
         let exit = loop {
@@ -325,7 +336,7 @@ fn watchdog() -> anyhow::Result<()> {
 /// attaches, balances, starves nothing and is ejected by the watchdog.
 fn features() -> anyhow::Result<()> {
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")?;
-    let lines: Vec<String> = dombal::features::detect(Variant::Dombal)?
+    let lines: Vec<String> = dombal::features::detect()?
         .iter()
         .map(|f| f.to_string())
         .collect();

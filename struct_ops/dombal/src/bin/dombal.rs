@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dombal::exit::describe;
 use dombal::{bench, stats, Loaded, Topology, Tunables, Variant};
+use modless_loader::SkelStorage;
 
 #[derive(Parser, Debug)]
 #[command(name = "dombal", about = "sched_ext domain load balancer")]
@@ -69,7 +70,7 @@ fn main() {
 }
 
 fn print_features() -> anyhow::Result<()> {
-    for f in dombal::features::detect(Variant::Dombal)? {
+    for f in dombal::features::detect()? {
         println!("dombal: kernel: {f}");
     }
     Ok(())
@@ -100,7 +101,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     if cli.verbose {
         print_features()?; // reads all of vmlinux's BTF: seconds under TCG
     }
-    let loaded = Loaded::load(Variant::Dombal, &topo, tunables(cli))?;
+    let mut storage = SkelStorage::uninit();
+    let loaded = Loaded::load(&mut storage, Variant::Dombal, &topo, tunables(cli))?;
     if cli.verbose {
         for p in loaded.extension().program_stats()? {
             println!(
