@@ -141,16 +141,17 @@ impl Hog {
         Self::fork(procs, mib, adj, false)
     }
 
-    /// A busy loop at nice -20 on `cpu`, in the test's own cgroup, until
-    /// killed: a process pinned beside it at nice 19 barely runs.
-    pub fn spinning(cpu: usize) -> anyhow::Result<Self> {
+    /// A SCHED_FIFO busy loop on `cpu`, in the test's own cgroup, until
+    /// killed: with RT throttling off (kernel.sched_rt_runtime_us = -1) a
+    /// fair task pinned beside it does not run at all.
+    pub fn spinning_fifo(cpu: usize) -> anyhow::Result<Self> {
         // SAFETY: the child makes only raw syscalls, then spins.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
             return Err(std::io::Error::last_os_error()).context("fork");
         }
         if pid == 0 {
-            if pin(0, cpu, -20).is_err() {
+            if pin(0, cpu, -20).is_err() || fifo_self().is_err() {
                 // SAFETY: _exit is async-signal-safe.
                 unsafe { libc::_exit(2) };
             }
@@ -209,6 +210,16 @@ impl Drop for Hog {
 }
 
 /// Pins process `pid` (0: the caller) to `cpu` at `nice`.
+/// The calling process to SCHED_FIFO priority 1.
+fn fifo_self() -> std::io::Result<()> {
+    let param = libc::sched_param { sched_priority: 1 };
+    // SAFETY: `param` is a valid sched_param for the duration of the call.
+    if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 pub fn pin(pid: i32, cpu: usize, nice: i32) -> std::io::Result<()> {
     // SAFETY: an all-zero cpu_set_t is the empty set; CPU_SET stays inside it.
     let set = unsafe {

@@ -361,28 +361,46 @@ fn declare() -> anyhow::Result<()> {
 
 /// bpf_out_of_memory() on `cg` through the trigger program: its return.
 fn declare_oom(trigger: &Policy, cg: &Cgroup) -> anyhow::Result<i64> {
-    Ok(declare_ooms(trigger, cg, false)?.0)
+    Ok(declare_ooms(trigger, cg, None)?.0)
 }
 
-/// bpf_out_of_memory() on `cg`, and with `again` once more right after it
-/// in the same program run: both returns (the second -2 without `again`).
-fn declare_ooms(trigger: &Policy, cg: &Cgroup, again: bool) -> anyhow::Result<(i64, i64)> {
+/// bpf_out_of_memory() on `cg` twice in one program run when `victim` is
+/// given, with whether that victim still held its memory (MMF_OOM_SKIP
+/// clear) right after the second: (first, second, unreleased); the second
+/// is -2 without a victim.
+fn declare_ooms(
+    trigger: &Policy,
+    cg: &Cgroup,
+    victim: Option<i32>,
+) -> anyhow::Result<(i64, i64, bool)> {
     trigger
         .ext
         .set_global("cgroup_id", &cg.id()?.to_ne_bytes())?;
-    trigger.ext.set_global("again", &[u8::from(again)])?;
+    trigger
+        .ext
+        .set_global("again", &[u8::from(victim.is_some())])?;
+    trigger
+        .ext
+        .set_global("victim_pid", &victim.unwrap_or(0).to_ne_bytes())?;
     trigger.run("trigger_oom")?;
     Ok((
         trigger.counter("result")? as i64,
         trigger.counter("result_again")? as i64,
+        trigger.counter("victim_unreleased")? == 1,
     ))
 }
 
 /// While a victim is still exiting, a second OOM in its domain waits for
 /// it, as the kernel's select_bad_process() does, instead of asking the
-/// policy again. One program run declares both OOMs back to back, well
-/// inside the OOM reaper's 2 s delay, and the victim (big) is pinned at
-/// nice 19 beside a nice -20 spinner, so its own exit cannot get far.
+/// policy again. One program run declares both OOMs back to back; the
+/// victim (big) is pinned to a CPU a SCHED_FIFO spinner holds (RT
+/// throttling off for the scene), so it cannot run its exit meanwhile.
+///
+/// Should big still have released its memory before the second OOM (the
+/// OOM reaper, an exit the pinning did not stop), asking the policy again
+/// is right, so an attempt counts only when the trigger saw big's
+/// MMF_OOM_SKIP still clear right after the second OOM. Other attempts are
+/// printed and repeated; none valid is a failure.
 fn exiting() -> anyhow::Result<()> {
     // SAFETY: sysconf reads a constant.
     let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
@@ -392,30 +410,74 @@ fn exiting() -> anyhow::Result<()> {
     );
     let cpu = cpus as usize - 1;
     hog::pin(0, 0, 0)?;
+    // the task list dump is most of the first OOM's time on a serial console
+    let _dump = Sysctl::set("vm/oom_dump_tasks", "0")?;
+    let _rt = Sysctl::set("kernel/sched_rt_runtime_us", "-1")?;
     let trigger = Policy::load(policy::TRIGGER, "")?;
     let mut p = Policy::load(policy::LARGEST_LEAF, "largest_leaf")?;
     p.attach()?;
-    let mut s = Scene::new("bpf_oom_exiting")?;
-    let spinner = Hog::spinning(cpu)?;
-    hog::pin(s.big_hog.pid, cpu, 19)?;
-    let (first, second) = declare_ooms(&trigger, &s.parent, true)?;
-    let (ooms, kills) = (p.counter("ooms")?, p.counter("kills")?);
-    drop(spinner);
-    let o = s.outcome()?;
-    s.remove()?;
-    check(
-        &format!("the first declared OOM returned 1 (killed), got {first}"),
-        first == 1,
-    )?;
-    check(
-        &format!(
-            "the second, while big exits, returned 1 ({second}) and did not ask the policy \
-             (asked {ooms} times, {kills} kills)"
-        ),
-        second == 1 && ooms == 1 && kills == 1,
-    )?;
-    killed_first(&o, Victim::Big, "largest_leaf", Ooms::One)?;
-    p.detach()
+    for attempt in 1..=EXITING_ATTEMPTS {
+        let (ooms_before, kills_before) = (p.counter("ooms")?, p.counter("kills")?);
+        let mut s = Scene::new("bpf_oom_exiting")?;
+        let spinner = Hog::spinning_fifo(cpu)?;
+        hog::pin(s.big_hog.pid, cpu, 19)?;
+        let (first, second, unreleased) =
+            declare_ooms(&trigger, &s.parent, Some(s.big_hog.pid))?;
+        let ooms = p.counter("ooms")? - ooms_before;
+        let kills = p.counter("kills")? - kills_before;
+        drop(spinner);
+        let o = s.outcome()?;
+        s.remove()?;
+        if !unreleased {
+            println!(
+                "  [attempt {attempt}] big had released its memory by the second OOM (the \
+                 policy was asked {ooms} times): not a test of the rule, once more"
+            );
+            continue;
+        }
+        println!("  [attempt {attempt}] big still held its memory after the second OOM");
+        check(
+            &format!("the first declared OOM returned 1 (killed), got {first}"),
+            first == 1,
+        )?;
+        check(
+            &format!(
+                "the second, while big exits, returned 1 ({second}) and did not ask the policy \
+                 (asked {ooms} times, {kills} kills)"
+            ),
+            second == 1 && ooms == 1 && kills == 1,
+        )?;
+        killed_first(&o, Victim::Big, "largest_leaf", Ooms::One)?;
+        return p.detach();
+    }
+    bail!(
+        "in {EXITING_ATTEMPTS} attempts big had always released its memory by the second OOM \
+         (see the attempts above): the rule was not tested"
+    )
+}
+
+/// Scenes `exiting` sets up before it gives up on a valid attempt.
+const EXITING_ATTEMPTS: u32 = 4;
+
+/// A /proc/sys value set for a scope, the old one written back on drop.
+struct Sysctl {
+    path: String,
+    old: String,
+}
+
+impl Sysctl {
+    fn set(name: &str, value: &str) -> anyhow::Result<Self> {
+        let path = format!("/proc/sys/{name}");
+        let old = std::fs::read_to_string(&path)?;
+        std::fs::write(&path, value)?;
+        Ok(Self { path, old })
+    }
+}
+
+impl Drop for Sysctl {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.path, self.old.trim());
+    }
 }
 
 fn refused(path: &str, what: &str, needle: &str) -> anyhow::Result<()> {
