@@ -112,10 +112,9 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             KernelUnique::Struct,
             Ns::Tag,
             s.def.name.clone(),
-            what.clone(),
+            what,
             s.span,
         );
-        t.add(Ns::Rust, Names::rust_struct(&s.def.name), what, s.span);
     }
     t.unique(
         KernelUnique::Struct,
@@ -226,6 +225,18 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             Ns::Rust,
             n.rust_ops_data(),
             "the Rust type of the ops data members",
+            ops.span,
+        );
+        t.add(
+            Ns::Rust,
+            n.rust_ops_data_error(),
+            "the error of the ops data setters",
+            ops.span,
+        );
+        t.add(
+            Ns::Rust,
+            n.rust_ops_data_macro(),
+            "the macro connecting skeletons to the ops data",
             ops.span,
         );
     }
