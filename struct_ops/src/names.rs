@@ -263,6 +263,11 @@ pub const EXIT_RECORD_TAG: &str = "modless_exit_record";
 pub const EXIT_RECORD_VAR: &str = "modless_exit";
 pub const EXIT_RECORD_MACROS: [&str; 2] = ["MODLESS_EXIT_RECORD_DEFINE", "MODLESS_EXIT_RECORD"];
 
+/// The BPF header's counter macro and the decl tag it puts on a global:
+/// modless-loader reads tagged globals as the object's declared counters.
+pub const COUNTER_MACRO: &str = "MODLESS_COUNTER";
+pub const COUNTER_TAG: &str = "modless:counter";
+
 #[cfg(test)]
 mod tests {
     use super::*;
