@@ -71,10 +71,13 @@ void JOBD_OP(note_done, struct jobd_job *job, u64 runtime_ns)
 	count(POLICY_DONE);
 }
 
+MODLESS_EXIT_RECORD_DEFINE();		/* why it stopped, for the loader */
+
 void JOBD_OP(count_exit, struct jobd_exit_info *info)
 {
 	if (info->kind >= JOBD_EXIT_UNREG && info->kind <= JOBD_EXIT_EJECT)
 		count(POLICY_DONE + info->kind);
+	MODLESS_EXIT_RECORD(info);
 }
 
 JOBD_OPS_DEFINE(pack_first,

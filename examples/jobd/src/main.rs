@@ -144,6 +144,20 @@ fn policy() -> anyhow::Result<()> {
     let skel = load_skel("policy.bpf.o", open)?;
     let obj = skel.extension();
     let stat = |i: usize| skel.maps.bss_data.as_deref().map_or(0, |b| b.stats[i]);
+    // a map handle names the map of its own object only
+    let mut other_storage = SkelStorage::uninit();
+    let other = open_skel(
+        "policy.bpf.o",
+        PolicySkelBuilder::default(),
+        &mut other_storage,
+    )?;
+    let other = load_skel("policy.bpf.o", other)?;
+    let refused = obj.attach_ops(&other.maps.pack_first);
+    check(
+        "another object's map handle is refused",
+        matches!(&refused, Err(e) if e.to_string().contains("another object's")),
+    )?;
+    drop((refused, other));
     let mut link = obj.attach_ops(&skel.maps.pack_first)?;
     let (b, a) = run_jobs(JOBS, 50)?;
     let placed = a.placed_since(&b);
@@ -196,6 +210,11 @@ fn policy() -> anyhow::Result<()> {
         "the replaced instance's exit op got JOBD_EXIT_SWAP",
         exit_stat(decl::JOBD_EXIT_SWAP) == 1 && exit_stat(decl::JOBD_EXIT_UNREG) == 0,
     )?;
+    let kind = |obj: &modless_loader::ExtensionOf<'_>| obj.exit_record().map(|r| r.kind);
+    check(
+        "the loader reads the exit record of the skeleton's object: swapped",
+        kind(&obj) == Some(decl::JOBD_EXIT_SWAP.into()),
+    )?;
 
     drop(link);
     let (b, a) = run_jobs(JOBS, 50)?;
@@ -212,6 +231,10 @@ fn policy() -> anyhow::Result<()> {
     check(
         "the detached instance's exit op got JOBD_EXIT_UNREG",
         exit_stat(decl::JOBD_EXIT_UNREG) == 1 && exit_stat(decl::JOBD_EXIT_EJECT) == 0,
+    )?;
+    check(
+        "... and its exit record says so",
+        kind(&obj) == Some(decl::JOBD_EXIT_UNREG.into()),
     )?;
     check(
         "the module refuses to unload while a policy object exists",

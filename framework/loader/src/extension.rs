@@ -228,9 +228,10 @@ impl<'obj> ExtensionOf<'obj> {
             .find(|m| m.name() == name.as_str() && m.map_type() == MapType::StructOps)
             .ok_or_else(|| self.not_found("struct_ops map", &name))?;
         match map.ops_map_fd() {
-            Some(fd) if fd != m.as_fd().as_raw_fd() => {
-                Err(self.not_found("struct_ops map (this object's)", &name))
-            }
+            Some(fd) if fd != m.as_fd().as_raw_fd() => Err(self.not_found(
+                "struct_ops map (the handle given is another object's)",
+                &name,
+            )),
             _ => Ok(m),
         }
     }
