@@ -6,5 +6,8 @@
 fn main() {
     modless_bpf_build::BpfObjects::dir("bpf")
         .skeleton("trace")
+        .skeleton("policy")
+        .skeleton("race")
+        .skeleton("bench")
         .build(|b, _, _| b.include("generated"));
 }

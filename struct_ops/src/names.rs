@@ -216,7 +216,7 @@ impl Names {
     pub fn types_in_vmlinux(&self) -> String {
         format!("{}_TYPES_IN_VMLINUX", self.upper())
     }
-    /// The Rust type of a shared struct: `jobd_job` -> `JobdJob`.
+    /// A C name in Rust type case: `jobd_job` -> `JobdJob`.
     pub fn rust_struct(c_name: &str) -> String {
         c_name
             .split('_')
@@ -229,9 +229,17 @@ impl Names {
             })
             .collect()
     }
-    /// The Rust type of the ops table's data members.
+    /// The Rust view of the ops table's data members.
     pub fn rust_ops_data(&self) -> String {
         format!("{}Data", Self::rust_struct(&self.ops))
+    }
+    /// What the view's setters return for a value the kernel would refuse.
+    pub fn rust_ops_data_error(&self) -> String {
+        format!("{}Error", self.rust_ops_data())
+    }
+    /// The macro that connects a skeleton's ops struct to the view.
+    pub fn rust_ops_data_macro(&self) -> String {
+        format!("{}_data", self.ops)
     }
 }
 
@@ -254,6 +262,11 @@ pub const RUST_FIXED: [&str; 9] = [
 pub const EXIT_RECORD_TAG: &str = "modless_exit_record";
 pub const EXIT_RECORD_VAR: &str = "modless_exit";
 pub const EXIT_RECORD_MACROS: [&str; 2] = ["MODLESS_EXIT_RECORD_DEFINE", "MODLESS_EXIT_RECORD"];
+
+/// The BPF header's counter macro and the decl tag it puts on a global:
+/// modless-loader reads tagged globals as the object's declared counters.
+pub const COUNTER_MACRO: &str = "MODLESS_COUNTER";
+pub const COUNTER_TAG: &str = "modless:counter";
 
 #[cfg(test)]
 mod tests {

@@ -24,19 +24,13 @@ enum policy_stat {
 	NR_POLICY_STATS,
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, NR_POLICY_STATS);
-	__type(key, u32);
-	__type(value, u64);
-} stats SEC(".maps");
+/* read from Rust through the skeleton's typed .bss */
+u64 stats[NR_POLICY_STATS];
 
 static void count(u32 stat)
 {
-	u64 *v = bpf_map_lookup_elem(&stats, &stat);
-
-	if (v)
-		__sync_fetch_and_add(v, 1);
+	if (stat < NR_POLICY_STATS)
+		__sync_fetch_and_add(&stats[stat], 1);
 }
 
 /* Peek at the job submitted before @job, if it is still queued. */
@@ -77,10 +71,13 @@ void JOBD_OP(note_done, struct jobd_job *job, u64 runtime_ns)
 	count(POLICY_DONE);
 }
 
+MODLESS_EXIT_RECORD_DEFINE();		/* why it stopped, for the loader */
+
 void JOBD_OP(count_exit, struct jobd_exit_info *info)
 {
 	if (info->kind >= JOBD_EXIT_UNREG && info->kind <= JOBD_EXIT_EJECT)
 		count(POLICY_DONE + info->kind);
+	MODLESS_EXIT_RECORD(info);
 }
 
 JOBD_OPS_DEFINE(pack_first,

@@ -10,14 +10,12 @@
 
 char _license[] SEC("license") = "GPL";
 
-/* What `modless load --stats` shows beside the programs' runs. */
-#define COUNTER __attribute__((btf_decl_tag("modless:counter")))
-
 const volatile u64 veto_cost = 13;
 
-u64 completions COUNTER;
+/* what `modless load --stats` shows beside the programs' runs */
+u64 completions MODLESS_COUNTER;
 u64 completed_ids;
-u64 vetoed COUNTER;
+u64 vetoed MODLESS_COUNTER;
 
 JOBD_FENTRY(jobd_job_complete, count_completion, struct jobd_job *job, u64 runtime_ns)
 {

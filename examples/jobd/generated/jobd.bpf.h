@@ -124,6 +124,14 @@ struct modless_exit_record {
 })
 #endif
 
+/*
+ * A counter modless-loader reads (`modless load --stats`, counters()):
+ *	u64 nr_events MODLESS_COUNTER;
+ */
+#ifndef MODLESS_COUNTER
+#define MODLESS_COUNTER	__attribute__((btf_decl_tag("modless:counter")))
+#endif
+
 /* __weak: probe with bpf_ksym_exists() where a kfunc is optional */
 extern u64 bpf_jobd_domain_load(u32 dom) __ksym __weak;
 extern u32 bpf_jobd_nr_domains(void) __ksym __weak;

@@ -13,9 +13,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{ensure, Context};
-use modless_loader::kmod;
+use jobd_demo::bench::BenchSkelBuilder;
+use jobd_demo::policy::PolicySkelBuilder;
+use modless_loader::{kmod, load_skel, open_skel, SkelStorage};
 
-use crate::{objects, procfs};
+use crate::procfs;
 
 /// jobd built with its hook sites and policy calls compiled out.
 const NOSITES: &str = "jobd_nosites";
@@ -96,6 +98,7 @@ fn p2(jobs: u64, rounds: usize) -> anyhow::Result<(f64, f64)> {
     Ok((per_job(sites), per_job(none)))
 }
 
+#[cfg(modless_bpf_objects)]
 pub fn run() -> anyhow::Result<()> {
     let loops = env_or("MODLESS_BENCH_LOOPS", 1_000_000);
     let jobs = env_or("MODLESS_BENCH_JOBS", 20_000);
@@ -107,12 +110,15 @@ pub fn run() -> anyhow::Result<()> {
     // P2 first, with nothing attached anywhere.
     let (p2_sites, p2_none) = p2(jobs, 2 * rounds + 1)?;
 
-    let obj = objects::load(objects::BENCH)?;
+    let mut storage = SkelStorage::uninit();
+    let open = open_skel("bench.bpf.o", BenchSkelBuilder::default(), &mut storage)?;
+    let skel = load_skel("bench.bpf.o", open)?;
+    let obj = skel.extension();
     // Rounds interleave the three states so that drift hits all alike.
     let (mut idle, mut with_op, mut with_fentry) = (vec![], vec![], vec![]);
     for _ in 0..rounds {
         idle.push(reading(loops)?);
-        let link = obj.attach_ops("bench_ops")?;
+        let link = obj.attach_ops(&skel.maps.bench_ops)?;
         with_op.push(reading(loops)?);
         drop(link);
         let hook = obj.attach_program("bench_fentry")?;
@@ -135,8 +141,11 @@ pub fn run() -> anyhow::Result<()> {
     let mut insns = 0;
     for _ in 0..rounds {
         let t = Instant::now();
-        let e = objects::load(objects::POLICY)?;
-        let l = e.attach_ops("pack_first")?;
+        let mut storage = SkelStorage::uninit();
+        let open = open_skel("policy.bpf.o", PolicySkelBuilder::default(), &mut storage)?;
+        let policy = load_skel("policy.bpf.o", open)?;
+        let e = policy.extension();
+        let l = e.attach_ops(&policy.maps.pack_first)?;
         load_ms.push(t.elapsed().as_secs_f64() * 1e3);
         insns = e
             .program_stats()?
@@ -192,4 +201,9 @@ pub fn run() -> anyhow::Result<()> {
     println!("P1 idle ratio {:.3}", op_idle / native);
     println!("P2 real-path ratio {:.3}", p2_sites / p2_none);
     Ok(())
+}
+
+#[cfg(not(modless_bpf_objects))]
+pub fn run() -> anyhow::Result<()> {
+    crate::no_skeletons()
 }

@@ -5,25 +5,23 @@
 //! Usage: jobd-guest-tests SCENARIO (module-btf | policy | verifier | hooks |
 //! race | bench); `bench` is qemu/benches/dispatch.toml's, it asserts nothing.
 
+// without the objects, only their fallback `run` is used
+#[cfg_attr(not(modless_bpf_objects), allow(dead_code))]
 mod bench;
 mod objects;
 mod procfs;
+#[cfg_attr(not(modless_bpf_objects), allow(dead_code))]
 mod race;
 
 use anyhow::{bail, ensure, Context};
-use modless_loader::{kmod, Extension};
+use jobd_demo::decl;
+use modless_loader::kmod;
 use procfs::Stats;
 use std::path::Path;
 use std::sync::Arc;
 
 /// The module's name, as /sys/module shows it.
 pub(crate) const MODULE: &str = "jobd";
-
-/// What `modless gen` wrote for loaders (kept byte for byte as generated).
-#[allow(dead_code)]
-#[rustfmt::skip]
-#[path = "../generated/jobd_bpf.rs"]
-mod names;
 
 fn main() -> anyhow::Result<()> {
     let scenario = std::env::args().nth(1).unwrap_or_default();
@@ -61,14 +59,14 @@ pub(crate) fn check(what: &str, ok: bool) -> anyhow::Result<()> {
 fn module_btf() -> anyhow::Result<()> {
     let vmlinux = Arc::new(modless_btf::Btf::running_vmlinux()?);
     let btf = modless_btf::Btf::running_module(MODULE, vmlinux)?;
-    let ops = btf.find_struct(names::OPS_TYPE)?;
-    for m in names::OPS_CALLBACKS.iter().chain(&["name", "flags"]) {
+    let ops = btf.find_struct(decl::OPS_TYPE)?;
+    for m in decl::OPS_CALLBACKS.iter().chain(&["name", "flags"]) {
         check(
-            &format!("struct {} has member {m}", names::OPS_TYPE),
+            &format!("struct {} has member {m}", decl::OPS_TYPE),
             ops.member(m).is_some(),
         )?;
     }
-    btf.find_struct(names::OPS_VALUE_TYPE)
+    btf.find_struct(decl::OPS_VALUE_TYPE)
         .context("the struct_ops value type is registered")?;
     let kfuncs: Vec<String> = btf
         .kfuncs(modless_btf::TypeScope::Own)?
@@ -78,7 +76,7 @@ fn module_btf() -> anyhow::Result<()> {
     // The bpf_kfunc decl tags come from the kernel's BTF tooling (6.13+ with
     // a recent pahole); where vmlinux has none either, check presence only.
     let untagged = !vmlinux_kfuncs_tagged()?;
-    for k in names::KFUNCS {
+    for k in decl::KFUNCS {
         if untagged {
             check(
                 &format!("kfunc {k} is in jobd's BTF (this kernel does not tag kfuncs)"),
@@ -91,11 +89,11 @@ fn module_btf() -> anyhow::Result<()> {
             kfuncs.iter().any(|n| n == k),
         )?;
     }
-    for h in names::FENTRY_HOOKS.iter().chain(names::FMOD_RET_HOOKS) {
+    for h in decl::FENTRY_HOOKS.iter().chain(decl::FMOD_RET_HOOKS) {
         let f = btf.find_func(h)?;
         println!("  hook {}", f.proto_c);
     }
-    let stub = format!("{}__select_domain", names::OPS_TYPE);
+    let stub = format!("{}__select_domain", decl::OPS_TYPE);
     check(
         &format!("cfi stub {stub} is in BTF"),
         btf.find_func(&stub).is_ok(),
@@ -108,13 +106,6 @@ fn vmlinux_kfuncs_tagged() -> anyhow::Result<bool> {
     Ok(!vmlinux.kfuncs(modless_btf::TypeScope::Own)?.is_empty())
 }
 
-fn stat(ext: &Extension, idx: u32) -> anyhow::Result<u64> {
-    let v = ext
-        .map_lookup("stats", &idx.to_ne_bytes())?
-        .context("stats slot")?;
-    Ok(u64::from_ne_bytes(v[..8].try_into()?))
-}
-
 /// Submits jobs, waits for them, and returns the stats before and after.
 fn run_jobs(count: u32, cost: u32) -> anyhow::Result<(Stats, Stats)> {
     let before = Stats::read()?;
@@ -123,9 +114,17 @@ fn run_jobs(count: u32, cost: u32) -> anyhow::Result<(Stats, Stats)> {
     Ok((before, Stats::read()?))
 }
 
-/// Placement follows the attached policy; hot-swap and detach hand over cleanly.
+/// Placement follows the attached policy; hot-swap and detach hand over
+/// cleanly; the data members set from Rust are what the kernel runs with.
+#[cfg(modless_bpf_objects)]
 fn policy() -> anyhow::Result<()> {
+    use decl::JobdOpsData;
+    use jobd_demo::policy::PolicySkelBuilder;
+    use modless_loader::{load_skel, open_skel, SkelStorage};
     const JOBS: u32 = 40;
+    // policy.bpf.c's `enum policy_stat`
+    const SELECT: usize = 0;
+    const DONE: usize = 3;
     let (b, a) = run_jobs(JOBS, 50)?;
     let placed = a.placed_since(&b);
     let last = placed.len() - 1;
@@ -136,15 +135,44 @@ fn policy() -> anyhow::Result<()> {
         placed.iter().all(|&n| n > 0),
     )?;
 
-    let obj = objects::load(objects::POLICY)?;
-    let mut link = obj.attach_ops("pack_first")?;
+    let mut storage = SkelStorage::uninit();
+    let mut open = open_skel("policy.bpf.o", PolicySkelBuilder::default(), &mut storage)?;
+    // pack_first's C leaves flags 0 and names it "pack_first"
+    JobdOpsData::from(open.struct_ops.pack_first_mut())
+        .set_name("first.rs")?
+        .set_flags(decl::JOBD_OPS_F_STRICT)?;
+    let skel = load_skel("policy.bpf.o", open)?;
+    let obj = skel.extension();
+    let stat = |i: usize| skel.maps.bss_data.as_deref().map_or(0, |b| b.stats[i]);
+    // a map handle names the map of its own object only
+    let mut other_storage = SkelStorage::uninit();
+    let other = open_skel(
+        "policy.bpf.o",
+        PolicySkelBuilder::default(),
+        &mut other_storage,
+    )?;
+    let other = load_skel("policy.bpf.o", other)?;
+    let refused = obj.attach_ops(&other.maps.pack_first);
+    check(
+        "another object's map handle is refused",
+        matches!(&refused, Err(e) if e.to_string().contains("another object's")),
+    )?;
+    drop((refused, other));
+    let mut link = obj.attach_ops(&skel.maps.pack_first)?;
     let (b, a) = run_jobs(JOBS, 50)?;
     let placed = a.placed_since(&b);
     println!(
         "  pack_first placement: {placed:?}, ran: {:?}",
         a.ran_since(&b)
     );
-    check("policy name shows in /proc/jobd", a.policy == "pack_first")?;
+    check(
+        &format!("the name set from Rust shows in /proc/jobd ({})", a.policy),
+        a.policy == "first.rs",
+    )?;
+    check(
+        "the flags set from Rust reached the kernel",
+        a.get("flags") == decl::JOBD_OPS_F_STRICT as i64,
+    )?;
     check(
         "pack_first put every job in domain 0",
         placed[0] == i64::from(JOBS) && placed[1..].iter().all(|&n| n == 0),
@@ -155,16 +183,16 @@ fn policy() -> anyhow::Result<()> {
     )?;
     check(
         "BPF select_domain ran once per job",
-        stat(&obj, 0)? == u64::from(JOBS),
+        stat(SELECT) == u64::from(JOBS),
     )?;
     check(
         "BPF job_done ran once per job",
-        stat(&obj, 3)? == u64::from(JOBS),
+        stat(DONE) == u64::from(JOBS),
     )?;
     check("no job reference leaked", a.get("live") == 0)?;
 
     // Atomic replacement of the running table.
-    link.swap(&obj, "pack_last")?;
+    link.swap(&obj, &skel.maps.pack_last)?;
     let (b, a) = run_jobs(JOBS, 50)?;
     let placed = a.placed_since(&b);
     println!("  after hot-swap to pack_last: {placed:?}");
@@ -175,12 +203,17 @@ fn policy() -> anyhow::Result<()> {
     )?;
     check(
         "flags were copied by init_member",
-        a.get("flags") == names::JOBD_OPS_F_STRICT as i64,
+        a.get("flags") == decl::JOBD_OPS_F_STRICT as i64,
     )?;
-    let exit_stat = |kind: i32| stat(&obj, 3 + kind as u32);
+    let exit_stat = |kind: i32| stat(DONE + kind as usize);
     check(
         "the replaced instance's exit op got JOBD_EXIT_SWAP",
-        exit_stat(names::JOBD_EXIT_SWAP)? == 1 && exit_stat(names::JOBD_EXIT_UNREG)? == 0,
+        exit_stat(decl::JOBD_EXIT_SWAP) == 1 && exit_stat(decl::JOBD_EXIT_UNREG) == 0,
+    )?;
+    let kind = |obj: &modless_loader::ExtensionOf<'_>| obj.exit_record().map(|r| r.kind);
+    check(
+        "the loader reads the exit record of the skeleton's object: swapped",
+        kind(&obj) == Some(decl::JOBD_EXIT_SWAP.into()),
     )?;
 
     drop(link);
@@ -197,7 +230,11 @@ fn policy() -> anyhow::Result<()> {
     )?;
     check(
         "the detached instance's exit op got JOBD_EXIT_UNREG",
-        exit_stat(names::JOBD_EXIT_UNREG)? == 1 && exit_stat(names::JOBD_EXIT_EJECT)? == 0,
+        exit_stat(decl::JOBD_EXIT_UNREG) == 1 && exit_stat(decl::JOBD_EXIT_EJECT) == 0,
+    )?;
+    check(
+        "... and its exit record says so",
+        kind(&obj) == Some(decl::JOBD_EXIT_UNREG.into()),
     )?;
     check(
         "the module refuses to unload while a policy object exists",
@@ -385,10 +422,21 @@ fn hooks() -> anyhow::Result<()> {
     )
 }
 
+/// Without the objects, the scenarios that need their skeletons say why.
+#[cfg(not(modless_bpf_objects))]
+fn policy() -> anyhow::Result<()> {
+    no_skeletons()
+}
+
 #[cfg(not(modless_bpf_objects))]
 fn hooks() -> anyhow::Result<()> {
+    no_skeletons()
+}
+
+#[cfg(not(modless_bpf_objects))]
+pub(crate) fn no_skeletons() -> anyhow::Result<()> {
     bail!(
-        "trace.bpf.o and its skeleton were not built (no clang or target kernel when jobd was \
-         built): run scripts/run-qemu.sh once, then build again"
+        "jobd's BPF objects and skeletons were not built (no clang or target kernel when jobd \
+         was built): run scripts/run-qemu.sh once, then build again"
     )
 }

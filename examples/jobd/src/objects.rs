@@ -1,5 +1,6 @@
-//! The BPF objects built from bpf/, opened and loaded through modless-loader
-//! (its errors carry libbpf's log, the verifier's among it).
+//! The objects the kernel must refuse (bpf/bad_*.bpf.c), opened and loaded
+//! through modless-loader (its errors carry libbpf's log, the verifier's
+//! among it); the policies load through their skeletons (`jobd_demo`).
 
 use anyhow::Context;
 use modless_loader::{Extension, OpenExtension};
@@ -16,9 +17,6 @@ macro_rules! object {
     };
 }
 
-pub const POLICY: Embedded = object!("policy");
-pub const BENCH: Embedded = object!("bench");
-pub const RACE: Embedded = object!("race");
 pub const BAD_KFUNC_IN_OP: Embedded = object!("bad_kfunc_in_op");
 pub const BAD_USE_AFTER_RELEASE: Embedded = object!("bad_use_after_release");
 pub const BAD_WRITE: Embedded = object!("bad_write");

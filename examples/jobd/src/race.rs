@@ -6,9 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::ensure;
+use anyhow::{ensure, Context};
+use jobd_demo::race::RaceSkelBuilder;
+use modless_loader::{load_skel, open_skel, SkelStorage};
 
-use crate::{check, objects, procfs};
+use crate::{check, procfs};
 
 /// 10 rounds of attach, 100 swaps, detach: 1000 swaps, 10 detaches.
 const ROUNDS: u64 = 10;
@@ -38,6 +40,7 @@ fn last_race() -> anyhow::Result<Race> {
     })
 }
 
+#[cfg(modless_bpf_objects)]
 pub fn run() -> anyhow::Result<()> {
     // SAFETY: sysconf has no preconditions.
     let online = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
@@ -45,15 +48,18 @@ pub fn run() -> anyhow::Result<()> {
         online >= 2,
         "a race needs at least 2 CPUs (qemu/suites/jobd-race.toml boots 4); this guest has {online}"
     );
-    let obj = objects::load(objects::RACE)?;
+    let mut storage = SkelStorage::uninit();
+    let open = open_skel("race.bpf.o", RaceSkelBuilder::default(), &mut storage)?;
+    let skel = load_skel("race.bpf.o", open)?;
+    let obj = skel.extension();
+    let (race_a, race_b) = (&skel.maps.race_a, &skel.maps.race_b);
     procfs::command("race start")?;
     let t0 = Instant::now();
     let attached = (|| -> anyhow::Result<()> {
         for _ in 0..ROUNDS {
-            let mut link = obj.attach_ops("race_a")?;
+            let mut link = obj.attach_ops(race_a)?;
             for i in 0..SWAPS {
-                let to = if i % 2 == 0 { "race_b" } else { "race_a" };
-                link.swap(&obj, to)?;
+                link.swap(&obj, if i % 2 == 0 { race_b } else { race_a })?;
             }
             drop(link);
             // a moment with nothing attached: the default answers
@@ -65,9 +71,10 @@ pub fn run() -> anyhow::Result<()> {
     procfs::command("race stop")?;
     attached?;
     let r = last_race()?;
-    let g = |v: &str| obj.global_u64(v);
-    let (a_calls, b_calls) = (g("a_calls")?, g("b_calls")?);
-    let (swap_exits, unreg_exits) = (g("swap_exits")?, g("unreg_exits")?);
+    // the callers stopped: nothing writes .bss while it is read
+    let bss = skel.maps.bss_data.as_deref().context("no .bss")?;
+    let (a_calls, b_calls) = (bss.a_calls, bss.b_calls);
+    let (swap_exits, unreg_exits) = (bss.swap_exits, bss.unreg_exits);
     println!(
         "  {} swaps and {ROUNDS} detaches in {took:.1?} with callers on {} CPUs: \
          answered by the default {}, race_a {} ({a_calls} calls), race_b {} ({b_calls} calls), \
@@ -100,4 +107,9 @@ pub fn run() -> anyhow::Result<()> {
         "detached: the default is in charge",
         after.policy == "default",
     )
+}
+
+#[cfg(not(modless_bpf_objects))]
+pub fn run() -> anyhow::Result<()> {
+    crate::no_skeletons()
 }

@@ -156,12 +156,6 @@ pub enum DeclErrorKind {
         len: usize,
         max: usize,
     },
-    #[error("struct `{name}` becomes Rust type `{rust}`, which is {why}; rename the struct")]
-    RustTypeName {
-        name: String,
-        rust: String,
-        why: &'static str,
-    },
     #[error("{role} `{name}` cannot be a Rust field: it is {why}; rename it")]
     RustFieldName {
         role: String,

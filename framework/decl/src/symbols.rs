@@ -9,7 +9,9 @@ use modless_hooks::names as hook_names;
 use modless_hooks::names::Bound;
 use modless_kfuncs::{names as kfunc_names, Deny, KfFlag, OpScope, ProgType};
 use modless_struct_ops::emit_kernel::{EXIT_KINDS, ZERO_TAG_MACRO};
-use modless_struct_ops::names::{EXIT_RECORD_MACROS, EXIT_RECORD_TAG, EXIT_RECORD_VAR, RUST_FIXED};
+use modless_struct_ops::names::{
+    COUNTER_MACRO, EXIT_RECORD_MACROS, EXIT_RECORD_TAG, EXIT_RECORD_VAR, RUST_FIXED,
+};
 use modless_struct_ops::{DataKind, IfMissing, Instances, Names};
 
 use crate::model::Declaration;
@@ -112,10 +114,9 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             KernelUnique::Struct,
             Ns::Tag,
             s.def.name.clone(),
-            what.clone(),
+            what,
             s.span,
         );
-        t.add(Ns::Rust, Names::rust_struct(&s.def.name), what, s.span);
     }
     t.unique(
         KernelUnique::Struct,
@@ -228,6 +229,18 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             "the Rust type of the ops data members",
             ops.span,
         );
+        t.add(
+            Ns::Rust,
+            n.rust_ops_data_error(),
+            "the error of the ops data setters",
+            ops.span,
+        );
+        t.add(
+            Ns::Rust,
+            n.rust_ops_data_macro(),
+            "the macro connecting skeletons to the ops data",
+            ops.span,
+        );
     }
 
     // the exit op's types
@@ -256,6 +269,9 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
             t.add(Ns::Macro, m.into(), "the BPF exit record", op.span);
         }
     }
+
+    // the BPF header's counter tag
+    t.add(Ns::Macro, COUNTER_MACRO.into(), "the BPF counter tag", at);
 
     // the struct_ops glue
     let glue = "the generated glue";

@@ -601,6 +601,7 @@ impl<'a> Check<'a> {
             for (i, f) in s.def.fields.iter().enumerate() {
                 let span = s.field_spans.get(i).copied().unwrap_or(s.span);
                 let role = format!("field of struct `{}`", s.def.name);
+                // a skeleton of an object using the struct has it as a Rust field
                 names.push((role, &f.name, span, true, true));
             }
         }
@@ -642,13 +643,6 @@ impl<'a> Check<'a> {
             if let Some(why) = rust_field.then(|| rust_reserved(name)).flatten() {
                 let name = name.to_string();
                 self.at(span, DeclErrorKind::RustFieldName { role, name, why });
-            }
-        }
-        for s in &d.structs {
-            let rust = Names::rust_struct(&s.def.name);
-            if let Some(why) = rust_reserved(&rust) {
-                let name = s.def.name.clone();
-                self.at(s.span, DeclErrorKind::RustTypeName { name, rust, why });
             }
         }
     }

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use modless_decl::struct_ops::emit_bpf;
+use modless_decl::struct_ops::names::{COUNTER_MACRO, COUNTER_TAG};
 use modless_decl::{hooks, kfuncs, Declaration};
 
 use crate::banner::c_banner;
@@ -53,6 +54,8 @@ pub fn emit(decl: &Declaration) -> String {
         s.push('\n');
         s.push_str(&record);
     }
+    s.push('\n');
+    s.push_str(&counter_macro());
     // a kfunc of a [compat] operation is declared by the compat layer
     let replaced = decl
         .compat
@@ -83,4 +86,19 @@ pub fn emit(decl: &Declaration) -> String {
 
 fn decl_ops_struct(decl: &Declaration) -> String {
     emit_bpf::bpf_ops_struct(&decl.ops, &names(decl))
+}
+
+/// Tags a `.bss`/`.data` global as a declared counter, which
+/// `modless load --stats` prints beside the programs' runs.
+fn counter_macro() -> String {
+    let mut s = String::from("/*\n");
+    s.push_str(" * A counter modless-loader reads (`modless load --stats`, counters()):\n");
+    writeln!(s, " *\tu64 nr_events {COUNTER_MACRO};\n */").unwrap();
+    writeln!(s, "#ifndef {COUNTER_MACRO}").unwrap();
+    writeln!(
+        s,
+        "#define {COUNTER_MACRO}\t__attribute__((btf_decl_tag(\"{COUNTER_TAG}\")))\n#endif"
+    )
+    .unwrap();
+    s
 }

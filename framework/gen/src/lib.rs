@@ -8,7 +8,7 @@
 //!                    hook sites, <sub>_bpf_init()
 //!   <sub>_bpf.kbuild / <sub>_bpf.kconfig   build snippets
 //!   <sub>.bpf.h      for BPF programs: types, ksym externs, definition macros
-//!   <sub>_bpf.rs     for Rust loaders: #[repr(C)] types and names
+//!   <sub>_bpf.rs     for Rust loaders: names, typed ops data over a skeleton
 //! ```
 //!
 //! With `[subsystem.in_tree]` the kernel source is built in: the `.c` goes

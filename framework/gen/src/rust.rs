@@ -1,52 +1,24 @@
-//! `<sub>_bpf.rs`: names and `#[repr(C)]` types for Rust loaders, emitted
-//! directly from the model (no bindgen needed for types we define).
+//! `<sub>_bpf.rs`: names for Rust loaders, and the ops table's data members
+//! as a typed view over a skeleton's ops map. Shared structs are not
+//! emitted: a skeleton types them from the object's BTF.
+
+mod ops_data;
 
 use std::fmt::Write;
 
-use modless_decl::ctypes::{CType, Decl};
 use modless_decl::hooks::names::{bound, Bound};
 use modless_decl::hooks::HookKind;
-use modless_decl::reserved::rust_ident;
-use modless_decl::struct_ops::{emit_kernel, DataKind, IfMissing, Names};
+use modless_decl::struct_ops::{emit_kernel, DataKind, IfMissing};
 use modless_decl::Declaration;
 
 use crate::banner::generated_line;
 use crate::kernel_h::names;
-
-/// Kernel pointers are opaque to userspace: carried as `u64`.
-fn rust_type(ty: &CType) -> String {
-    match ty {
-        CType::Scalar(s) => s.rust_name().to_string(),
-        CType::Ptr { .. } => "u64".into(),
-        CType::Array { of, len } => format!("[{}; {len}]", rust_type(of)),
-        CType::Void | CType::Struct(_) => "()".into(),
-    }
-}
 
 /// `///` lines for `doc` (which may span lines).
 fn doc_lines(s: &mut String, doc: &str) {
     for line in doc.lines() {
         writeln!(s, "/// {line}").unwrap();
     }
-}
-
-fn big_array(ty: &CType) -> bool {
-    matches!(ty, CType::Array { len, .. } if *len > 32)
-}
-
-fn repr_struct(s: &mut String, doc: &str, name: &str, fields: &[&Decl]) {
-    doc_lines(s, doc);
-    s.push_str("#[repr(C)]\n");
-    if fields.iter().any(|f| big_array(&f.ty)) {
-        s.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq)]\n");
-    } else {
-        s.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]\n");
-    }
-    writeln!(s, "pub struct {name} {{").unwrap();
-    for f in fields {
-        writeln!(s, "    pub {}: {},", rust_ident(&f.name), rust_type(&f.ty)).unwrap();
-    }
-    s.push_str("}\n\n");
 }
 
 fn str_list(s: &mut String, doc: &str, name: &str, items: &[&str]) {
@@ -75,7 +47,7 @@ pub fn emit(decl: &Declaration) -> String {
     .unwrap();
     writeln!(
         s,
-        "//! Names and shared types of {}'s BPF interface, for loaders.\n",
+        "//! Names of {}'s BPF interface and its ops data members, for loaders.\n",
         decl.subsystem.name
     )
     .unwrap();
@@ -208,26 +180,8 @@ pub fn emit(decl: &Declaration) -> String {
         }
     }
 
-    for st in &decl.structs {
-        let doc = st
-            .doc
-            .clone()
-            .unwrap_or_else(|| format!("`struct {}`.", st.def.name));
-        let fields: Vec<&Decl> = st.def.fields.iter().collect();
-        repr_struct(
-            &mut s,
-            &format!("{doc} (`struct {}`)", st.def.name),
-            &Names::rust_struct(&st.def.name),
-            &fields,
-        );
-    }
     if !ops.data.is_empty() {
-        let fields: Vec<&Decl> = ops.data.iter().map(|d| &d.decl).collect();
-        let doc = format!(
-            "The data members of `struct {}`, after its callbacks.",
-            ops.name
-        );
-        repr_struct(&mut s, &doc, &n.rust_ops_data(), &fields);
+        s.push_str(&ops_data::emit(ops, &n));
     }
     while s.ends_with("\n\n") {
         s.pop();

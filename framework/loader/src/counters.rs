@@ -9,8 +9,9 @@ use crate::globals::bytes_int;
 use crate::obj_btf::decl_tags;
 use crate::stats::json_escape;
 
-/// The decl tag that makes a global a declared counter.
-pub const COUNTER_TAG: &str = "modless:counter";
+/// The decl tag that makes a global a declared counter (the generated BPF
+/// header's `MODLESS_COUNTER`).
+pub use modless_decl::struct_ops::names::COUNTER_TAG;
 
 /// One declared counter's value.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! maps and globals.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use libbpf_rs::{Link, MapCore, MapFlags, MapType, Object, ProgramType};
@@ -60,6 +60,40 @@ impl std::ops::Deref for Obj<'_> {
             Obj::Owned(o) => o,
             Obj::Skeleton(o) => o,
         }
+    }
+}
+
+/// A struct_ops map of a loaded object, named (`"my_ops"`) or a skeleton's
+/// handle (`&skel.maps.my_ops`: a misspelling does not compile, and a map
+/// of another object is refused).
+pub trait OpsMap {
+    /// The map's name in the object.
+    fn ops_map_name(&self) -> String;
+    /// A handle's fd, which must be the object's map's.
+    fn ops_map_fd(&self) -> Option<RawFd> {
+        None
+    }
+}
+
+impl OpsMap for str {
+    fn ops_map_name(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl OpsMap for String {
+    fn ops_map_name(&self) -> String {
+        self.clone()
+    }
+}
+
+impl<T: std::fmt::Debug> OpsMap for libbpf_rs::MapImpl<'_, T> {
+    fn ops_map_name(&self) -> String {
+        self.name().to_string_lossy().into_owned()
+    }
+
+    fn ops_map_fd(&self) -> Option<RawFd> {
+        Some(self.as_fd().as_raw_fd())
     }
 }
 
@@ -158,7 +192,7 @@ impl<'obj> ExtensionOf<'obj> {
 
     fn available(&self, what: &str) -> String {
         match what {
-            "struct_ops map" => self.struct_ops_maps().join(", "),
+            w if w.starts_with("struct_ops map") => self.struct_ops_maps().join(", "),
             _ => self
                 .programs()
                 .into_iter()
@@ -185,12 +219,21 @@ impl<'obj> ExtensionOf<'obj> {
         }
     }
 
-    /// Struct_ops map `name` of the object.
-    pub(crate) fn struct_ops_map(&self, name: &str) -> Result<libbpf_rs::Map<'_>> {
-        self.obj
+    /// Struct_ops map `map` of the object; a handle must be this object's.
+    pub(crate) fn struct_ops_map<M: OpsMap + ?Sized>(&self, map: &M) -> Result<libbpf_rs::Map<'_>> {
+        let name = map.ops_map_name();
+        let m = self
+            .obj
             .maps()
-            .find(|m| m.name() == name && m.map_type() == MapType::StructOps)
-            .ok_or_else(|| self.not_found("struct_ops map", name))
+            .find(|m| m.name() == name.as_str() && m.map_type() == MapType::StructOps)
+            .ok_or_else(|| self.not_found("struct_ops map", &name))?;
+        match map.ops_map_fd() {
+            Some(fd) if fd != m.as_fd().as_raw_fd() => Err(self.not_found(
+                "struct_ops map (the handle given is another object's)",
+                &name,
+            )),
+            _ => Ok(m),
+        }
     }
 
     /// The struct type of struct_ops map `m` as the object names it.
@@ -204,9 +247,12 @@ impl<'obj> ExtensionOf<'obj> {
             .unwrap_or_default()
     }
 
-    /// Attaches the struct_ops map `name` (registers the ops table).
-    pub fn attach_ops(&self, name: &str) -> Result<OpsLink> {
-        let m = self.struct_ops_map(name)?;
+    /// Attaches struct_ops map `map` (registers the ops table): its name,
+    /// or a skeleton's handle, `&skel.maps.my_ops`.
+    pub fn attach_ops<M: OpsMap + ?Sized>(&self, map: &M) -> Result<OpsLink> {
+        let m = self.struct_ops_map(map)?;
+        let name = map.ops_map_name();
+        let name = name.as_str();
         let (link, log) = capture(|| sys::attach_struct_ops(&m));
         let link = link.map_err(|errno| {
             let step = Step::Attach {

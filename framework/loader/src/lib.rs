@@ -47,7 +47,7 @@ pub use counters::{counters_table, Counter, COUNTER_TAG};
 pub use error::{verifier_log, LoadError, Result, NEEDED_CAPS};
 pub use events::EventStream;
 pub use exit::{supervise, ExitInfo, ExitKind, ExitRecord, RestartPolicy, EXIT_RECORD_VARS};
-pub use extension::{Extension, ExtensionOf, ProgramInfo, ProgramKind, ROOT_CGROUP};
+pub use extension::{Extension, ExtensionOf, OpsMap, ProgramInfo, ProgramKind, ROOT_CGROUP};
 pub use flavor::essential_name;
 pub use kernel_enums::{KernelEnum, KERNEL_ENUM_TAG};
 pub use link::{Attached, HookLink, LinkIds, OpsLink, Stopped};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use libbpf_rs::Link;
 
 use crate::error::{classify, LoadError, Result, Step};
-use crate::extension::ExtensionOf;
+use crate::extension::{ExtensionOf, OpsMap};
 use crate::log::capture;
 use crate::open::errno_of;
 use crate::sys;
@@ -75,8 +75,9 @@ impl OpsLink {
     /// loaded object whose map is of the same type): calls see either the
     /// old or the new table, never none; the old one is released once
     /// in-flight calls drained (the kernel's RCU grace period).
-    pub fn swap(&mut self, ext: &ExtensionOf<'_>, map: &str) -> Result<()> {
+    pub fn swap<M: OpsMap + ?Sized>(&mut self, ext: &ExtensionOf<'_>, map: &M) -> Result<()> {
         let m = ext.struct_ops_map(map)?;
+        let map = map.ops_map_name();
         let (ret, log) = capture(|| sys::update_map(&mut self.link, &m));
         if let Err(errno) = ret {
             return Err(classify(
@@ -90,7 +91,7 @@ impl OpsLink {
             ));
         }
         self.object = ext.path().to_path_buf();
-        self.map = map.to_string();
+        self.map = map;
         Ok(())
     }
 
