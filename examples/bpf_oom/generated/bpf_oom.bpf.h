@@ -62,6 +62,14 @@ struct bpf_oom_ops {
 	SEC(".struct_ops.link")			\
 	struct bpf_oom_ops __name = { __VA_ARGS__ }
 
+/*
+ * A counter modless-loader reads (`modless load --stats`, counters()):
+ *	u64 nr_events MODLESS_COUNTER;
+ */
+#ifndef MODLESS_COUNTER
+#define MODLESS_COUNTER	__attribute__((btf_decl_tag("modless:counter")))
+#endif
+
 /* __weak: probe with bpf_ksym_exists() where a kfunc is optional */
 extern int bpf_oom_kill_process(struct oom_control *oc,
 				struct task_struct *task,

@@ -112,6 +112,14 @@ struct sched_ext_ops {
 	SEC(".struct_ops.link")			\
 	struct sched_ext_ops __name = { __VA_ARGS__ }
 
+/*
+ * A counter modless-loader reads (`modless load --stats`, counters()):
+ *	u64 nr_events MODLESS_COUNTER;
+ */
+#ifndef MODLESS_COUNTER
+#define MODLESS_COUNTER	__attribute__((btf_decl_tag("modless:counter")))
+#endif
+
 /* __weak: probe with bpf_ksym_exists() where a kfunc is optional */
 extern void bpf_iter_scx_dsq_destroy(struct bpf_iter_scx_dsq *it) __ksym __weak;
 extern int bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq *it, u64 dsq_id,
