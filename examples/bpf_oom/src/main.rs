@@ -421,8 +421,7 @@ fn exiting() -> anyhow::Result<()> {
         let mut s = Scene::new("bpf_oom_exiting")?;
         let spinner = Hog::spinning_fifo(cpu)?;
         hog::pin(s.big_hog.pid, cpu, 19)?;
-        let (first, second, unreleased) =
-            declare_ooms(&trigger, &s.parent, Some(s.big_hog.pid))?;
+        let (first, second, unreleased) = declare_ooms(&trigger, &s.parent, Some(s.big_hog.pid))?;
         let ooms = p.counter("ooms")? - ooms_before;
         let kills = p.counter("kills")? - kills_before;
         drop(spinner);
