@@ -66,10 +66,12 @@ warm_loop
 # Both tools boot the same bzImage: modless's config plus what vng's guest
 # uses on this path (`vng --kconfig` adds far more, for devices neither run
 # attaches): overlayfs for its writable overlays, virtio-console for its
-# script I/O ports, inotify for udev. Built once through the harness, cached
-# by content under kernels-custom/ like any --kernel-config kernel.
+# script I/O ports, and for the udevd that names those ports inotify and
+# flock (tinyconfig drops FILE_LOCKING: udevd then cannot create
+# /dev/virtio-ports/*). Built once through the harness, cached by content
+# under kernels-custom/ like any --kernel-config kernel.
 vng_kconfig=(--kernel-config CONFIG_OVERLAY_FS=y --kernel-config CONFIG_VIRTIO_CONSOLE=y
-	--kernel-config CONFIG_INOTIFY_USER=y)
+	--kernel-config CONFIG_INOTIFY_USER=y --kernel-config CONFIG_FILE_LOCKING=y)
 
 # Runs "$@" with stdout and stderr dropped; prints "WALL_MS CPU_MS STATUS"
 # (CPU: user + sys of it and its children, QEMU included).
@@ -83,7 +85,7 @@ timed() {
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-# vng runs its 9p root (no virtiofsd here) on the pc machine (microvm needs
+# vng runs its 9p root (no virtiofsd here) on q35, not microvm (which needs
 # virtio-mmio), the root named on the command line, which vng leaves to the
 # kernel's default. Interleaved, median of 5 each; then what each says when
 # the command fails or the kernel warns.
@@ -93,6 +95,10 @@ vng_side_by_side() {
 		echo "bench: installing virtme-ng from PyPI into $venv" >&2
 		python3 -m venv "$venv"
 		"$venv/bin/pip" install -q virtme-ng
+	fi
+	if [ ! -x /usr/bin/time ]; then
+		echo "bench: --with-vng needs GNU time: apt-get install time" >&2
+		return 1
 	fi
 	# vng's guest init finds its script I/O ports by the names udev gives them
 	# (/dev/virtio-ports/*), with the host's udevd: without one, every command
@@ -109,8 +115,10 @@ vng_side_by_side() {
 	tree=$("$repo/target/debug/modless-qemu" --print-kernel-tree "${vng_kconfig[@]}")
 	image=$tree/arch/x86/boot/bzImage
 	# vng runs its helpers (virtme-run) from PATH.
+	# MODLESS_VNG_ARGS: more vng options (split into words), e.g. a --rodir.
+	# shellcheck disable=SC2086
 	local vng=(env "PATH=$venv/bin:$PATH" vng --run "$image" --disable-kvm --disable-microvm
-		--force-9p --cpus 4 --memory 1G --append root=/dev/root)
+		--force-9p --cpus 4 --memory 1G --append root=/dev/root ${MODLESS_VNG_ARGS:-})
 	local ml=("$repo/scripts/run-qemu.sh" --kernel "$image" --cpus 4 --mem 1G --accel tcg)
 	"${ml[@]}" -- true >/dev/null 2>&1 # warm: cargo, the image's release
 	local i r vw=() vc=() vs=() mw=() mc=() ms=() load_start
