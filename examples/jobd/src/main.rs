@@ -24,7 +24,6 @@ use std::sync::Arc;
 pub(crate) const MODULE: &str = "jobd";
 
 fn main() -> anyhow::Result<()> {
-    let scenario = std::env::args().nth(1).unwrap_or_default();
     if !kmod::is_loaded(MODULE) {
         let ko = Path::new(env!("CARGO_MANIFEST_DIR")).join("module/jobd.ko");
         kmod::load(&ko, "").with_context(|| {
@@ -34,26 +33,17 @@ fn main() -> anyhow::Result<()> {
             )
         })?;
     }
-    match scenario.as_str() {
-        "module-btf" => module_btf(),
-        "policy" => policy(),
-        "verifier" => verifier(),
-        "hooks" => hooks(),
-        "race" => race::run(),
-        "bench" => bench::run(),
-        other => bail!(
-            "unknown scenario {other:?}: module-btf | policy | verifier | hooks | race | bench"
-        ),
-    }?;
-    println!("ok: {scenario}");
-    Ok(())
+    modless_guest_test::main(&[
+        ("module-btf", module_btf),
+        ("policy", policy),
+        ("verifier", verifier),
+        ("hooks", hooks),
+        ("race", race::run),
+        ("bench", bench::run),
+    ])
 }
 
-pub(crate) fn check(what: &str, ok: bool) -> anyhow::Result<()> {
-    println!("[{}] {what}", if ok { "ok" } else { "FAIL" });
-    ensure!(ok, "{what}");
-    Ok(())
-}
+pub(crate) use modless_guest_test::check;
 
 /// The module's BTF carries the generated ops type, kfuncs and hook sites.
 fn module_btf() -> anyhow::Result<()> {
