@@ -10,6 +10,8 @@ use crate::exit::describe;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DombalError {
+    #[error(transparent)]
+    OpsData(#[from] crate::decl::SchedExtOpsDataError),
     #[error("reading {path}: {source} (is sysfs mounted?)")]
     Sysfs {
         path: PathBuf,

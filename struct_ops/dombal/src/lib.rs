@@ -6,6 +6,14 @@
 //!                     └ dom_stats, exit_record, extension().program_stats()
 //! ```
 
+/// What `modless gen` wrote from sched_ext.toml for Rust, byte for byte:
+/// names, and [`decl::SchedExtOpsData`], the typed data members of an ops map.
+#[rustfmt::skip]
+#[macro_use]
+#[allow(clippy::too_many_arguments)] // from_members: one per data member (ten in sched_ext_ops)
+#[path = "../generated/sched_ext_bpf.rs"]
+pub mod decl;
+
 pub mod abi;
 pub mod bench;
 pub mod error;

@@ -12,6 +12,11 @@ use crate::topology::Topology;
 
 #[cfg(modless_bpf_objects)]
 modless_loader::skeleton!(mod bpf = "dombal");
+// its `struct sched_ext_ops` map is typed by the declaration
+#[cfg(modless_bpf_objects)]
+sched_ext_ops_data!(decl: bpf);
+#[cfg(modless_bpf_objects)]
+use crate::decl;
 
 /// The object, for what reads it whole (`dombal features`); empty when the
 /// crate was built without clang or a kernel.
@@ -176,12 +181,9 @@ fn open_load<'obj>(
     }
     if let Variant::Broken { starve_tgid } = variant {
         ro.starve_tgid = starve_tgid;
-        let ops = open.struct_ops.dombal_ops_mut();
-        ops.timeout_ms = 2000; // the watchdog test waits for this
-        ops.name = [0; 128];
-        for (d, s) in ops.name.iter_mut().zip(variant.ops_name().bytes()) {
-            *d = s as _;
-        }
+        decl::SchedExtOpsData::from(open.struct_ops.dombal_ops_mut())
+            .set_timeout_ms(2000) // the watchdog test waits for this
+            .set_name(variant.ops_name())?;
     }
     Ok(modless_loader::load_skel(OBJECT_NAME, open)?)
 }
