@@ -7,6 +7,27 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
+# A build that runs out of disk fails as SIGBUS in the linker or a truncated
+# kernel tree, neither of which names the cause: refuse first, with the numbers.
+# A clean target/ takes ~8 GiB and each kernel tree the harness builds ~3.5 GiB
+# (7.3, 6.12 and the OOM suite's patched 7.3 on a fresh machine); the floor is
+# what one link and one kernel build cannot do without.
+min_gib=${MODLESS_MIN_FREE_GIB:-6}
+if ! [[ $min_gib =~ ^[0-9]+$ ]]; then
+	echo "deps: MODLESS_MIN_FREE_GIB must be a whole number of GiB, not '$min_gib'" >&2
+	exit 1
+fi
+cache=${MODLESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/modless}
+mkdir -p "$cache"
+for dir in "${CARGO_TARGET_DIR:-$here/..}" "$cache"; do
+	free_kib=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
+	if [ "$free_kib" -lt $((min_gib * 1024 * 1024)) ]; then
+		echo "deps: $(realpath "$dir") has $((free_kib / 1024 / 1024)) GiB free; modless needs $min_gib GiB" \
+			"there (a fresh machine's build and kernels take ~20 GiB): free some space and run this again" >&2
+		exit 1
+	fi
+done
+
 packages=(
 	bc bison flex cpio xz-utils make gcc libc6-dev libelf-dev libssl-dev zlib1g-dev
 	pkg-config pahole clang-19 llvm-19 busybox-static kmod patch gdb
