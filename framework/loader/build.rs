@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 /// `<dir>/jobd.bpf.h` from the declaration at `decl`, as `modless gen`
-/// writes it: only files whose content changed, since the objects built from
-/// the header report it as an input (rewriting it would keep this script stale).
+/// writes it: only files whose content changed. The header is generated, so
+/// the objects built from it watch the declaration, not the header.
 fn next_header(decl: &Path, dir: &Path) {
     println!("cargo:rerun-if-changed={}", decl.display());
     let d = modless_decl::load(decl).unwrap_or_else(|e| panic!("{}: {e}", decl.display()));

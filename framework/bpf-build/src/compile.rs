@@ -86,12 +86,30 @@ pub struct Compiled {
     pub warnings: String,
     /// The command line, shell-quoted.
     pub command: String,
+    /// The cache the generated headers (vmlinux.h, libbpf's) came from.
+    cache: PathBuf,
 }
 
 impl Compiled {
-    /// Prints `cargo:rerun-if-changed=` for every dependency; for build.rs.
+    /// The dependencies a build script should watch: all but the headers
+    /// generated from them, in the cache or in `out_dir`. Those are written
+    /// while the script runs, so cargo would see them newer than its run and
+    /// run the script again on the next build; their inputs (the BTF, the
+    /// script's own) are watched instead.
+    pub fn inputs<'a>(&'a self, out_dir: Option<&'a Path>) -> impl Iterator<Item = &'a Path> {
+        self.dependencies
+            .iter()
+            .map(PathBuf::as_path)
+            .filter(move |d| {
+                !d.starts_with(&self.cache) && !out_dir.is_some_and(|o| d.starts_with(o))
+            })
+    }
+
+    /// Prints `cargo:rerun-if-changed=` for every input (see [`Self::inputs`]);
+    /// for build.rs.
     pub fn emit_rerun_if_changed(&self) {
-        for d in &self.dependencies {
+        let out_dir = std::env::var_os("OUT_DIR").map(PathBuf::from);
+        for d in self.inputs(out_dir.as_deref()) {
             println!("cargo:rerun-if-changed={}", d.display());
         }
     }
@@ -288,6 +306,7 @@ impl BpfBuild {
             dependencies,
             warnings: stderr,
             command,
+            cache,
         })
     }
 
@@ -421,6 +440,37 @@ mod tests {
                 PathBuf::from("/my dir/h.h")
             ]
         );
+    }
+
+    #[test]
+    fn generated_headers_are_not_inputs() {
+        let c = Compiled {
+            object: "/o/x.bpf.o".into(),
+            dependencies: [
+                "/src/x.bpf.c",
+                "/cache/vmlinux/ab/vmlinux.h",
+                "/cache/libbpf-headers/cd/bpf/bpf_helpers.h",
+                "/out/next/jobd.bpf.h",
+                "/kernel/vmlinux",
+                "/usr/include/linux/bpf.h",
+            ]
+            .map(PathBuf::from)
+            .to_vec(),
+            warnings: String::new(),
+            command: String::new(),
+            cache: "/cache".into(),
+        };
+        let inputs: Vec<_> = c.inputs(Some(Path::new("/out"))).collect();
+        assert_eq!(
+            inputs,
+            [
+                "/src/x.bpf.c",
+                "/kernel/vmlinux",
+                "/usr/include/linux/bpf.h"
+            ]
+            .map(Path::new)
+        );
+        assert_eq!(c.inputs(None).count(), 4);
     }
 
     #[test]
