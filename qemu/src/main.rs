@@ -303,7 +303,8 @@ impl RunEnv {
         let numa = cli.numa.as_deref().or(numa);
         let mem = cli.mem.as_deref().or(g.mem.as_deref()).unwrap_or("1G");
         let topology = Topology::new(cli.cpus.or(cpus), mem, numa)?;
-        let accel = choose_accel(cli.accel, kernel, &topology, &self.cache)?;
+        let accel = choose_accel(cli.accel, kernel, &topology, &self.cache)?
+            .with_tcg_threads(g.tcg_threads);
         let append = [g.append.as_deref(), cli.append.as_deref()]
             .into_iter()
             .flatten()

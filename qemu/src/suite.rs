@@ -41,6 +41,23 @@ pub struct GuestSpec {
     pub append: Option<String>,
     /// Every test's hung-task timeout unless the test sets its own.
     pub hung_task_timeout: Option<u64>,
+    /// Under TCG, one host thread for every vCPU instead of one each; see
+    /// [`TcgThreads`]. Ignored under KVM.
+    pub tcg_threads: Option<TcgThreads>,
+}
+
+/// How QEMU's TCG runs the vCPUs (`-accel tcg,thread=...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TcgThreads {
+    /// One host thread per vCPU (QEMU's default): vCPUs truly in parallel.
+    Multi,
+    /// One host thread runs every vCPU in turn. For a suite that patches
+    /// kernel text while other vCPUs run it (static calls, static keys):
+    /// QEMU 10.0's multi-threaded TCG can run a stale INT3 after the
+    /// kernel's text_poke protocol has finished (`Oops: int3` at the site,
+    /// whose bytes already hold the new instruction), with no BPF involved.
+    Single,
 }
 
 /// The kernel a suite needs beyond modless's default build.
@@ -173,6 +190,23 @@ run = "true"
             "s".into(),
         );
         assert!(err.is_err(), "a negative timeout is refused");
+    }
+
+    #[test]
+    fn a_suite_may_ask_for_one_tcg_thread() {
+        let one = parse_suite(
+            "[guest]\ntcg_threads = \"single\"\n[[test]]\nname = \"a\"\nrun = \"true\"\n",
+            "s".into(),
+        )
+        .unwrap();
+        assert_eq!(one.guest.tcg_threads, Some(TcgThreads::Single));
+        let bare = parse_suite("[[test]]\nname = \"a\"\nrun = \"true\"\n", "s".into()).unwrap();
+        assert_eq!(bare.guest.tcg_threads, None);
+        let err = parse_suite(
+            "[guest]\ntcg_threads = \"two\"\n[[test]]\nname = \"a\"\nrun = \"true\"\n",
+            "s".into(),
+        );
+        assert!(err.is_err(), "only single or multi");
     }
 
     #[test]

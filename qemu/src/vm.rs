@@ -410,7 +410,7 @@ impl Boot<'_> {
         if let Some(lpj) = preset_lpj(&cpuinfo, self.kernel) {
             s.push_str(&format!(" lpj={lpj}"));
         }
-        if self.accel == Accel::Tcg {
+        if self.accel.is_tcg() {
             s.push_str(&tcg_tsc_params(&cpuinfo));
         }
         if self.gdb.is_some() {
