@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sprintf.h>
+#include <linux/static_call.h>
 #include <linux/stdarg.h>
 #include <linux/string.h>
 
@@ -41,6 +42,23 @@ static struct bpf_struct_ops bpf_jobd_ops;
 struct jobd_ops __rcu *jobd_bpf_ops;
 DEFINE_STATIC_KEY_FALSE(jobd_bpf_attached);
 static DEFINE_MUTEX(jobd_bpf_lock);
+
+/*
+ * Hot ops are static calls, re-pointed to the attached op's trampoline by reg
+ * and update and back to the default by unreg, before these return. Two waits
+ * cover a call still in the old op. The kernel's: it drops the old struct_ops
+ * map only after update() or unreg() returned, and frees its trampoline and
+ * programs after an RCU and an RCU Tasks grace period
+ * (bpf_struct_ops_map_free()); the RCU Tasks one covers a task preempted
+ * between the patched call and the trampoline's own rcu_read_lock(), so this
+ * glue never waits for RCU Tasks (0.1 s or more per swap). The glue's: the call
+ * site holds rcu_read_lock() (SRCU for a sleepable op) across the static call,
+ * so the synchronize_rcu() (and synchronize_srcu()) in unreg and update returns
+ * after the last call of the old op, and the exit op runs after it, as for the
+ * other ops.
+ */
+DEFINE_STATIC_CALL(jobd_call_select_domain, jobd_default_select_domain);
+DEFINE_STATIC_CALL_NULL(jobd_call_job_done, *((struct jobd_ops *)NULL)->job_done);
 
 enum {
 	JOBD_BTF_OPS,
@@ -286,6 +304,17 @@ static int jobd_st_validate(void *kdata)
 	return 0;
 }
 
+/* Points each hot op's call site at @ops's op, or at the default. */
+static void jobd_bpf_patch(const struct jobd_ops *ops)
+{
+	if (ops && ops->select_domain)
+		static_call_update(jobd_call_select_domain, ops->select_domain);
+	else
+		static_call_update(jobd_call_select_domain,
+				   jobd_default_select_domain);
+	static_call_update(jobd_call_job_done, ops ? ops->job_done : NULL);
+}
+
 /* the attached instance's link, for jobd_bpf_eject() */
 static struct bpf_link *jobd_bpf_link;
 /* what jobd_bpf_eject() said about the link it detached */
@@ -301,6 +330,7 @@ static int jobd_st_reg(void *kdata, struct bpf_link *link)
 	rcu_assign_pointer(jobd_bpf_ops, (struct jobd_ops *)kdata);
 	jobd_bpf_link = link;
 	jobd_bpf_ejected = NULL;
+	jobd_bpf_patch(kdata);
 	static_branch_enable(&jobd_bpf_attached);
 	return 0;
 }
@@ -318,6 +348,7 @@ static void jobd_st_unreg(void *kdata, struct bpf_link *link)
 		return;
 	static_branch_disable(&jobd_bpf_attached);
 	RCU_INIT_POINTER(jobd_bpf_ops, NULL);
+	jobd_bpf_patch(NULL);
 	jobd_bpf_link = NULL;
 	/* no CPU is still inside one of its ops */
 	synchronize_rcu();
@@ -341,6 +372,7 @@ static int jobd_st_update(void *kdata, void *old_kdata, struct bpf_link *link)
 		return -EINVAL;
 	rcu_assign_pointer(jobd_bpf_ops, (struct jobd_ops *)kdata);
 	jobd_bpf_link = link;
+	jobd_bpf_patch(kdata);
 	synchronize_rcu();
 	if (old->exit)
 		old->exit(&info);

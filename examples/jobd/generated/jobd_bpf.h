@@ -16,6 +16,7 @@
 #include <linux/jump_label.h>
 #include <linux/minmax.h>
 #include <linux/rcupdate.h>
+#include <linux/static_call.h>
 #include <linux/types.h>
 
 /* The BPF side needs BTF for the types and kfuncs below. */
@@ -144,19 +145,26 @@ static inline int jobd_admit_hook(struct jobd_job *job)
 extern struct jobd_ops __rcu *jobd_bpf_ops;
 DECLARE_STATIC_KEY_FALSE(jobd_bpf_attached);
 
+/*
+ * Every op's call tests a static key first: with no policy attached it is a
+ * patched-out jump (one load without CONFIG_JUMP_LABEL) and a direct call of
+ * the default, as if the subsystem called it itself. Attached, an op declared
+ * hot is a static call: a direct call of the op's BPF trampoline, inside
+ * rcu_read_lock() (the glue's SRCU for a sleepable op), with nothing loaded at
+ * the call site. The other ops load the instance under the same read section
+ * and call the op through its pointer.
+ */
+DECLARE_STATIC_CALL(jobd_call_select_domain, jobd_default_select_domain);
+DECLARE_STATIC_CALL(jobd_call_job_done, *((struct jobd_ops *)NULL)->job_done);
+
 static inline u32 jobd_call_select_domain(struct jobd_job *job, u32 nr_domains)
 {
-	struct jobd_ops *ops;
 	u32 ret;
 
 	if (!static_branch_unlikely(&jobd_bpf_attached))
 		return jobd_default_select_domain(job, nr_domains);
 	rcu_read_lock();
-	ops = rcu_dereference(jobd_bpf_ops);
-	if (likely(ops && ops->select_domain))
-		ret = ops->select_domain(job, nr_domains);
-	else
-		ret = jobd_default_select_domain(job, nr_domains);
+	ret = static_call(jobd_call_select_domain)(job, nr_domains);
 	rcu_read_unlock();
 	return ret;
 }
@@ -180,14 +188,10 @@ static inline u32 jobd_call_balance(u32 busiest, u32 nr_domains)
 
 static inline void jobd_call_job_done(struct jobd_job *job, u64 runtime_ns)
 {
-	struct jobd_ops *ops;
-
 	if (!static_branch_unlikely(&jobd_bpf_attached))
 		return;
 	rcu_read_lock();
-	ops = rcu_dereference(jobd_bpf_ops);
-	if (ops && ops->job_done)
-		ops->job_done(job, runtime_ns);
+	static_call_cond(jobd_call_job_done)(job, runtime_ns);
 	rcu_read_unlock();
 }
 #else /* !JOBD_BPF_ENABLED */
