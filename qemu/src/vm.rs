@@ -394,9 +394,11 @@ impl Boot<'_> {
 
     /// `no_timer_check`: under TCG on a busy host the IO-APIC timer check
     /// can miss its ticks and panic the boot ("IO-APIC + timer doesn't work!").
+    /// `printk.time=1`: the log init copies at the end stamps each line with
+    /// its time (modless's config has no PRINTK_TIME) though busybox reads it.
     fn cmdline(&self) -> String {
         let mut s = format!(
-            "console=ttyS0 8250.nr_uarts=1 panic=-1 quiet loglevel=5 printk.devkmsg=on no_timer_check \
+            "console=ttyS0 8250.nr_uarts=1 panic=-1 quiet loglevel=5 printk.devkmsg=on printk.time=1 no_timer_check \
              root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro \
              init={run}/init.sh modless_init={run}/init.sh modless_run={run} modless_cwd={cwd} \
              modless_cpus={cpus} modless_nodes={nodes}",

@@ -389,6 +389,45 @@ fn keep_leaves_the_run_directory_and_names_it() {
     std::fs::remove_dir_all(run).unwrap();
 }
 
+/// Two things init does for speed that must not change what a run sees:
+/// module autoloading (the host's modprobe, run for bpffs's mount) is off
+/// only when the guest kernel has no module tree to load from, bpffs is
+/// mounted all the same, and the kernel log copied at the end (by busybox,
+/// with `printk.time=1`) is whole, each line stamped with its time.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn autoloading_is_off_without_a_module_tree_and_the_log_is_stamped() {
+    let (code, r) = boot(&[
+        "--",
+        "sh",
+        "-c",
+        "m=$(cat /proc/sys/kernel/modprobe); \
+         if [ -d /lib/modules/$(uname -r) ]; then [ -n \"$m\" ] || exit 3; \
+         else [ -z \"$m\" ] || exit 4; fi; \
+         grep -q ' /sys/fs/bpf bpf ' /proc/mounts || exit 5",
+    ]);
+    assert_eq!(code, 0, "{r:#}");
+    let run_dir = Path::new(r["console_log"].as_str().unwrap())
+        .parent()
+        .unwrap();
+    let kmsg = std::fs::read_to_string(run_dir.join("kmsg.log")).unwrap();
+    let stamped = |l: &&str| {
+        l.strip_prefix('[')
+            .and_then(|l| l.split_once("] "))
+            .is_some_and(|(t, _)| t.trim().parse::<f64>().is_ok())
+    };
+    let first = kmsg.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("Linux version") && stamped(&first),
+        "{first}"
+    );
+    let markers: Vec<&str> = kmsg.lines().filter(|l| l.contains("MODLESS-")).collect();
+    assert!(
+        markers.len() >= 3 && markers.iter().all(stamped),
+        "{markers:#?}"
+    );
+}
+
 /// `--shell` through a pseudo-terminal, as a user at a terminal: a prompt,
 /// output of what was typed, TERM and the cwd from the host, job control,
 /// Ctrl-C reaching the guest's foreground job, and the shell's exit status
