@@ -23,6 +23,8 @@ done
 median() {
 	printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"
 }
+# The host's 1-minute load average: every figure here moves with it.
+load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # `scripts/run-qemu.sh -- true` with the kernel cached and nothing changed
 # (the test kernel, as a developer runs it), next to the harness's own boot +
@@ -34,9 +36,10 @@ phase() { # KEY FILE: the value of "KEY": in the pretty-printed report
 }
 warm_loop() {
 	local i start out walls=() harness=() json
-	local first=() user=() tst=() end=() fin=()
+	local first=() user=() tst=() end=() fin=() load_start
 	json=$(mktemp)
 	"$repo/scripts/run-qemu.sh" -- true >/dev/null 2>&1
+	load_start=$(load1)
 	for i in 1 2 3 4 5; do
 		start=$(date +%s%N)
 		out=$("$repo/scripts/run-qemu.sh" --json "$json" -- true 2>&1)
@@ -52,8 +55,8 @@ warm_loop() {
 	local wall_ms harness_ms
 	wall_ms=$(median "${walls[@]}")
 	harness_ms=$(median "${harness[@]}" | awk '{ printf "%d", $1 * 1000 }')
-	printf 'warm loop: scripts/run-qemu.sh -- true %d ms, harness boot + run %d ms, wrapper %d ms (median of 5)\n' \
-		"$wall_ms" "$harness_ms" "$((wall_ms - harness_ms))"
+	printf 'warm loop: scripts/run-qemu.sh -- true %d ms, harness boot + run %d ms, wrapper %d ms (median of 5, load average %s -> %s)\n' \
+		"$wall_ms" "$harness_ms" "$((wall_ms - harness_ms))" "$load_start" "$(load1)"
 	awk -v f="$(median "${first[@]}")" -v u="$(median "${user[@]}")" -v t="$(median "${tst[@]}")" \
 		-v e="$(median "${end[@]}")" -v d="$(median "${fin[@]}")" 'BEGIN {
 		printf "  where it goes (s, medians): QEMU + firmware + decompression %.2f, kernel to init %.2f, ", f, u - f
@@ -83,7 +86,6 @@ timed() {
 	awk -v rc="$rc" 'END { printf "%d %d %d\n", $1 * 1000, ($2 + $3) * 1000, rc }' "$t"
 	rm -f "$t"
 }
-load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # vng runs its 9p root (no virtiofsd here) on q35, not microvm (which needs
 # virtio-mmio), the root named on the command line, which vng leaves to the

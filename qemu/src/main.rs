@@ -111,6 +111,10 @@ struct Cli {
     /// Accelerator: auto uses KVM only if a KVM guest boots on this host.
     #[arg(long, value_enum, default_value_t = AccelChoice::Auto)]
     accel: AccelChoice,
+    /// Under TCG, one host thread per vCPU (multi) or all on one (single);
+    /// overrides a suite's `tcg_threads`.
+    #[arg(long, value_enum)]
+    tcg_threads: Option<suite::TcgThreads>,
     /// Extra kernel command-line parameters.
     #[arg(long)]
     append: Option<String>,
@@ -304,7 +308,7 @@ impl RunEnv {
         let mem = cli.mem.as_deref().or(g.mem.as_deref()).unwrap_or("1G");
         let topology = Topology::new(cli.cpus.or(cpus), mem, numa)?;
         let accel = choose_accel(cli.accel, kernel, &topology, &self.cache)?
-            .with_tcg_threads(g.tcg_threads);
+            .with_tcg_threads(cli.tcg_threads.or(g.tcg_threads));
         let append = [g.append.as_deref(), cli.append.as_deref()]
             .into_iter()
             .flatten()

@@ -46,8 +46,9 @@ pub struct GuestSpec {
     pub tcg_threads: Option<TcgThreads>,
 }
 
-/// How QEMU's TCG runs the vCPUs (`-accel tcg,thread=...`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// How QEMU's TCG runs the vCPUs (`-accel tcg,thread=...`); also
+/// `--tcg-threads` on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum TcgThreads {
     /// One host thread per vCPU (QEMU's default): vCPUs truly in parallel.

@@ -428,6 +428,30 @@ fn autoloading_is_off_without_a_module_tree_and_the_log_is_stamped() {
     );
 }
 
+/// `--tcg-threads single` (a suite's `tcg_threads`): every vCPU on one host
+/// thread, all of them online in the guest, and the report says so.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn one_tcg_thread_runs_every_vcpu_and_says_so() {
+    let (code, r) = boot(&[
+        "--accel",
+        "tcg",
+        "--tcg-threads",
+        "single",
+        "--cpus",
+        "4",
+        "--",
+        "sh",
+        "-c",
+        "test \"$(nproc)\" = 4",
+    ]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["accel"], "TCG (software emulation, one thread)", "{r:#}");
+    let cmd = std::fs::read_to_string(Path::new(r["run_dir"].as_str().unwrap()).join("qemu.cmd"))
+        .unwrap();
+    assert!(cmd.contains(" -accel tcg,thread=single "), "{cmd}");
+}
+
 /// `--shell` through a pseudo-terminal, as a user at a terminal: a prompt,
 /// output of what was typed, TERM and the cwd from the host, job control,
 /// Ctrl-C reaching the guest's foreground job, and the shell's exit status
