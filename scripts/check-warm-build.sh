@@ -13,9 +13,10 @@ build() {
 	cargo build -q --workspace --bins --message-format=json
 }
 
-# The first build after a clone writes the headers a BPF build script makes
-# (vmlinux.h, libbpf's) into its OUT_DIR; start from that, not from a tree
-# whose headers happen to exist: the build after it must be fresh too.
+# The headers a BPF build script generates (vmlinux.h, libbpf's) are removed
+# first: a script that watches one runs again and writes it, as after a clone,
+# and the build after that must be fresh too. Scripts that watch only their
+# inputs are not disturbed (the headers come back when they next run).
 find "${CARGO_TARGET_DIR:-target}"/debug/build/*/out \( -name vmlinux.h -o -path '*/libbpf-headers/*/bpf/*' \) \
 	-type f -delete 2>/dev/null || true
 build >/dev/null
