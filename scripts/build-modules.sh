@@ -45,7 +45,7 @@ find "$repo" -path "$repo/target" -prune -o -path '*/module/Kbuild' -print | sor
 	rm -f "$dir/.modless-built"
 	log=$(mktemp)
 	if ! make -s -C "$tree" M="$dir" W=1 -j"$jobs" modules >"$log" 2>&1; then
-		grep -E 'error' "$log" | head -20 >&2
+		grep -iE 'error' "$log" | head -20 >&2 || true
 		fail "$dir failed to build against $tree (full log: $log)"
 		continue
 	fi

@@ -9,5 +9,6 @@ fn main() {
         .skeleton("policy")
         .skeleton("race")
         .skeleton("bench")
+        .skeleton("idle")
         .build(|b, _, _| b.include("generated"));
 }

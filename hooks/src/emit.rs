@@ -44,8 +44,68 @@ fn range_defines(hooks: &[Hook], numeric: bool) -> String {
     s
 }
 
+/// The x86-64 ftrace sites the hook sites read; elsewhere every site calls.
+const X86_FTRACE: &str = "defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE)";
+
+/// `<sub>_hook_traced()`: whether a hook's function is traced, so that an
+/// idle hook site skips the call (`enabled` is the glue's BPF switch).
+fn h_traced(sub: &str, enabled: &str) -> String {
+    let key = names::entries_key(sub);
+    let traced = names::traced_fn(sub);
+    let nop = names::nop_opcode_macro(sub);
+    let check = names::check_entries_fn(sub);
+    let mut s = String::new();
+    writeln!(s, "#if {enabled} && {X86_FTRACE}").unwrap();
+    s.push_str("#include <asm/ibt.h>\n\n");
+    writeln!(s, "DECLARE_STATIC_KEY_FALSE({key});").unwrap();
+    writeln!(
+        s,
+        "/* x86-64's BYTES_NOP5 starts with it; a call with 0xe8 */"
+    )
+    .unwrap();
+    writeln!(s, "#define {nop}\t0x0f\n").unwrap();
+    let site = names::site_fn(sub);
+    s.push_str("/* @hook's ftrace site, computed: objtool rejects a relocation past ENDBR */\n");
+    writeln!(
+        s,
+        "static __always_inline const u8 *{site}(const void *hook)\n{{\n\
+         \tconst u8 *entry = hook;\n\n\
+         \tOPTIMIZER_HIDE_VAR(entry);\n\
+         \treturn entry + ENDBR_INSN_SIZE;\n}}\n"
+    )
+    .unwrap();
+    s.push_str(&comment(
+        0,
+        &format!(
+            "fentry, fexit and fmod_ret programs, and kprobes at a function's entry, \
+             all attach through its ftrace site: the 5-byte nop at its entry (after \
+             ENDBR64) becomes a call. A hook site whose function's site is still that \
+             nop skips the call and returns the hook's default, a load and a branch \
+             instead of a call and a return. {check}() checks every entry at init; \
+             until it has, and wherever an entry is not such a site, hook sites always \
+             call. A kprobe past the entry fires only while the function is traced \
+             otherwise."
+        ),
+    ));
+    writeln!(
+        s,
+        "static __always_inline bool {traced}(const void *hook)\n{{\n\
+         \treturn !static_branch_likely(&{key}) ||\n\
+         \t       READ_ONCE(*{site}(hook)) != {nop};\n}}"
+    )
+    .unwrap();
+    s.push_str("#else\n");
+    writeln!(
+        s,
+        "static __always_inline bool {traced}(const void *hook)\n{{\n\treturn true;\n}}"
+    )
+    .unwrap();
+    writeln!(s, "#endif").unwrap();
+    s
+}
+
 /// Prototypes, return ranges, the clamping wrappers and `<SUB>_HOOK`.
-pub fn h_hooks(hooks: &[Hook], sub: &str) -> String {
+pub fn h_hooks(hooks: &[Hook], sub: &str, enabled: &str) -> String {
     let mut s = range_defines(hooks, false);
     if !s.is_empty() {
         s.push('\n');
@@ -56,6 +116,9 @@ pub fn h_hooks(hooks: &[Hook], sub: &str) -> String {
         }
         writeln!(s, "{}", h.proto.render_wrapped("", h.name(), ";")).unwrap();
     }
+    s.push('\n');
+    s.push_str(&h_traced(sub, enabled));
+    let traced = names::traced_fn(sub);
     for h in hooks {
         let args = h.proto.arg_names().join(", ");
         s.push('\n');
@@ -63,13 +126,26 @@ pub fn h_hooks(hooks: &[Hook], sub: &str) -> String {
             s,
             "{}\n{{",
             h.proto
-                .render_wrapped("static inline ", &names::wrapper(h.name()), "")
+                .render_wrapped("static __always_inline ", &names::wrapper(h.name()), "")
         )
         .unwrap();
         match &h.kind {
-            HookKind::FentryOnly => writeln!(s, "\t{}({args});", h.name()).unwrap(),
-            HookKind::FmodRet { .. } => {
+            HookKind::FentryOnly => writeln!(
+                s,
+                "\tif ({traced}({}))\n\t\t{}({args});",
+                h.name(),
+                h.name()
+            )
+            .unwrap(),
+            HookKind::FmodRet { default, .. } => {
                 let ty = h.proto.ret.to_string();
+                writeln!(
+                    s,
+                    "\tif (!{traced}({}))\n\t\treturn {};",
+                    h.name(),
+                    default.expr
+                )
+                .unwrap();
                 s.push_str("\t/* fmod_ret programs may return anything */\n");
                 writeln!(
                     s,
@@ -91,6 +167,49 @@ pub fn h_hooks(hooks: &[Hook], sub: &str) -> String {
         names::call_macro(sub)
     )
     .unwrap();
+    s
+}
+
+/// The arch headers [`c_entries`] needs, after the glue's own includes.
+pub fn c_includes() -> String {
+    format!("#if {X86_FTRACE}\n#include <asm/nops.h>\n#include <asm/text-patching.h>\n#endif\n")
+}
+
+/// The key idle hook sites test and the init step that turns it on once
+/// every hook's entry is an ftrace site (inside the glue's BPF switch).
+pub fn c_entries(hooks: &[Hook], sub: &str) -> String {
+    let key = names::entries_key(sub);
+    let nop = names::nop_opcode_macro(sub);
+    let check = names::check_entries_fn(sub);
+    let mut s = String::new();
+    writeln!(s, "#if {X86_FTRACE}").unwrap();
+    writeln!(s, "DEFINE_STATIC_KEY_FALSE({key});\n").unwrap();
+    let fns = names::fns_array(sub);
+    writeln!(s, "static const void *const {fns}[] __initconst = {{").unwrap();
+    for h in hooks {
+        writeln!(s, "\t{},", h.name()).unwrap();
+    }
+    s.push_str("};\n\n");
+    s.push_str(&comment(
+        0,
+        "Idle hook sites skip their call once every hook's entry is what ftrace \
+         leaves there: the 5-byte nop, or a call if something already traces it. \
+         Anything else (a compiler that laid the entry out otherwise) leaves every \
+         site calling.",
+    ));
+
+    writeln!(s, "static int __init {check}(void)\n{{").unwrap();
+    s.push_str("\tstatic const u8 idle[] = { BYTES_NOP5 };\n");
+    s.push_str("\tconst u8 *site;\n\tunsigned int i;\n\n");
+    writeln!(s, "\tif (idle[0] != {nop})\n\t\treturn 0;").unwrap();
+    writeln!(s, "\tfor (i = 0; i < ARRAY_SIZE({fns}); i++) {{").unwrap();
+    writeln!(s, "\t\tsite = {}({fns}[i]);", names::site_fn(sub)).unwrap();
+    s.push_str("\t\tif (memcmp(site, idle, sizeof(idle)) &&\n");
+    s.push_str("\t\t    site[0] != CALL_INSN_OPCODE)\n\t\t\treturn 0;\n\t}\n");
+    writeln!(s, "\tstatic_branch_enable(&{key});\n\treturn 0;\n}}").unwrap();
+    s.push_str("#else\n");
+    writeln!(s, "static inline int {check}(void)\n{{\n\treturn 0;\n}}").unwrap();
+    writeln!(s, "#endif").unwrap();
     s
 }
 
@@ -165,13 +284,19 @@ pub fn c_fmodret_set(hooks: &[Hook], sub: &str) -> String {
     s
 }
 
-pub fn c_register(hooks: &[Hook], sub: &str) -> Option<String> {
-    hooks.iter().any(Hook::is_fmod_ret).then(|| {
-        format!(
+/// Init steps: the fmodret set's registration, the entries' check.
+pub fn c_register(hooks: &[Hook], sub: &str) -> Vec<String> {
+    let mut steps = Vec::new();
+    if hooks.iter().any(Hook::is_fmod_ret) {
+        steps.push(format!(
             "register_btf_fmodret_id_set(&{})",
             names::fmodret_id_set(sub)
-        )
-    })
+        ));
+    }
+    if !hooks.is_empty() {
+        steps.push(format!("{}()", names::check_entries_fn(sub)));
+    }
+    steps
 }
 
 /// Return ranges and program macros for BPF authors.

@@ -45,6 +45,36 @@ pub fn call_macro(sub: &str) -> String {
     format!("{}_HOOK", sub.to_ascii_uppercase())
 }
 
+/// The static key a hook site tests before it reads its function's entry.
+pub fn entries_key(sub: &str) -> String {
+    format!("{sub}_hook_entries")
+}
+
+/// The inline test a hook site calls: is its function traced?
+pub fn traced_fn(sub: &str) -> String {
+    format!("{sub}_hook_traced")
+}
+
+/// A hook function's ftrace site: its entry, after ENDBR64.
+pub fn site_fn(sub: &str) -> String {
+    format!("{sub}_hook_site")
+}
+
+/// The hook functions whose entries the init step checks.
+pub fn fns_array(sub: &str) -> String {
+    format!("{sub}_hook_fns")
+}
+
+/// The init step that checks every hook's entry and turns the key on.
+pub fn check_entries_fn(sub: &str) -> String {
+    format!("{sub}_hook_check_entries")
+}
+
+/// The first byte of the 5-byte nop ftrace leaves at an untraced entry.
+pub fn nop_opcode_macro(sub: &str) -> String {
+    format!("{}_HOOK_NOP5_OPCODE", sub.to_ascii_uppercase())
+}
+
 /// The BPF-side program macros: `<SUB>_FENTRY`, `<SUB>_FEXIT`, `<SUB>_FMOD_RET`.
 pub fn prog_macro(sub: &str, kind: &str) -> String {
     format!("{}_{kind}", sub.to_ascii_uppercase())

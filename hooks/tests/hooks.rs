@@ -1,7 +1,7 @@
 //! The hook rules and emitters, on their own.
 
 use modless_ctypes::{parse_prototype, Span};
-use modless_hooks::emit::{bpf_hooks, c_fmodret_set, c_hooks, c_register, h_hooks};
+use modless_hooks::emit::{bpf_hooks, c_entries, c_fmodret_set, c_hooks, c_register, h_hooks};
 use modless_hooks::{validate, validate_set, Hook, HookError, HookKind, RetValue};
 
 fn fmod(proto: &str, min: &str, max: &str, default: &str) -> Hook {
@@ -79,10 +79,10 @@ fn the_wrapper_clamps_to_the_bound_macros() {
         fmod("int jobd_admit(u32 a)", "-EPERM", "0", "0"),
         fentry("void jobd_done(u32 a)"),
     ];
-    let h = h_hooks(&hooks, "jobd");
+    let h = h_hooks(&hooks, "jobd", "JOBD_BPF_ENABLED");
     assert!(h.contains("#define JOBD_ADMIT_RET_MIN\t(-EPERM)\n"), "{h}");
     assert!(
-        h.contains("static inline int jobd_admit_hook(u32 a)"),
+        h.contains("static __always_inline int jobd_admit_hook(u32 a)"),
         "{h}"
     );
     assert!(
@@ -96,6 +96,49 @@ fn the_wrapper_clamps_to_the_bound_macros() {
         "{h}"
     );
     assert!(h.contains("/* observe */\nvoid jobd_done(u32 a);"), "{h}");
+}
+
+/// Idle, a hook site tests its function's ftrace site and skips the call:
+/// fmod_ret returns the declared default, fentry calls nothing. Without the
+/// glue's BPF switch or off x86-64 ftrace, every site calls.
+#[test]
+fn an_idle_hook_site_skips_the_call() {
+    let hooks = [
+        fmod("int jobd_admit(u32 a)", "-EPERM", "0", "0"),
+        fentry("void jobd_done(u32 a)"),
+    ];
+    let h = h_hooks(&hooks, "jobd", "JOBD_BPF_ENABLED");
+    assert!(
+        h.contains("\tif (!jobd_hook_traced(jobd_admit))\n\t\treturn 0;\n"),
+        "{h}"
+    );
+    assert!(
+        h.contains("\tif (jobd_hook_traced(jobd_done))\n\t\tjobd_done(a);\n}"),
+        "{h}"
+    );
+    assert!(
+        h.contains(
+            "#if JOBD_BPF_ENABLED && defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE)"
+        ),
+        "{h}"
+    );
+    assert!(
+        h.contains("READ_ONCE(*jobd_hook_site(hook)) != JOBD_HOOK_NOP5_OPCODE"),
+        "{h}"
+    );
+    assert!(
+        h.contains("#else\nstatic __always_inline bool jobd_hook_traced(const void *hook)\n{\n\treturn true;\n}\n#endif"),
+        "{h}"
+    );
+    let c = c_entries(&hooks, "jobd");
+    // the key goes on only after every entry checked out
+    let check = c.find("memcmp(site, idle, sizeof(idle))").unwrap();
+    let enable = c.find("static_branch_enable(&jobd_hook_entries)").unwrap();
+    assert!(check < enable, "{c}");
+    assert!(
+        c.contains("jobd_hook_fns[] __initconst = {\n\tjobd_admit,\n\tjobd_done,\n};"),
+        "{c}"
+    );
 }
 
 #[test]
@@ -123,10 +166,17 @@ fn hook_bodies_sets_and_bpf_macros() {
         "fentry hooks need no fmodret entry"
     );
     assert_eq!(
-        c_register(&hooks, "jobd").as_deref(),
-        Some("register_btf_fmodret_id_set(&jobd_fmodret_set)")
+        c_register(&hooks, "jobd"),
+        [
+            "register_btf_fmodret_id_set(&jobd_fmodret_set)",
+            "jobd_hook_check_entries()"
+        ]
     );
-    assert_eq!(c_register(&hooks[1..], "jobd"), None);
+    assert_eq!(
+        c_register(&hooks[1..], "jobd"),
+        ["jobd_hook_check_entries()"]
+    );
+    assert!(c_register(&[], "jobd").is_empty());
     assert_eq!(c_fmodret_set(&hooks[1..], "jobd"), "");
     let b = bpf_hooks(&hooks, "jobd");
     // BPF programs have no errno macros

@@ -274,7 +274,8 @@ fn call_fn_hot(n: &Names, cb: &Callback) -> String {
     writeln!(
         s,
         "{}\n{{",
-        subsystem_proto(cb, "static inline ", &n.call_fn(cb.name()), "")
+        // always inlined: idle, the call site is the default's own call
+        subsystem_proto(cb, "static __always_inline ", &n.call_fn(cb.name()), "")
     )
     .unwrap();
     if !ret_void {

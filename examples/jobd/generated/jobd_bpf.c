@@ -15,6 +15,10 @@
 #include <linux/static_call.h>
 #include <linux/stdarg.h>
 #include <linux/string.h>
+#if defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE)
+#include <asm/nops.h>
+#include <asm/text-patching.h>
+#endif
 
 #include "jobd_bpf.h"
 
@@ -467,6 +471,44 @@ static const struct btf_kfunc_id_set jobd_fmodret_set = {
 	.set	= &jobd_fmodret_ids,
 };
 
+#if defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE)
+DEFINE_STATIC_KEY_FALSE(jobd_hook_entries);
+
+static const void *const jobd_hook_fns[] __initconst = {
+	jobd_job_complete,
+	jobd_admit,
+};
+
+/*
+ * Idle hook sites skip their call once every hook's entry is what ftrace leaves
+ * there: the 5-byte nop, or a call if something already traces it. Anything
+ * else (a compiler that laid the entry out otherwise) leaves every site
+ * calling.
+ */
+static int __init jobd_hook_check_entries(void)
+{
+	static const u8 idle[] = { BYTES_NOP5 };
+	const u8 *site;
+	unsigned int i;
+
+	if (idle[0] != JOBD_HOOK_NOP5_OPCODE)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(jobd_hook_fns); i++) {
+		site = jobd_hook_site(jobd_hook_fns[i]);
+		if (memcmp(site, idle, sizeof(idle)) &&
+		    site[0] != CALL_INSN_OPCODE)
+			return 0;
+	}
+	static_branch_enable(&jobd_hook_entries);
+	return 0;
+}
+#else
+static inline int jobd_hook_check_entries(void)
+{
+	return 0;
+}
+#endif
+
 /* Registers jobd's BPF interface; call it from jobd's module init. */
 int __init jobd_bpf_init(void)
 {
@@ -478,6 +520,7 @@ int __init jobd_bpf_init(void)
 					       &jobd_syscall_kfunc_set);
 	ret = ret ?: register_bpf_struct_ops(&bpf_jobd_ops, jobd_ops);
 	ret = ret ?: register_btf_fmodret_id_set(&jobd_fmodret_set);
+	ret = ret ?: jobd_hook_check_entries();
 	return ret;
 }
 

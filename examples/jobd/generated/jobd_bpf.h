@@ -126,13 +126,54 @@ void jobd_job_complete(struct jobd_job *job, u64 runtime_ns);
 /* Admission control: 0 admits the job, -EPERM rejects it. */
 int jobd_admit(struct jobd_job *job);
 
-static inline void jobd_job_complete_hook(struct jobd_job *job, u64 runtime_ns)
+#if JOBD_BPF_ENABLED && defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE)
+#include <asm/ibt.h>
+
+DECLARE_STATIC_KEY_FALSE(jobd_hook_entries);
+/* x86-64's BYTES_NOP5 starts with it; a call with 0xe8 */
+#define JOBD_HOOK_NOP5_OPCODE	0x0f
+
+/* @hook's ftrace site, computed: objtool rejects a relocation past ENDBR */
+static __always_inline const u8 *jobd_hook_site(const void *hook)
 {
-	jobd_job_complete(job, runtime_ns);
+	const u8 *entry = hook;
+
+	OPTIMIZER_HIDE_VAR(entry);
+	return entry + ENDBR_INSN_SIZE;
 }
 
-static inline int jobd_admit_hook(struct jobd_job *job)
+/*
+ * fentry, fexit and fmod_ret programs, and kprobes at a function's entry, all
+ * attach through its ftrace site: the 5-byte nop at its entry (after ENDBR64)
+ * becomes a call. A hook site whose function's site is still that nop skips the
+ * call and returns the hook's default, a load and a branch instead of a call
+ * and a return. jobd_hook_check_entries() checks every entry at init; until it
+ * has, and wherever an entry is not such a site, hook sites always call. A
+ * kprobe past the entry fires only while the function is traced otherwise.
+ */
+static __always_inline bool jobd_hook_traced(const void *hook)
 {
+	return !static_branch_likely(&jobd_hook_entries) ||
+	       READ_ONCE(*jobd_hook_site(hook)) != JOBD_HOOK_NOP5_OPCODE;
+}
+#else
+static __always_inline bool jobd_hook_traced(const void *hook)
+{
+	return true;
+}
+#endif
+
+static __always_inline void jobd_job_complete_hook(struct jobd_job *job,
+						   u64 runtime_ns)
+{
+	if (jobd_hook_traced(jobd_job_complete))
+		jobd_job_complete(job, runtime_ns);
+}
+
+static __always_inline int jobd_admit_hook(struct jobd_job *job)
+{
+	if (!jobd_hook_traced(jobd_admit))
+		return 0;
 	/* fmod_ret programs may return anything */
 	return clamp_t(int, jobd_admit(job),
 		       JOBD_ADMIT_RET_MIN, JOBD_ADMIT_RET_MAX);
@@ -157,7 +198,8 @@ DECLARE_STATIC_KEY_FALSE(jobd_bpf_attached);
 DECLARE_STATIC_CALL(jobd_call_select_domain, jobd_default_select_domain);
 DECLARE_STATIC_CALL(jobd_call_job_done, *((struct jobd_ops *)NULL)->job_done);
 
-static inline u32 jobd_call_select_domain(struct jobd_job *job, u32 nr_domains)
+static __always_inline u32 jobd_call_select_domain(struct jobd_job *job,
+						   u32 nr_domains)
 {
 	u32 ret;
 
@@ -186,7 +228,8 @@ static inline u32 jobd_call_balance(u32 busiest, u32 nr_domains)
 	return ret;
 }
 
-static inline void jobd_call_job_done(struct jobd_job *job, u64 runtime_ns)
+static __always_inline void jobd_call_job_done(struct jobd_job *job,
+					       u64 runtime_ns)
 {
 	if (!static_branch_unlikely(&jobd_bpf_attached))
 		return;

@@ -30,6 +30,7 @@ struct Reading {
     op: f64,
     native: f64,
     hook: f64,
+    site: f64,
     plain: f64,
 }
 
@@ -43,6 +44,7 @@ fn reading(loops: u64) -> anyhow::Result<Reading> {
         op: f("op")?,
         native: f("native")?,
         hook: f("hook")?,
+        site: f("site")?,
         plain: f("plain")?,
     })
 }
@@ -101,7 +103,7 @@ fn p2(jobs: u64, rounds: usize) -> anyhow::Result<(f64, f64)> {
 #[cfg(modless_bpf_objects)]
 pub fn run() -> anyhow::Result<()> {
     let loops = env_or("MODLESS_BENCH_LOOPS", 1_000_000);
-    let jobs = env_or("MODLESS_BENCH_JOBS", 20_000);
+    let jobs = env_or("MODLESS_BENCH_JOBS", 200_000);
     let rounds = 7;
     ensure!(
         procfs::Stats::read()?.policy == "default",
@@ -132,6 +134,7 @@ pub fn run() -> anyhow::Result<()> {
     let op_bpf = per(&with_op, |r| r.op);
     let plain = per(&idle, |r| r.plain);
     let hook_idle = per(&idle, |r| r.hook);
+    let site_idle = per(&idle, |r| r.site);
     let hook_fentry = per(&with_fentry, |r| r.hook);
     let op_added = op_bpf - native;
     let fentry_added = hook_fentry - hook_idle;
@@ -176,10 +179,16 @@ pub fn run() -> anyhow::Result<()> {
         "| P1 added by the op (attached - direct) | {op_added:.2} | {:.3} x fentry's |",
         op_added / fentry_added
     );
-    println!("| P1 added by fentry (hook with fentry - hook) | {fentry_added:.2} | 1.00 |");
+    println!(
+        "| P1 added by fentry (plain call with fentry - plain call) | {fentry_added:.2} | 1.00 |"
+    );
     println!("| P2 bare loop without a hook site | {plain:.2} | 1.00 |");
     println!(
-        "| P2 bare loop, hook site, nothing attached | {hook_idle:.2} | {:.2} x no site |",
+        "| P2 bare loop, hook site, nothing attached | {site_idle:.2} | {:.2} x no site |",
+        site_idle / plain.max(1e-9)
+    );
+    println!(
+        "| P2 bare loop, the hook's function called | {hook_idle:.2} | {:.2} x no site |",
         hook_idle / plain.max(1e-9)
     );
     println!(

@@ -19,6 +19,8 @@ modless_loader::skeleton!(pub mod policy = "policy");
 modless_loader::skeleton!(pub mod race = "race");
 #[cfg(modless_bpf_objects)]
 modless_loader::skeleton!(pub mod bench = "bench");
+#[cfg(modless_bpf_objects)]
+modless_loader::skeleton!(pub mod idle = "idle");
 
 // Their `struct jobd_ops` maps are typed by the declaration.
 #[cfg(modless_bpf_objects)]

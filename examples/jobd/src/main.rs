@@ -8,6 +8,7 @@
 // without the objects, only their fallback `run` is used
 #[cfg_attr(not(modless_bpf_objects), allow(dead_code))]
 mod bench;
+mod idle;
 mod objects;
 mod procfs;
 #[cfg_attr(not(modless_bpf_objects), allow(dead_code))]
@@ -38,6 +39,7 @@ fn main() -> anyhow::Result<()> {
         ("policy", policy),
         ("verifier", verifier),
         ("hooks", hooks),
+        ("idle-sites", idle::run),
         ("race", race::run),
         ("bench", bench::run),
     ])

@@ -358,6 +358,7 @@ pub const KERNEL: &[&str] = &[
     "__maybe_unused",
     "__used",
     "__cold",
+    "__initconst",
     "__printf",
     "__bpf_kfunc",
     "__ksym",
@@ -368,6 +369,16 @@ pub const KERNEL: &[&str] = &[
     "__bpf_kfunc_end_defs",
     // what the glue calls
     "might_sleep",
+    "memcmp",
+    "static_branch_likely",
+    "OPTIMIZER_HIDE_VAR",
+    "defined",
+    // x86-64 ftrace sites (hook sites)
+    "BYTES_NOP5",
+    "CALL_INSN_OPCODE",
+    "ENDBR_INSN_SIZE",
+    "CONFIG_DYNAMIC_FTRACE",
+    "CONFIG_X86_64",
     "static_branch_unlikely",
     "static_branch_enable",
     "static_branch_disable",
@@ -492,6 +503,11 @@ pub const GLUE_LOCALS: &[&str] = &[
     "reason",
     "len",
     "kfunc_id",
+    // the hook sites' entry check
+    "entry",
+    "idle",
+    "site",
+    "i",
     // fields of the generated exit info
     "kind",
     "exit_code",

@@ -425,6 +425,12 @@ pub fn symbols(decl: &Declaration) -> Vec<Symbol> {
     // hook glue
     if !decl.hooks.is_empty() {
         t.add(Ns::Macro, hook_names::call_macro(sub), glue, at);
+        t.add(Ns::Macro, hook_names::nop_opcode_macro(sub), glue, at);
+        t.add(Ns::C, hook_names::entries_key(sub), glue, at);
+        t.add(Ns::C, hook_names::traced_fn(sub), glue, at);
+        t.add(Ns::C, hook_names::site_fn(sub), glue, at);
+        t.add(Ns::C, hook_names::fns_array(sub), glue, at);
+        t.add(Ns::C, hook_names::check_entries_fn(sub), glue, at);
         let fmod = decl.hooks.iter().any(|h| h.is_fmod_ret());
         for kind in hook_names::PROG_KINDS {
             if kind != "FMOD_RET" || fmod {

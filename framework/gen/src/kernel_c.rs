@@ -54,7 +54,8 @@ pub fn emit(decl: &Declaration) -> String {
     if names {
         includes.push("linux/ctype.h");
     }
-    if names || ops.instances == modless_decl::struct_ops::Instances::One {
+    if names || ops.instances == modless_decl::struct_ops::Instances::One || !decl.hooks.is_empty()
+    {
         includes.push("linux/string.h");
     }
     if ops.has_sleepable() {
@@ -70,6 +71,9 @@ pub fn emit(decl: &Declaration) -> String {
     includes.sort_unstable();
     for i in includes {
         writeln!(s, "#include <{i}>").unwrap();
+    }
+    if !decl.hooks.is_empty() {
+        s.push_str(&hooks::emit::c_includes());
     }
     if built_in {
         s.push('\n');
@@ -115,6 +119,10 @@ pub fn emit(decl: &Declaration) -> String {
     let fmodret = hooks::emit::c_fmodret_set(&decl.hooks, sub);
     if !fmodret.is_empty() {
         s.push_str(&fmodret);
+        s.push('\n');
+    }
+    if !decl.hooks.is_empty() {
+        s.push_str(&hooks::emit::c_entries(&decl.hooks, sub));
         s.push('\n');
     }
 

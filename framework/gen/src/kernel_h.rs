@@ -204,7 +204,7 @@ pub fn emit(decl: &Declaration) -> String {
     }
     if !decl.hooks.is_empty() {
         s.push('\n');
-        s.push_str(&hooks::emit::h_hooks(&decl.hooks, sub));
+        s.push_str(&hooks::emit::h_hooks(&decl.hooks, sub, &n.enabled_macro()));
     }
     s.push('\n');
     s.push_str(&emit_kernel::h_call_path(&decl.ops, &n));
