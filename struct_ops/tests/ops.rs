@@ -283,18 +283,18 @@ fn hot_ops_are_static_calls() {
         "DECLARE_STATIC_CALL(jobd_call_pick, jobd_pick);\n",
         "DECLARE_STATIC_CALL(jobd_call_done, *((struct jobd_ops *)NULL)->done);\n",
         "DECLARE_STATIC_CALL(jobd_call_setup, jobd_setup);\n",
-        "static inline u32 jobd_call_pick(struct jobd_job *job, u32 n)\n{\n\tu32 ret;\n\n\
+        "static __always_inline u32 jobd_call_pick(struct jobd_job *job, u32 n)\n{\n\tu32 ret;\n\n\
          \tif (!static_branch_unlikely(&jobd_bpf_attached))\n\
          \t\treturn jobd_pick(job, n);\n\
          \trcu_read_lock();\n\
          \tret = static_call(jobd_call_pick)(job, n);\n\
          \trcu_read_unlock();\n\treturn ret;\n}\n",
-        "static inline void jobd_call_done(struct jobd_job *job)\n{\n\
+        "static __always_inline void jobd_call_done(struct jobd_job *job)\n{\n\
          \tif (!static_branch_unlikely(&jobd_bpf_attached))\n\t\treturn;\n\
          \trcu_read_lock();\n\
          \tstatic_call_cond(jobd_call_done)(job);\n\
          \trcu_read_unlock();\n}\n",
-        "static inline int jobd_call_setup(u32 n)\n{\n\tint ret;\n\tint srcu_idx;\n\n\
+        "static __always_inline int jobd_call_setup(u32 n)\n{\n\tint ret;\n\tint srcu_idx;\n\n\
          \tmight_sleep();\n\tif (!static_branch_unlikely(&jobd_bpf_attached))\n\
          \t\treturn jobd_setup(n);\n\
          \tsrcu_idx = srcu_read_lock(&jobd_bpf_srcu);\n\
