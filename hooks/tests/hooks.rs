@@ -108,28 +108,15 @@ fn an_idle_hook_site_skips_the_call() {
         fentry("void jobd_done(u32 a)"),
     ];
     let h = h_hooks(&hooks, "jobd", "JOBD_BPF_ENABLED");
-    assert!(
-        h.contains("\tif (!jobd_hook_traced(jobd_admit))\n\t\treturn 0;\n"),
-        "{h}"
-    );
-    assert!(
-        h.contains("\tif (jobd_hook_traced(jobd_done))\n\t\tjobd_done(a);\n}"),
-        "{h}"
-    );
-    assert!(
-        h.contains(
-            "#if JOBD_BPF_ENABLED && defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE)"
-        ),
-        "{h}"
-    );
-    assert!(
-        h.contains("READ_ONCE(*jobd_hook_site(hook)) != JOBD_HOOK_NOP5_OPCODE"),
-        "{h}"
-    );
-    assert!(
-        h.contains("#else\nstatic __always_inline bool jobd_hook_traced(const void *hook)\n{\n\treturn true;\n}\n#endif"),
-        "{h}"
-    );
+    for want in [
+        "\tif (!jobd_hook_traced(jobd_admit))\n\t\treturn 0;\n",
+        "\tif (jobd_hook_traced(jobd_done))\n\t\tjobd_done(a);\n}",
+        "#if JOBD_BPF_ENABLED && defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE)",
+        "READ_ONCE(*jobd_hook_site(hook)) != JOBD_HOOK_NOP5_OPCODE",
+        "#else\nstatic __always_inline bool jobd_hook_traced(const void *hook)\n{\n\treturn true;\n}\n#endif",
+    ] {
+        assert!(h.contains(want), "want\n{want}\nin\n{h}");
+    }
     let c = c_entries(&hooks, "jobd");
     // the key goes on only after every entry checked out
     let check = c.find("memcmp(site, idle, sizeof(idle))").unwrap();
