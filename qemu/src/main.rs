@@ -9,6 +9,7 @@ mod grid;
 mod initramfs;
 mod junit;
 mod kernel;
+mod machine;
 mod matrix;
 mod matrix_run;
 mod patches;
@@ -28,6 +29,7 @@ use std::time::Duration;
 
 use accel::{Accel, AccelChoice};
 use kernel::{Kernel, KernelSource};
+use machine::Machine;
 use suite::TestSpec;
 use topology::Topology;
 
@@ -314,12 +316,14 @@ impl RunEnv {
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
+        let machine = Machine::for_guest(kernel, topology.nodes);
         let n = suite.tests.len();
         eprintln!(
-            "[qemu] {}: booting {} under {} with {} ({n} test{})",
+            "[qemu] {}: booting {} under {} on {} with {} ({n} test{})",
             suite.name,
             kernel.label,
             accel.describe(),
+            machine.name(),
             topology.describe(),
             if n == 1 { "" } else { "s" }
         );
@@ -345,6 +349,7 @@ impl RunEnv {
                 cli.boot_timeout
             }),
             gdb: self.gdb,
+            machine,
         };
         Ok(boot.run()?)
     }
@@ -549,6 +554,7 @@ fn choose_accel(
         echo_console: false,
         boot_timeout: Duration::from_secs(20),
         gdb: None,
+        machine: Machine::for_guest(kernel, topo.nodes),
     }
     .run()?;
     let accel = if probe.failures.is_empty() {

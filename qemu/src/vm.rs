@@ -15,6 +15,7 @@ use crate::console::{self, Event, Scanner};
 use crate::error::{Error, IoContext, Result};
 use crate::gdb;
 use crate::kernel::Kernel;
+use crate::machine::Machine;
 use crate::report::{self, GuestFailure, RunReport};
 use crate::suite::TestSpec;
 use crate::topology::Topology;
@@ -50,6 +51,7 @@ pub struct Boot<'a> {
     pub boot_timeout: Duration,
     /// QEMU's gdb stub (`--gdb`).
     pub gdb: Option<gdb::Stub>,
+    pub machine: Machine,
 }
 
 impl Boot<'_> {
@@ -353,6 +355,7 @@ impl Boot<'_> {
     fn command(&self, console_log: &Path) -> Command {
         let mut c = Command::new("qemu-system-x86_64");
         c.args(self.accel.qemu_args());
+        c.args(self.machine.qemu_args());
         c.args(["-nodefaults", "-display", "none", "-no-reboot"]);
         if self.interactive() {
             // Ctrl-C goes to the guest; Ctrl-A x quits QEMU (the monitor shares the line).
@@ -378,17 +381,10 @@ impl Boot<'_> {
             c.arg("-initrd").arg(initrd);
         }
         c.arg("-append").arg(self.cmdline());
-        c.args([
-            "-fsdev",
-            "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
-        ]);
-        c.args(["-device", "virtio-9p-pci,fsdev=root,mount_tag=/dev/root"]);
-        for (tag, path) in [("mlcwd", &self.cwd), ("mlrun", &self.run_dir)] {
-            c.arg("-virtfs").arg(format!(
-                "local,path={},mount_tag={tag},security_model=none,multidevs=remap",
-                path.display()
-            ));
-        }
+        let m = self.machine;
+        c.args(m.share_args("root", Path::new("/"), "/dev/root", true));
+        c.args(m.share_args("mlcwd", &self.cwd, "mlcwd", false));
+        c.args(m.share_args("mlrun", &self.run_dir, "mlrun", false));
         c
     }
 
