@@ -50,9 +50,9 @@ die() {
 # Each process costs tens of milliseconds under TCG (a dynamic one more):
 # what the shell can do itself, it does.
 now() { read -r now _ </proc/uptime; }
-mounted() { # TYPE DIR
-	while read -r _ dir type _; do
-		[ "$type $dir" != "$1 $2" ] || return 0
+mounted() { # SOURCE DIR
+	while read -r src dir _; do
+		[ "$src $dir" != "$1 $2" ] || return 0
 	done </proc/mounts
 	return 1
 }
@@ -68,7 +68,6 @@ mount_all() {
 mount -t proc proc /proc
 # The kernel mounts devtmpfs itself only when it mounted the root, not after an initramfs.
 mounted devtmpfs /dev || mount -t devtmpfs devtmpfs /dev
-mount -t sysfs sysfs /sys
 now
 read -r release </proc/sys/kernel/osrelease
 say "INIT up=$now kernel=$release"
@@ -83,36 +82,38 @@ modprobe_knob=/proc/sys/kernel/modprobe
 # Writable scratch space over the read-only root; the host paths the command
 # names there stay visible: each is bound aside on /dev, then moved back on top.
 held=/dev/.modless-views
-mkdir -p "$held" /dev/shm /dev/pts
 [ -r "$run/views" ] || die "no view list at $run/views"
-while IFS= read -r p; do echo "$p"; done <"$run/views" >"$held/list"
+while IFS= read -r p; do echo "$p"; done <"$run/views" >"$held.list"
 i=0
 while IFS= read -r p; do
+	[ -d "$held" ] || mkdir "$held"
 	if [ -d "$p" ]; then mkdir "$held/$i"; else : >"$held/$i"; fi
 	mount -o bind "$p" "$held/$i" || die "cannot bind $p"
 	i=$((i + 1))
-done <"$held/list"
-for d in /tmp /run /var/tmp /root; do
-	[ ! -d "$d" ] || echo "tmpfs $d tmpfs mode=1777"
-done | mount_all
+done <"$held.list"
+# Redirected, not piped: a pipeline would fork two shells.
+{
+	echo "sysfs /sys sysfs"
+	for d in /tmp /run /var/tmp /root; do
+		[ ! -d "$d" ] || echo "tmpfs $d tmpfs mode=1777"
+	done
+} >"$held.mounts"
+mount_all <"$held.mounts" || die "cannot mount sysfs and the scratch tmpfs"
 i=0
 while IFS= read -r p; do
 	if [ -d "$held/$i" ]; then mkdir -p "$p"; else mkdir -p "${p%/*}" && : >"$p"; fi
 	mount -o move "$held/$i" "$p" || die "cannot show $p"
 	i=$((i + 1))
-done <"$held/list"
+done <"$held.list"
 # The working and run directories exist on the host, so in the guest too
 # unless a tmpfs above hides them.
-for d in "$cwd" "$run"; do
-	[ -d "$d" ] || mkdir -p "$d" || die "cannot create $d"
-done
+mkdir -p /dev/shm /dev/pts "$cwd" "$run" || die "cannot create $cwd and $run"
 p9="trans=virtio,version=9p2000.L,msize=512000"
-mount_all <<EOF || die "cannot mount $cwd and $run"
+# One process for all; a pseudo file system this kernel lacks is not an
+# error, the two shares are checked after.
+mount_all <<EOF
 mlcwd $cwd 9p $p9
 mlrun $run 9p $p9
-EOF
-# A pseudo file system this kernel lacks is not an error.
-mount_all <<EOF
 tmpfs /dev/shm tmpfs
 devpts /dev/pts devpts
 bpf /sys/fs/bpf bpf
@@ -120,11 +121,12 @@ debugfs /sys/kernel/debug debugfs
 tracefs /sys/kernel/tracing tracefs
 cgroup2 /sys/fs/cgroup cgroup2
 EOF
+mounted mlcwd "$cwd" && mounted mlrun "$run" || die "cannot mount $cwd and $run"
 [ -r "$run/tests" ] || die "no test list at $run/tests"
 [ -d "$run/out" ] || mkdir -p "$run/out"
 : >"$run/results"
 
-tab=$(printf '\t')
+tab='	' # one tab: $(printf '\t') would fork
 n=0
 hung_knob=/proc/sys/kernel/hung_task_timeout_secs
 # Without the knob the kernel has no hung-task detector to relax.
