@@ -411,6 +411,7 @@ impl Boot<'_> {
         if self.accel.is_tcg() {
             s.push_str(&tcg_tsc_params(&cpuinfo));
         }
+        s.push_str(self.machine.kernel_params());
         if self.gdb.is_some() {
             // Symbols at vmlinux's addresses (tinyconfig has no KASLR; a given image may).
             s.push_str(" nokaslr");
