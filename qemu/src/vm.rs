@@ -376,7 +376,7 @@ impl Boot<'_> {
         if let Some(stub) = &self.gdb {
             c.args(stub.qemu_args());
         }
-        c.arg("-kernel").arg(&self.kernel.image);
+        c.arg("-kernel").arg(self.kernel.boot_file());
         if let Some(initrd) = &self.kernel.initrd {
             c.arg("-initrd").arg(initrd);
         }
