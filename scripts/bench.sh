@@ -87,9 +87,9 @@ timed() {
 	rm -f "$t"
 }
 
-# vng runs its 9p root (no virtiofsd here) on q35, not microvm (which needs
-# virtio-mmio), the root named on the command line, which vng leaves to the
-# kernel's default. Interleaved, median of 5 each; then what each says when
+# vng runs its 9p root (no virtiofsd here) on q35, not microvm: modless boots
+# the same image (--kernel) on pc, so both sides have a PCI machine; the root
+# is named on the command line, which vng leaves to the kernel's default. Interleaved, median of 5 each; then what each says when
 # the command fails or the kernel warns.
 vng_side_by_side() {
 	local venv=${MODLESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/modless}/vng-venv

@@ -62,7 +62,7 @@ struct Cli {
     /// when 9p is a module there, an initramfs loads it.
     #[arg(long, requires = "kernel")]
     modules: Option<PathBuf>,
-    /// Boot the bzImage of this built kernel tree.
+    /// Boot this built kernel tree: its vmlinux through the PVH entry point when its config has CONFIG_PVH=y, else its bzImage.
     #[arg(long, conflicts_with = "kernel_version")]
     kernel_tree: Option<PathBuf>,
     /// Build Debian's linux-source-VERSION with modless's config (cached).
