@@ -635,7 +635,10 @@ mod tests {
         assert_eq!(kernel.boot_file(), t.join("vmlinux"));
         fs::write(t.join(".config"), "# CONFIG_PVH is not set\n").unwrap();
         assert_eq!(kernel.boot_file(), kernel.image, "no PVH entry: the image");
-        let image = Kernel { tree: None, ..kernel.clone() };
+        let image = Kernel {
+            tree: None,
+            ..kernel.clone()
+        };
         assert_eq!(image.boot_file(), image.image);
     }
 
