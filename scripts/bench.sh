@@ -89,8 +89,9 @@ timed() {
 
 # vng runs its 9p root (no virtiofsd here) on q35, not microvm: modless boots
 # the same image (--kernel) on pc, so both sides have a PCI machine; the root
-# is named on the command line, which vng leaves to the kernel's default. Interleaved, median of 5 each; then what each says when
-# the command fails or the kernel warns.
+# is named on the command line, which vng leaves to the kernel's default.
+# Interleaved, median of 5 each; then what each says when the command fails
+# or the kernel warns.
 vng_side_by_side() {
 	local venv=${MODLESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/modless}/vng-venv
 	if [ ! -x "$venv/bin/vng" ]; then

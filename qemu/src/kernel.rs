@@ -133,16 +133,21 @@ pub struct Kernel {
 }
 
 impl Kernel {
+    /// The built tree's `.config`; empty for an image, whose config is not at hand.
+    pub fn config(&self) -> String {
+        self.tree
+            .as_ref()
+            .and_then(|t| fs::read_to_string(t.join(".config")).ok())
+            .unwrap_or_default()
+    }
+
     /// What QEMU loads: a built tree's `vmlinux` when its config has the PVH
     /// entry point (QEMU places the ELF itself: the decompressor, 0.4-0.5 s
     /// of a TCG boot, never runs), otherwise the bzImage.
     pub fn boot_file(&self) -> PathBuf {
-        let pvh = |t: &PathBuf| {
-            let config = fs::read_to_string(t.join(".config")).unwrap_or_default();
-            config.lines().any(|l| l == "CONFIG_PVH=y") && t.join("vmlinux").is_file()
-        };
+        let pvh = self.config().lines().any(|l| l == "CONFIG_PVH=y");
         match &self.tree {
-            Some(t) if pvh(t) => t.join("vmlinux"),
+            Some(t) if pvh && t.join("vmlinux").is_file() => t.join("vmlinux"),
             _ => self.image.clone(),
         }
     }

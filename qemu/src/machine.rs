@@ -1,6 +1,5 @@
 //! The machine QEMU emulates for a guest, and how the 9p shares attach to it.
 
-use std::fs;
 use std::path::Path;
 
 use crate::kernel::Kernel;
@@ -22,12 +21,7 @@ impl Machine {
     /// stay on `pc`. A kernel without its config at hand (an image) stays on
     /// `pc`, whose virtio-pci every distribution kernel has.
     pub fn for_guest(kernel: &Kernel, nodes: u32) -> Machine {
-        let config = kernel
-            .tree
-            .as_ref()
-            .and_then(|t| fs::read_to_string(t.join(".config")).ok())
-            .unwrap_or_default();
-        Machine::choose(&config, nodes)
+        Machine::choose(&kernel.config(), nodes)
     }
 
     fn choose(kernel_config: &str, nodes: u32) -> Machine {

@@ -461,12 +461,7 @@ impl Boot<'_> {
 /// jiffies (about 0.15 s a CPU). The value only has to be plausible: x86
 /// delays use the TSC. The guest's TSC runs at the host's rate (TCG and KVM).
 fn preset_lpj(cpuinfo: &str, kernel: &Kernel) -> Option<u64> {
-    let config = kernel
-        .tree
-        .as_ref()
-        .and_then(|t| fs::read_to_string(t.join(".config")).ok())
-        .unwrap_or_default();
-    lpj(cpuinfo, &config)
+    lpj(cpuinfo, &kernel.config())
 }
 
 /// The host's clock in whole kHz, as the kernel's own tsc_khz is.
