@@ -30,19 +30,21 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 # (the test kernel, as a developer runs it), next to the harness's own boot +
 # run time from its summary line: the difference is the wrapper's overhead.
 # Then where the harness's time goes, from the milestones of its --json
-# report (host seconds since QEMU started; see qemu/README.md).
+# report (host seconds since QEMU started; see qemu/README.md). Once as runs
+# go by default (the kernel's saved boot restored), once with --cold-boot.
 phase() { # KEY FILE: the value of "KEY": in the pretty-printed report
 	sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" "$2" | head -1
 }
-warm_loop() {
-	local i start out walls=() harness=() json
+warm_loop() { # LABEL [run-qemu.sh options]
+	local label=$1 i start out walls=() harness=() json
 	local first=() user=() tst=() end=() fin=() load_start
+	shift
 	json=$(mktemp)
-	"$repo/scripts/run-qemu.sh" -- true >/dev/null 2>&1
+	"$repo/scripts/run-qemu.sh" "$@" -- true >/dev/null 2>&1 # saves the boot if it is not
 	load_start=$(load1)
 	for i in 1 2 3 4 5; do
 		start=$(date +%s%N)
-		out=$("$repo/scripts/run-qemu.sh" --json "$json" -- true 2>&1)
+		out=$("$repo/scripts/run-qemu.sh" "$@" --json "$json" -- true 2>&1)
 		walls+=("$((($(date +%s%N) - start) / 1000000))")
 		harness+=("$(sed -n 's/.*, total \([0-9.]*\) s$/\1/p' <<<"$out" | tail -1)")
 		first+=("$(phase first_console_s "$json")")
@@ -55,15 +57,16 @@ warm_loop() {
 	local wall_ms harness_ms
 	wall_ms=$(median "${walls[@]}")
 	harness_ms=$(median "${harness[@]}" | awk '{ printf "%d", $1 * 1000 }')
-	printf 'warm loop: scripts/run-qemu.sh -- true %d ms, harness boot + run %d ms, wrapper %d ms (median of 5, load average %s -> %s)\n' \
-		"$wall_ms" "$harness_ms" "$((wall_ms - harness_ms))" "$load_start" "$(load1)"
+	printf 'warm loop, %s: scripts/run-qemu.sh -- true %d ms, harness boot + run %d ms, wrapper %d ms (median of 5, load average %s -> %s)\n' \
+		"$label" "$wall_ms" "$harness_ms" "$((wall_ms - harness_ms))" "$load_start" "$(load1)"
 	awk -v f="$(median "${first[@]}")" -v u="$(median "${user[@]}")" -v t="$(median "${tst[@]}")" \
 		-v e="$(median "${end[@]}")" -v d="$(median "${fin[@]}")" 'BEGIN {
-		printf "  where it goes (s, medians): QEMU + firmware + decompression %.2f, kernel to init %.2f, ", f, u - f
+		printf "  where it goes (s, medians): to the first console line %.2f, to init %.2f, ", f, u - f
 		printf "init mounts %.2f, the test %.2f, log + reboot %.2f\n", t - u, e - t, d - e
 	}'
 }
-warm_loop
+warm_loop "saved boot restored"
+warm_loop "cold boot" --cold-boot
 
 # ---- virtme-ng side by side (--with-vng) --------------------------------
 # Both tools boot the same bzImage: modless's config plus what vng's guest
@@ -123,24 +126,27 @@ vng_side_by_side() {
 	local vng=(env "PATH=$venv/bin:$PATH" vng --run "$image" --disable-kvm --disable-microvm
 		--force-9p --cpus 4 --memory 1G --append root=/dev/root ${MODLESS_VNG_ARGS:-})
 	local ml=("$repo/scripts/run-qemu.sh" --kernel "$image" --cpus 4 --mem 1G --accel tcg)
-	"${ml[@]}" -- true >/dev/null 2>&1 # warm: cargo, the image's release
-	local i r vw=() vc=() vs=() mw=() mc=() ms=() load_start
+	"${ml[@]}" -- true >/dev/null 2>&1 # warm: cargo, the image's release, its saved boot
+	local i r vw=() vc=() vs=() mw=() mc=() ms=() cw=() cc=() cs=() load_start
 	load_start=$(load1)
 	for i in 1 2 3 4 5; do
 		read -r -a r < <(timed "${vng[@]}" --exec true)
 		vw+=("${r[0]}") vc+=("${r[1]}") vs+=("${r[2]}")
 		read -r -a r < <(timed "${ml[@]}" -- true)
 		mw+=("${r[0]}") mc+=("${r[1]}") ms+=("${r[2]}")
+		read -r -a r < <(timed "${ml[@]}" --cold-boot -- true)
+		cw+=("${r[0]}") cc+=("${r[1]}") cs+=("${r[2]}")
 	done
-	local v m vcpu mcpu
-	v=$(median "${vw[@]}") m=$(median "${mw[@]}")
-	vcpu=$(median "${vc[@]}") mcpu=$(median "${mc[@]}")
+	local v m c vcpu mcpu ccpu
+	v=$(median "${vw[@]}") m=$(median "${mw[@]}") c=$(median "${cw[@]}")
+	vcpu=$(median "${vc[@]}") mcpu=$(median "${mc[@]}") ccpu=$(median "${cc[@]}")
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 	printf '%s --exec true: wall %d ms, CPU %d ms (exit statuses %s)\n' \
 		"$("$venv/bin/vng" --version)" "$v" "$vcpu" "${vs[*]}"
-	printf 'scripts/run-qemu.sh -- true: wall %d ms, CPU %d ms (exit statuses %s)\n' "$m" "$mcpu" "${ms[*]}"
-	printf 'vng/modless: wall %s, CPU %s; median of 5, interleaved, TCG, 4 CPUs, 1 GiB, kernel %s, load average %s -> %s\n' \
-		"$(awk -v a="$v" -v b="$m" 'BEGIN { printf "%.2f", a / b }')" \
-		"$(awk -v a="$vcpu" -v b="$mcpu" 'BEGIN { printf "%.2f", a / b }')" \
+	printf 'scripts/run-qemu.sh -- true (saved boot restored): wall %d ms, CPU %d ms (exit statuses %s)\n' "$m" "$mcpu" "${ms[*]}"
+	printf 'scripts/run-qemu.sh --cold-boot -- true: wall %d ms, CPU %d ms (exit statuses %s)\n' "$c" "$ccpu" "${cs[*]}"
+	printf 'vng/modless: wall %s, CPU %s (cold boot: wall %s, CPU %s); median of 5, interleaved, TCG, 4 CPUs, 1 GiB, kernel %s, load average %s -> %s\n' \
+		"$(ratio "$v" "$m")" "$(ratio "$vcpu" "$mcpu")" "$(ratio "$v" "$c")" "$(ratio "$vcpu" "$ccpu")" \
 		"$image" "$load_start" "$(load1)"
 	local warn='echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT'
 	local vf vx vk mf mx mk

@@ -1,6 +1,7 @@
-//! An initramfs for kernels that build virtio-9p as modules (Debian's images):
-//! busybox, the modules the 9p root needs, and an init that loads them, mounts
-//! the host's / and hands over to the harness's init.
+//! The guest's initramfs: busybox, the modules the 9p root needs (for
+//! kernels that build virtio-9p as modules: Debian's images), and an init that
+//! loads them, mounts the host's / and hands over to the harness's init. A boot
+//! that is being saved (`snapshot`) stops in it before the root is mounted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -8,12 +9,17 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use sha2::{Digest, Sha256};
+
 use crate::error::{Error, IoContext, Result};
 
 /// What the 9p root needs, then what guest suites need that Debian builds as
 /// modules (tcp_brutal: veth, netem), in any order; dependencies are found
 /// from modinfo.
 const ROOT_MODULES: &[&str] = &["virtio_pci", "9pnet_virtio", "9p", "veth", "sch_netem"];
+
+/// The line a saved boot prints when it waits for its run (`snapshot`).
+pub const WAITING: &str = "MODLESS-SNAPSHOT-WAITING";
 
 const INIT: &str = r#"#!/bin/busybox sh
 # initramfs stage of a modless guest: load the 9p root's modules, mount the
@@ -25,6 +31,20 @@ $bb mount -t devtmpfs devtmpfs /dev
 for m in $($bb cat /modules.order); do
 	$bb insmod "/modules/$m" || echo "MODLESS-INIT-ERROR insmod $m failed"
 done
+if [ -n "$modless_wait" ]; then
+	# This boot is being saved: QEMU cannot save a guest with a 9p share
+	# mounted, so it stops here. Each restored copy reads its run's
+	# parameters (NAME=VALUE words) and the host's time from the console.
+	set -f
+	$bb stty -echo
+	echo "MODLESS-SNAPSHOT-WAITING"
+	read -r line || echo "MODLESS-INIT-ERROR no run parameters on the console"
+	for word in $line; do export "$word"; done
+	$bb date -s "@$modless_time" >/dev/null || echo "MODLESS-INIT-ERROR cannot set the clock"
+	# Every copy starts from one entropy pool: the host's bytes make them differ.
+	echo "$modless_seed" >/dev/urandom
+	set +f
+fi
 $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro /dev/root /newroot ||
 	echo "MODLESS-INIT-ERROR cannot mount the 9p root"
 $bb umount /proc
@@ -123,22 +143,17 @@ fn depends(ko: &[u8]) -> Vec<String> {
 /// Writes `<dir>/initramfs.cpio` for `image`, taking modules from `modules_dir`.
 pub fn build(image: &Path, modules_dir: &Path, dir: &Path) -> Result<PathBuf> {
     let index = index_modules(modules_dir);
-    let stage = dir.join("initramfs");
-    let _ = fs::remove_dir_all(&stage);
-    fs::create_dir_all(stage.join("modules")).ctx(|| "creating initramfs stage".into())?;
-    fs::create_dir_all(stage.join("bin")).ctx(|| "creating initramfs stage".into())?;
-
     // Depth-first: a module goes in after everything it depends on.
-    let mut order = Vec::new();
+    let mut modules = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut todo: Vec<(String, bool)> = ROOT_MODULES
+    let mut todo: Vec<(String, Option<Vec<u8>>)> = ROOT_MODULES
         .iter()
         .rev()
-        .map(|m| (m.to_string(), false))
+        .map(|m| (m.to_string(), None))
         .collect();
-    while let Some((name, deps_done)) = todo.pop() {
-        if deps_done {
-            order.push(format!("{name}.ko"));
+    while let Some((name, loaded)) = todo.pop() {
+        if let Some(bytes) = loaded {
+            modules.push((name, bytes));
             continue;
         }
         if !seen.insert(name.clone()) {
@@ -148,28 +163,73 @@ pub fn build(image: &Path, modules_dir: &Path, dir: &Path) -> Result<PathBuf> {
             continue; // built in
         };
         let bytes = module_bytes(path)?;
-        fs::write(stage.join("modules").join(format!("{name}.ko")), &bytes)
-            .ctx(|| "writing module".into())?;
-        todo.push((name, true));
-        for d in depends(&bytes) {
-            todo.push((d, false));
-        }
+        let deps = depends(&bytes);
+        todo.push((name, Some(bytes)));
+        todo.extend(deps.into_iter().map(|d| (d, None)));
     }
-    fs::write(stage.join("modules.order"), order.join("\n") + "\n")
-        .ctx(|| "writing modules.order".into())?;
-    fs::copy("/bin/busybox", stage.join("bin/busybox")).map_err(|_| {
-        Error::ToolMissing("busybox".into(), "apt-get install busybox-static".into())
-    })?;
+    let cpio = write(dir, &modules)?;
+    eprintln!(
+        "[kernel] initramfs for {} with {}",
+        image.display(),
+        if modules.is_empty() {
+            "no modules (9p is built in)".into()
+        } else {
+            let names: Vec<&str> = modules.iter().map(|(n, _)| n.as_str()).collect();
+            names.join(", ")
+        }
+    );
+    Ok(cpio)
+}
+
+/// The initramfs of a kernel with 9p built in (a saved boot needs one to
+/// stop in), under `cache`, written once for this init and this busybox.
+pub fn plain(cache: &Path) -> Result<PathBuf> {
+    let busybox = fs::metadata(BUSYBOX).map_err(|_| busybox_missing())?;
+    let mut h = Sha256::new();
+    h.update(INIT);
+    h.update(format!("{} {:?}", busybox.len(), busybox.modified().ok()));
+    let id: String = format!("{:x}", h.finalize()).chars().take(12).collect();
+    let dir = cache.join("initramfs").join(format!("plain-{id}"));
+    let cpio = dir.join("initramfs.cpio");
+    if !cpio.is_file() {
+        write(&dir, &[])?;
+    }
+    Ok(cpio)
+}
+
+const BUSYBOX: &str = "/bin/busybox";
+
+fn busybox_missing() -> Error {
+    Error::ToolMissing("busybox".into(), "apt-get install busybox-static".into())
+}
+
+/// Writes `<dir>/initramfs.cpio`: busybox, the init, and `modules` (name,
+/// bytes) loaded in their order.
+fn write(dir: &Path, modules: &[(String, Vec<u8>)]) -> Result<PathBuf> {
+    let stage = dir.join("initramfs");
+    let _ = fs::remove_dir_all(&stage);
+    fs::create_dir_all(stage.join("modules")).ctx(|| "creating initramfs stage".into())?;
+    fs::create_dir_all(stage.join("bin")).ctx(|| "creating initramfs stage".into())?;
+    let mut order = String::new();
+    for (name, bytes) in modules {
+        fs::write(stage.join("modules").join(format!("{name}.ko")), bytes)
+            .ctx(|| "writing module".into())?;
+        order.push_str(&format!("{name}.ko\n"));
+    }
+    fs::write(stage.join("modules.order"), order).ctx(|| "writing modules.order".into())?;
+    fs::copy(BUSYBOX, stage.join("bin/busybox")).map_err(|_| busybox_missing())?;
     let init = stage.join("init");
     fs::write(&init, INIT).ctx(|| "writing init".into())?;
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(&init, fs::Permissions::from_mode(0o755)).ctx(|| "chmod init".into())?;
 
+    // Written aside and renamed: another run may be reading the last one.
     let cpio = dir.join("initramfs.cpio");
+    let partial = dir.join(format!("initramfs.cpio.{}", std::process::id()));
     let status = Command::new("sh")
         .arg("-c")
         .arg("find . | cpio -o -H newc --quiet > \"$0\"")
-        .arg(&cpio)
+        .arg(&partial)
         .current_dir(&stage)
         .status()
         .ctx(|| "running cpio".into())?;
@@ -179,15 +239,8 @@ pub fn build(image: &Path, modules_dir: &Path, dir: &Path) -> Result<PathBuf> {
             "apt-get install cpio".into(),
         ));
     }
-    eprintln!(
-        "[kernel] initramfs for {} with {}",
-        image.display(),
-        if order.is_empty() {
-            "no modules (9p is built in)".into()
-        } else {
-            order.join(", ")
-        }
-    );
+    fs::rename(&partial, &cpio).ctx(|| format!("writing {}", cpio.display()))?;
+    let _ = fs::remove_dir_all(&stage);
     Ok(cpio)
 }
 

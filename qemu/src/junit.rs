@@ -190,6 +190,7 @@ mod tests {
             phases: Default::default(),
             console_log: "/c/console.log".into(),
             run_dir: "/c".into(),
+            restored: None,
         }
     }
 

@@ -13,9 +13,11 @@ mod machine;
 mod matrix;
 mod matrix_run;
 mod patches;
+mod qmp;
 mod report;
 mod runs;
 mod shard;
+mod snapshot;
 mod suite;
 mod topology;
 mod tty;
@@ -142,6 +144,12 @@ struct Cli {
     /// Copy the guest console to stderr as it arrives.
     #[arg(long)]
     console: bool,
+    /// Boot the kernel for every run. By default a run restores the kernel's
+    /// saved boot (stopped before the host's root is mounted, saved by the
+    /// first run of that kernel, topology and command line), which under TCG
+    /// saves most of a short run.
+    #[arg(long)]
+    cold_boot: bool,
     /// Print every test's output, not only the failing ones'.
     #[arg(short, long)]
     verbose: bool,
@@ -350,6 +358,7 @@ impl RunEnv {
             }),
             gdb: self.gdb,
             machine,
+            saved_boots: (!cli.cold_boot).then(|| self.cache.clone()),
         };
         Ok(boot.run()?)
     }
@@ -555,6 +564,7 @@ fn choose_accel(
         boot_timeout: Duration::from_secs(20),
         gdb: None,
         machine: Machine::for_guest(kernel, topo.nodes),
+        saved_boots: None,
     }
     .run()?;
     let accel = if probe.failures.is_empty() {

@@ -111,6 +111,10 @@ pub struct RunReport {
     pub console_log: String,
     /// Where the boot's files are (`--keep` leaves them there).
     pub run_dir: String,
+    /// The saved boot this run restored instead of booting (its directory
+    /// holds the console of the boot that was saved).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored: Option<String>,
 }
 
 impl RunReport {
@@ -162,9 +166,13 @@ impl RunReport {
             .boot_s
             .map(|b| format!("{b:.2} s"))
             .unwrap_or_else(|| "-".into());
+        let boot = match &self.restored {
+            Some(_) => format!("restore {boot}"),
+            None => format!("boot {boot}"),
+        };
         let _ = writeln!(
             s,
-            "{} passed, {} failed, {} skipped; guest: {}, {}, {}; boot {boot}, total {:.2} s",
+            "{} passed, {} failed, {} skipped; guest: {}, {}, {}; {boot}, total {:.2} s",
             self.count(Status::Pass),
             self.count(Status::Fail) + self.count(Status::NotRun),
             self.count(Status::Skip),
@@ -174,6 +182,9 @@ impl RunReport {
             self.total_s,
         );
         let _ = writeln!(s, "console log: {}", self.console_log);
+        if let Some(saved) = &self.restored {
+            let _ = writeln!(s, "restored the saved boot {saved} (its boot's console: console.log there; --cold-boot boots instead)");
+        }
         s
     }
 }
@@ -288,6 +299,7 @@ mod tests {
             phases: Default::default(),
             console_log: "c".into(),
             run_dir: "r".into(),
+            restored: None,
         };
         assert!(r.passed());
         r.failures.push(GuestFailure::Timeout { seconds: 5 });

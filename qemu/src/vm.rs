@@ -1,11 +1,12 @@
 //! One guest boot: prepare the run directory, start QEMU, follow the console,
 //! enforce the deadline, and collect what the guest left behind.
 
+use std::ffi::OsString;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -14,9 +15,12 @@ use crate::accel::Accel;
 use crate::console::{self, Event, Scanner};
 use crate::error::{Error, IoContext, Result};
 use crate::gdb;
+use crate::initramfs;
 use crate::kernel::Kernel;
 use crate::machine::Machine;
+use crate::qmp::Qmp;
 use crate::report::{self, GuestFailure, RunReport};
+use crate::snapshot::{self, Saved};
 use crate::suite::TestSpec;
 use crate::topology::Topology;
 use crate::tty;
@@ -30,6 +34,23 @@ enum Attempt {
     Finished(Box<RunReport>),
     /// No userspace within BOOT_TIMEOUT; what the console showed.
     Hung(String),
+    /// QEMU did not restore the saved boot; why.
+    NotRestored(String),
+}
+
+/// How the guest comes up.
+enum Start<'a> {
+    /// The kernel boots to the harness's init.
+    Cold,
+    /// From this initramfs's wait: the boot being saved, or a saved one
+    /// restored (both start QEMU with one command line, as a restore needs).
+    Saved(&'a Path),
+}
+
+/// A saved boot to restore, and the initramfs it was booted with.
+struct Resume {
+    saved: Saved,
+    initrd: PathBuf,
 }
 
 pub struct Boot<'a> {
@@ -52,6 +73,9 @@ pub struct Boot<'a> {
     /// QEMU's gdb stub (`--gdb`).
     pub gdb: Option<gdb::Stub>,
     pub machine: Machine,
+    /// The cache that holds saved boots (`snapshot`): the guest is restored
+    /// from one, saved first if there is none. None boots every time.
+    pub saved_boots: Option<PathBuf>,
 }
 
 impl Boot<'_> {
@@ -59,23 +83,82 @@ impl Boot<'_> {
     /// that ran no test, and the hang stays in the report.
     pub fn run(&self) -> Result<RunReport> {
         let started = Instant::now();
+        self.check_paths()?;
+        let mut resume = self.saved_boot()?;
         let mut hangs = Vec::new();
         loop {
-            match self.attempt()? {
+            match self.attempt(resume.as_ref())? {
                 Attempt::Finished(mut report) => {
                     report.boot_hangs = hangs;
                     return Ok(*report);
                 }
+                Attempt::NotRestored(why) => {
+                    eprintln!("[qemu] the saved boot was not restored ({why}); booting instead");
+                    if let Some(r) = resume.take() {
+                        r.saved.forget();
+                    }
+                }
                 Attempt::Hung(detail) if hangs.len() < BOOT_RETRIES => {
                     eprintln!("[qemu] {detail}; booting again");
                     hangs.push(detail);
+                    // Again from the kernel's start, not from the same saved state.
+                    if let Some(r) = resume.take() {
+                        r.saved.forget();
+                    }
                 }
                 Attempt::Hung(detail) => return Ok(self.hung_report(hangs, detail, started)),
             }
         }
     }
 
-    fn attempt(&self) -> Result<Attempt> {
+    /// The saved boot this run restores, saved now if there is none yet; None
+    /// when the run boots (asked to, a person at the console or a debugger,
+    /// or the boot could not be saved: then the boot itself says why).
+    fn saved_boot(&self) -> Result<Option<Resume>> {
+        let Some(cache) = &self.saved_boots else {
+            return Ok(None);
+        };
+        if self.interactive()
+            || self.gdb.is_some()
+            || self.tests.is_empty()
+            || self.append.as_deref().is_some_and(names_init)
+        {
+            return Ok(None);
+        }
+        let initrd = match &self.kernel.initrd {
+            Some(i) => i.clone(),
+            None => initramfs::plain(cache)?,
+        };
+        // The per-run paths appear only in the shares' host side, which a
+        // restore may change: the key leaves them out.
+        let start = Start::Saved(&initrd);
+        let neutral = self.command(Path::new("-"), &start, Path::new("/"), Path::new("/"));
+        let argv: Vec<OsString> = neutral.get_args().map(|a| a.to_owned()).collect();
+        let files = [
+            self.kernel.boot_file(),
+            initrd.clone(),
+            snapshot::on_path(neutral.get_program().to_str().unwrap_or_default()),
+        ];
+        let saved = Saved::for_guest(&cache.join("saved-boots"), &argv, &files);
+        if !saved.exists() {
+            eprintln!(
+                "[qemu] saving this kernel's boot for the runs that follow (--cold-boot: never)"
+            );
+            let socket = self.run_dir.join("save-qmp.sock");
+            let mut qemu = self.command(Path::new("-"), &start, &self.cwd, &self.run_dir);
+            qemu.args(qmp_args(&socket));
+            match saved.save(qemu, &socket, self.boot_timeout) {
+                Ok(took) => eprintln!("[qemu] boot saved in {:.2} s", took.as_secs_f64()),
+                Err(why) => {
+                    eprintln!("[qemu] the boot was not saved ({why}); booting instead");
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(Resume { saved, initrd }))
+    }
+
+    fn check_paths(&self) -> Result<()> {
         for (what, p) in [
             ("working directory", &self.cwd),
             ("run directory", &self.run_dir),
@@ -101,11 +184,30 @@ impl Boot<'_> {
                 path: p.clone(),
             });
         }
+        Ok(())
+    }
+
+    fn attempt(&self, resume: Option<&Resume>) -> Result<Attempt> {
         self.prepare()?;
         let console_path = self.run_dir.join("console.log");
         let started = Instant::now();
         let interactive = self.interactive();
-        let mut qemu = self.command(&console_path);
+        let socket = self.run_dir.join("qmp.sock");
+        let mut qemu = match resume {
+            Some(r) => {
+                let mut c = self.command(
+                    &console_path,
+                    &Start::Saved(&r.initrd),
+                    &self.cwd,
+                    &self.run_dir,
+                );
+                c.args(qmp_args(&socket));
+                c.arg("-incoming")
+                    .arg(format!("file:{}", r.saved.state().display()));
+                c
+            }
+            None => self.command(&console_path, &Start::Cold, &self.cwd, &self.run_dir),
+        };
         write_command(&qemu, &self.run_dir.join("qemu.cmd"))?;
         let _terminal = interactive.then(tty::Saved::take);
         if interactive {
@@ -113,6 +215,9 @@ impl Boot<'_> {
             fs::File::create(&console_path)
                 .ctx(|| format!("creating {}", console_path.display()))?;
             qemu.stdin(Stdio::inherit()).stdout(Stdio::inherit());
+        } else if resume.is_some() {
+            // The run's parameters reach the restored guest on its console.
+            qemu.stdin(Stdio::piped()).stdout(Stdio::piped());
         } else {
             qemu.stdin(Stdio::null()).stdout(Stdio::piped());
         }
@@ -136,6 +241,23 @@ impl Boot<'_> {
         if let Some(stub) = &self.gdb {
             eprint!("{}", stub.instructions(self.kernel));
         }
+        // Held open to the end: a closed console input is not an idle one.
+        let _console_input = match resume {
+            Some(_) => match self.hand_over(&mut child, &socket) {
+                Ok(input) => Some(input),
+                Err(why) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let stderr =
+                        fs::read_to_string(self.run_dir.join("qemu.stderr")).unwrap_or_default();
+                    return Ok(Attempt::NotRestored(match stderr.trim() {
+                        "" => why,
+                        said => format!("{why}; QEMU: {said}"),
+                    }));
+                }
+            },
+            None => None,
+        };
         let (tx, rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let (console, mut log): (Box<dyn Read + Send>, Option<fs::File>) = if interactive {
@@ -287,7 +409,39 @@ impl Boot<'_> {
             phases,
             console_log: console_path.display().to_string(),
             run_dir: self.run_dir.display().to_string(),
+            restored: resume.map(|r| r.saved.dir().display().to_string()),
         })))
+    }
+
+    /// Waits until QEMU runs the restored guest, then gives it this run's
+    /// parameters (not before: bytes that reach the serial port while its
+    /// state loads are overwritten by the saved one).
+    fn hand_over(
+        &self,
+        child: &mut Child,
+        socket: &Path,
+    ) -> std::result::Result<ChildStdin, String> {
+        let deadline = Instant::now() + self.boot_timeout;
+        let mut qmp = Qmp::connect(socket, deadline).map_err(|e| format!("QMP socket: {e}"))?;
+        loop {
+            match qmp.status() {
+                Ok(s) if s == "running" => break,
+                Ok(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+                Ok(s) => return Err(format!("still {s} after {} s", self.boot_timeout.as_secs())),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        let run = self.run_dir.display().to_string();
+        let line = snapshot::run_parameters(&[
+            ("modless_init", format!("{run}/init.sh")),
+            ("modless_run", run),
+            ("modless_cwd", self.cwd.display().to_string()),
+        ]);
+        let mut input = child.stdin.take().expect("piped");
+        input
+            .write_all(line.as_bytes())
+            .map_err(|e| format!("writing to the guest's console: {e}"))?;
+        Ok(input)
     }
 
     /// Every boot hung: no test ran, and the run fails saying so.
@@ -308,6 +462,7 @@ impl Boot<'_> {
             phases: Default::default(),
             console_log: self.run_dir.join("console.log").display().to_string(),
             run_dir: self.run_dir.display().to_string(),
+            restored: None,
         }
     }
 
@@ -352,7 +507,8 @@ impl Boot<'_> {
         self.tests.iter().any(|t| t.interactive)
     }
 
-    fn command(&self, console_log: &Path) -> Command {
+    /// QEMU's command line; `cwd` and `run` are the shares' host paths.
+    fn command(&self, console_log: &Path, start: &Start, cwd: &Path, run: &Path) -> Command {
         let mut c = Command::new("qemu-system-x86_64");
         c.args(self.accel.qemu_args());
         c.args(self.machine.qemu_args());
@@ -377,14 +533,18 @@ impl Boot<'_> {
             c.args(stub.qemu_args());
         }
         c.arg("-kernel").arg(self.kernel.boot_file());
-        if let Some(initrd) = &self.kernel.initrd {
+        let initrd = match start {
+            Start::Cold => self.kernel.initrd.as_deref(),
+            Start::Saved(initrd) => Some(*initrd),
+        };
+        if let Some(initrd) = initrd {
             c.arg("-initrd").arg(initrd);
         }
-        c.arg("-append").arg(self.cmdline());
+        c.arg("-append").arg(self.cmdline(start));
         let m = self.machine;
         c.args(m.share_args("root", Path::new("/"), "/dev/root", true));
-        c.args(m.share_args("mlcwd", &self.cwd, "mlcwd", false));
-        c.args(m.share_args("mlrun", &self.run_dir, "mlrun", false));
+        c.args(m.share_args("mlcwd", cwd, "mlcwd", false));
+        c.args(m.share_args("mlrun", run, "mlrun", false));
         c
     }
 
@@ -392,14 +552,21 @@ impl Boot<'_> {
     /// can miss its ticks and panic the boot ("IO-APIC + timer doesn't work!").
     /// `printk.time=1`: the log init copies at the end stamps each line with
     /// its time (modless's config has no PRINTK_TIME) though busybox reads it.
-    fn cmdline(&self) -> String {
+    /// A saved boot's command line names no per-run path: the initramfs reads
+    /// those once restored.
+    fn cmdline(&self, start: &Start) -> String {
+        let run_params = match start {
+            Start::Cold => format!(
+                "init={run}/init.sh modless_init={run}/init.sh modless_run={run} modless_cwd={cwd}",
+                run = self.run_dir.display(),
+                cwd = self.cwd.display(),
+            ),
+            Start::Saved(_) => "modless_wait=1".to_string(),
+        };
         let mut s = format!(
             "console=ttyS0 8250.nr_uarts=1 panic=-1 quiet loglevel=5 printk.devkmsg=on printk.time=1 no_timer_check \
              root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro \
-             init={run}/init.sh modless_init={run}/init.sh modless_run={run} modless_cwd={cwd} \
-             modless_cpus={cpus} modless_nodes={nodes}",
-            run = self.run_dir.display(),
-            cwd = self.cwd.display(),
+             {run_params} modless_cpus={cpus} modless_nodes={nodes}",
             // What was asked for, so a test can check the guest has it.
             cpus = self.topology.cpus,
             nodes = self.topology.nodes,
@@ -502,6 +669,23 @@ fn tcg_tsc_params(cpuinfo: &str) -> String {
     s
 }
 
+/// Whether kernel parameters choose init or give it arguments: a saved boot
+/// runs the initramfs's init, which would ignore them.
+fn names_init(params: &str) -> bool {
+    params
+        .split_whitespace()
+        .any(|w| w == "--" || w.starts_with("init=") || w.starts_with("rdinit="))
+}
+
+/// QEMU's machine protocol on a unix socket, for saving and restoring.
+fn qmp_args(socket: &Path) -> [String; 2] {
+    let _ = fs::remove_file(socket);
+    [
+        "-qmp".into(),
+        format!("unix:{},server=on,wait=off", socket.display()),
+    ]
+}
+
 /// Saves the QEMU command line, quoted for a shell, to boot the guest again by hand.
 fn write_command(cmd: &Command, path: &Path) -> Result<()> {
     let words: Vec<String> = std::iter::once(cmd.get_program())
@@ -555,6 +739,81 @@ mod tests {
         assert_eq!(lpj(cpuinfo, ""), Some(8_400_000), "an image: HZ 250");
         assert_eq!(lpj("processor\t: 0\n", ""), None, "no clock, no lpj=");
         assert_eq!(lpj("cpu MHz\t: 0.000\n", ""), None);
+    }
+
+    fn boot_for<'a>(kernel: &'a Kernel, topology: &'a Topology) -> Boot<'a> {
+        Boot {
+            kernel,
+            topology,
+            accel: Accel::Tcg,
+            tests: &[],
+            cwd: "/home/dev/linux".into(),
+            views: Vec::new(),
+            run_dir: "/cache/runs/17-1-0".into(),
+            timeout: Duration::from_secs(60),
+            append: None,
+            echo_console: false,
+            boot_timeout: Duration::from_secs(60),
+            gdb: None,
+            machine: Machine::Microvm,
+            saved_boots: None,
+        }
+    }
+
+    #[test]
+    fn a_saved_boot_is_the_same_for_every_run() {
+        let kernel = Kernel {
+            image: "/k/bzImage".into(),
+            tree: None,
+            label: "k".into(),
+            initrd: None,
+        };
+        let topology = Topology::new(Some(2), "1G", None).unwrap();
+        let boot = boot_for(&kernel, &topology);
+        let cold = boot.cmdline(&Start::Cold);
+        assert!(cold.contains(" init=/cache/runs/17-1-0/init.sh "), "{cold}");
+        assert!(cold.contains(" modless_cwd=/home/dev/linux "), "{cold}");
+        let initrd = Path::new("/cache/initramfs/plain/initramfs.cpio");
+        let saved = boot.cmdline(&Start::Saved(initrd));
+        assert!(
+            !saved.contains("/cache/runs") && !saved.contains("/home/dev"),
+            "{saved}"
+        );
+        assert!(saved.contains(" modless_wait=1 "), "{saved}");
+        let args = |cwd: &str, run: &str| -> Vec<String> {
+            boot.command(
+                Path::new("-"),
+                &Start::Saved(initrd),
+                Path::new(cwd),
+                Path::new(run),
+            )
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+        };
+        let one = args("/home/dev/linux", "/cache/runs/17-1-0");
+        let two = args("/tmp/elsewhere", "/cache/runs/18-1-0");
+        let differ: Vec<(&String, &String)> =
+            one.iter().zip(&two).filter(|(a, b)| a != b).collect();
+        assert_eq!(
+            differ.len(),
+            2,
+            "only the two shares' host paths: {differ:?}"
+        );
+        assert!(
+            differ.iter().all(|(a, _)| a.starts_with("local,id=ml")),
+            "{differ:?}"
+        );
+        assert!(one
+            .windows(2)
+            .any(|w| w[0] == "-initrd" && w[1] == initrd.to_str().unwrap()));
+    }
+
+    #[test]
+    fn parameters_that_choose_init_boot_cold() {
+        assert!(names_init("init=/bin/sleep -- 1000"));
+        assert!(names_init("quiet rdinit=/x"));
+        assert!(!names_init("watchdog_thresh=1 initcall_debug"));
     }
 
     #[test]

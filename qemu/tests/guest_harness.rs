@@ -733,3 +733,48 @@ cells = [
         "{xml}"
     );
 }
+
+/// A run restores its kernel's saved boot (saved by the first run of that
+/// kernel and topology) and sees what a booted guest sees: its own working
+/// and run directories, the host's time, randomness of its own; its exit
+/// status and a splat reach the host as from a boot. `--cold-boot` boots.
+#[test]
+#[ignore = "boots the built kernel in QEMU: scripts/test.sh runs it (cargo test -- --include-ignored)"]
+fn a_restored_run_is_judged_as_a_booted_one() {
+    let look = "date +%s; cat /proc/sys/kernel/random/uuid; pwd; exit 7";
+    let runs: Vec<(i32, Value)> = (0..2)
+        .map(|_| boot(&["--cpus", "2", "--", "sh", "-c", look]))
+        .collect();
+    let mut uuids = Vec::new();
+    for (code, r) in &runs {
+        assert_eq!(*code, 7, "{r:#}");
+        assert!(r["restored"].is_string(), "restored, not booted: {r:#}");
+        let out = r["tests"][0]["output"].as_str().unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        let [guest_time, uuid, pwd] = lines[..] else {
+            panic!("{out}")
+        };
+        let host_time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let guest_time: u64 = guest_time.parse().unwrap();
+        assert!(
+            host_time.abs_diff(guest_time) < 120,
+            "guest clock {guest_time}, host {host_time}"
+        );
+        assert_eq!(pwd, env!("CARGO_MANIFEST_DIR"));
+        uuids.push(uuid.to_string());
+    }
+    assert_ne!(uuids[0], uuids[1], "two restores, one entropy pool");
+    assert_ne!(runs[0].1["run_dir"], runs[1].1["run_dir"]);
+
+    let (code, r) = boot(&["--cpus", "2", "--", "sh", "-c", &lkdtm("WARNING")]);
+    assert!(r["restored"].is_string(), "{r:#}");
+    assert_eq!(causes(&r), ["splat:warn"], "{r:#}");
+    assert_eq!(code, 125);
+
+    let (code, r) = boot(&["--cpus", "2", "--cold-boot", "--", "true"]);
+    assert_eq!(code, 0, "{r:#}");
+    assert!(r.get("restored").is_none(), "booted: {r:#}");
+}
