@@ -140,7 +140,8 @@ fn depends(ko: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Writes `<dir>/initramfs.cpio` for `image`, taking modules from `modules_dir`.
+/// Writes `<dir>/initramfs-<hash>.cpio` for `image` (once for its content), taking
+/// modules from `modules_dir`.
 pub fn build(image: &Path, modules_dir: &Path, dir: &Path) -> Result<PathBuf> {
     let index = index_modules(modules_dir);
     // Depth-first: a module goes in after everything it depends on.
@@ -182,19 +183,9 @@ pub fn build(image: &Path, modules_dir: &Path, dir: &Path) -> Result<PathBuf> {
 }
 
 /// The initramfs of a kernel with 9p built in (a saved boot needs one to
-/// stop in), under `cache`, written once for this init and this busybox.
+/// stop in), under `cache`.
 pub fn plain(cache: &Path) -> Result<PathBuf> {
-    let busybox = fs::metadata(BUSYBOX).map_err(|_| busybox_missing())?;
-    let mut h = Sha256::new();
-    h.update(INIT);
-    h.update(format!("{} {:?}", busybox.len(), busybox.modified().ok()));
-    let id: String = format!("{:x}", h.finalize()).chars().take(12).collect();
-    let dir = cache.join("initramfs").join(format!("plain-{id}"));
-    let cpio = dir.join("initramfs.cpio");
-    if !cpio.is_file() {
-        write(&dir, &[])?;
-    }
-    Ok(cpio)
+    write(&cache.join("initramfs").join("plain"), &[])
 }
 
 const BUSYBOX: &str = "/bin/busybox";
@@ -203,10 +194,26 @@ fn busybox_missing() -> Error {
     Error::ToolMissing("busybox".into(), "apt-get install busybox-static".into())
 }
 
-/// Writes `<dir>/initramfs.cpio`: busybox, the init, and `modules` (name,
-/// bytes) loaded in their order.
+/// Writes `<dir>/initramfs-<hash>.cpio`: busybox, the init, and `modules`
+/// (name, bytes) loaded in their order. Named by its content and written only
+/// once: a saved boot is keyed on the file's path and time, and cpio's bytes
+/// would differ each time anyway (the staged files' times and inodes).
 fn write(dir: &Path, modules: &[(String, Vec<u8>)]) -> Result<PathBuf> {
-    let stage = dir.join("initramfs");
+    let busybox = fs::metadata(BUSYBOX).map_err(|_| busybox_missing())?;
+    let mut h = Sha256::new();
+    h.update(INIT);
+    h.update(format!("{} {:?}", busybox.len(), busybox.modified().ok()));
+    for (name, bytes) in modules {
+        h.update(name);
+        h.update([0]);
+        h.update(bytes);
+    }
+    let id: String = format!("{:x}", h.finalize()).chars().take(12).collect();
+    let cpio = dir.join(format!("initramfs-{id}.cpio"));
+    if cpio.is_file() {
+        return Ok(cpio);
+    }
+    let stage = dir.join(format!("initramfs.{}", std::process::id()));
     let _ = fs::remove_dir_all(&stage);
     fs::create_dir_all(stage.join("modules")).ctx(|| "creating initramfs stage".into())?;
     fs::create_dir_all(stage.join("bin")).ctx(|| "creating initramfs stage".into())?;
@@ -223,8 +230,7 @@ fn write(dir: &Path, modules: &[(String, Vec<u8>)]) -> Result<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(&init, fs::Permissions::from_mode(0o755)).ctx(|| "chmod init".into())?;
 
-    // Written aside and renamed: another run may be reading the last one.
-    let cpio = dir.join("initramfs.cpio");
+    // Written aside and renamed: another run may be writing the same one.
     let partial = dir.join(format!("initramfs.cpio.{}", std::process::id()));
     let status = Command::new("sh")
         .arg("-c")
@@ -253,6 +259,25 @@ mod tests {
         let ko = b"\0license=GPL\0depends=9pnet,net-fs\0name=9p\0";
         assert_eq!(depends(ko), vec!["9pnet".to_string(), "net_fs".to_string()]);
         assert!(depends(b"\0name=x\0").is_empty());
+    }
+
+    /// Debian's initramfs is built by every run of its image: the same
+    /// content must stay the same file, untouched, or every run would find
+    /// no saved boot for it and save one.
+    #[test]
+    fn the_same_content_is_written_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let modules = vec![("9p".to_string(), b"\x7fELF 9p".to_vec())];
+        let first = write(dir.path(), &modules).unwrap();
+        let time = fs::metadata(&first).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let again = write(dir.path(), &modules).unwrap();
+        assert_eq!(first, again);
+        assert_eq!(fs::metadata(&again).unwrap().modified().unwrap(), time);
+        let other = write(dir.path(), &[]).unwrap();
+        assert_ne!(first, other, "other modules, another file");
+        let entries = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(entries, 2, "no stage left behind");
     }
 
     #[test]
